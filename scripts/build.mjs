@@ -1,0 +1,19 @@
+// Bundles the CLI into one CommonJS file: one file to read at start-up keeps the cold start that
+// kustomize and Argo CD pay on every build small, and Node's single-executable (SEA) needs CommonJS.
+import { build } from 'esbuild';
+import { readFileSync, chmodSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+await build({
+  entryPoints: ['src/bin.ts'],
+  outfile: 'dist/mirrorset-hosts.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define: { __VERSION__: JSON.stringify(pkg.version) },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+chmodSync('dist/mirrorset-hosts.cjs', 0o755);

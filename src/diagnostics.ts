@@ -1,0 +1,142 @@
+// Findings about the user's input are data, never exceptions (eemeli/yaml src/errors.ts, kyaml
+// fn/framework/result.go): every stage returns them, the adapters format them once.
+
+/** Spelled as the KRM functions spec spells result severities. */
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface SourceLocation {
+  /** Path as the user named it, `/`-separated. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** 0-based index of the YAML document in the file. */
+  documentIndex?: number;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  /** A complete sentence: what is wrong, what was expected, what to do. */
+  message: string;
+  /** Field path in the object, e.g. `spec.imageDigestMirrors[0].source`. */
+  field?: string;
+  location?: SourceLocation;
+  object?: ObjectRef;
+}
+
+interface CodeInfo {
+  severity: Severity;
+  /** One line for the README table: what it means. */
+  meaning: string;
+  /** One line for the README table: how to fix it. */
+  fix: string;
+}
+
+// Every code the tool can emit, in one place: the README table is checked against this list.
+export const DIAGNOSTIC_CODES = {
+  // --- reading input
+  READ_FAILED: { severity: 'error', meaning: 'An input file or directory could not be read.', fix: 'Check the path and its permissions.' },
+  NOT_UTF8: { severity: 'error', meaning: 'The file is not valid UTF-8 text (binary, UTF-16 or another encoding).', fix: 'Save the manifest as UTF-8.' },
+  BYTE_ORDER_MARK: { severity: 'warning', meaning: 'The file starts with a UTF-8 byte order mark; it was ignored.', fix: 'Save the file without a BOM.' },
+  EMPTY_FILE: { severity: 'warning', meaning: 'The file holds no YAML document.', fix: 'Remove the file or add the manifests it was meant to hold.' },
+  YAML_SYNTAX: { severity: 'error', meaning: 'The file is not valid YAML (yaml parser error code in the message).', fix: 'Fix the YAML at the position shown.' },
+  DUPLICATE_KEY: { severity: 'error', meaning: 'A mapping has the same key twice; the API server would keep only one of them.', fix: 'Remove or rename one of the keys.' },
+  NO_MIRROR_SETS: { severity: 'error', meaning: 'No ImageDigestMirrorSet, ImageTagMirrorSet or ImageContentSourcePolicy was found in the inputs.', fix: 'Point the tool at the files that hold the mirror sets.' },
+  // --- what the API server rejects (CRD openAPIV3Schema, metadata rules)
+  UNSUPPORTED_API_VERSION: { severity: 'error', meaning: 'A mirror-set kind with an apiVersion the API server does not serve.', fix: 'Use config.openshift.io/v1 (IDMS, ITMS) or operator.openshift.io/v1alpha1 (ICSP).' },
+  SCHEMA_TYPE: { severity: 'error', meaning: 'A field has the wrong type for the CRD schema.', fix: 'Use the type the message names.' },
+  SCHEMA_REQUIRED: { severity: 'error', meaning: 'A field the CRD requires is missing.', fix: 'Add the field.' },
+  SCHEMA_UNKNOWN_FIELD: { severity: 'error', meaning: 'A field the CRD does not define (strict field validation rejects it).', fix: 'Remove it or fix its spelling.' },
+  SCHEMA_ENUM: { severity: 'error', meaning: 'A value is not one of the values the CRD allows.', fix: 'Use one of the values the message lists.' },
+  SCHEMA_PATTERN: { severity: 'error', meaning: 'A source or mirror does not match the CRD pattern: host[:port][/lowercase path], no scheme, tag or digest.', fix: 'Write the repository location without scheme, tag or digest, path in lower case.' },
+  SCHEMA_DUPLICATE_ITEM: { severity: 'error', meaning: 'A list declared as a set (x-kubernetes-list-type: set) holds the same value twice.', fix: 'Remove the duplicate.' },
+  INVALID_NAME: { severity: 'error', meaning: 'metadata.name is missing or not a DNS-1123 subdomain.', fix: 'Use lower-case letters, digits, "-" and ".", at most 253 characters.' },
+  DUPLICATE_OBJECT: { severity: 'error', meaning: 'Two objects of the same kind have the same name; the second would replace the first.', fix: 'Rename or merge one of them.' },
+  // --- what MCO rejects (validateRegistriesConfScopes)
+  POLICY_CONFLICT: { severity: 'error', meaning: 'The same source has different mirrorSourcePolicy values (unset counts as AllowContactingSource); MCO refuses the whole config.', fix: 'Give every entry for that source the same policy.' },
+  NEVER_CONTACT_SOURCE_MIRRORS_SOURCE: { severity: 'error', meaning: 'NeverContactSource on an entry whose mirrors include its own source; MCO refuses it.', fix: 'Remove the source from its mirrors or allow contacting the source.' },
+  // --- containerd profile
+  SCOPE_BROADENED: { severity: 'warning', meaning: 'containerd configures mirrors per registry: the mirrors of a namespace or repository source apply to every image of the registry.', fix: 'Make sure the mirrors serve every repository of the registry, or accept that missing ones fall through.' },
+  MIRROR_RENAMES_REPOSITORY: { severity: 'warning', meaning: 'The mirror does not end with the source path, so it renames the repository; containerd can only add a prefix, so the mirror is left out.', fix: 'Mirror to a path that ends with the source path (for example mirror.example/org/<source path>).' },
+  REGISTRY_POLICY_CONFLICT: { severity: 'error', meaning: 'Entries that contribute mirrors to one registry disagree on mirrorSourcePolicy; on containerd the policy applies to the whole registry.', fix: 'Use the same mirrorSourcePolicy on every entry for the registry.' },
+  WILDCARD_SOURCE_SKIPPED: { severity: 'warning', meaning: 'containerd has no wildcard host lookup; the *.domain source is left out.', fix: 'List each registry host explicitly.' },
+  // --- wmco profile: WMCO defects it reproduces
+  WMCO_ICSP_IGNORED: { severity: 'warning', meaning: 'WMCO reads only IDMS and ITMS: this ImageContentSourcePolicy has no effect on Windows nodes.', fix: 'Migrate it with `oc adm migrate icsp`.' },
+  WMCO_ORDER_DISCARDED: { severity: 'warning', meaning: 'WMCO sorts mirrors alphabetically; the priority order written in the mirror sets is lost.', fix: 'None on WMCO; the containerd profile keeps the order.' },
+  WMCO_DUPLICATE_TABLE: { severity: 'warning', meaning: 'Two mirrors of a lone entry truncate to the same host: WMCO writes the table twice, the file is invalid TOML and containerd ignores it.', fix: 'Keep one of the mirrors, or add an entry so WMCO merges them.' },
+  WMCO_WINDOWS_ILLEGAL_DIRECTORY: { severity: 'warning', meaning: 'WMCO names the directory after the registry as written; ":" and "*" are illegal in Windows file names, so the copy fails or containerd never looks there.', fix: 'None on WMCO; the containerd profile writes host_port_.' },
+  WMCO_REGISTRY_WIDE: { severity: 'warning', meaning: 'WMCO applies the mirrors of a namespace or repository source to the whole registry.', fix: 'Make sure the mirrors serve every repository of the registry.' },
+  WMCO_POLICY_REGISTRY_WIDE: { severity: 'warning', meaning: 'WMCO applies NeverContactSource of one namespace or repository to every image of the registry.', fix: 'Mirror every image of the registry, or drop NeverContactSource.' },
+  WMCO_NAMING_REQUIREMENT: { severity: 'warning', meaning: 'The mirror does not end with the source namespace/image path (the documented Windows naming requirement); WMCO points pulls at a path that will 404.', fix: 'Mirror to <mirror registry>[/org]/<source namespace>/<image>.' },
+  WMCO_POLICY_ORDER_DEPENDENT: { severity: 'warning', meaning: 'The merged mirrorSourcePolicy depends on the order in which WMCO lists the objects, which is not fixed.', fix: 'Use the same mirrorSourcePolicy on every entry for the registry.' },
+  WMCO_NEVER_CONTACT_SOURCE_LOST: { severity: 'warning', meaning: 'An entry asks for NeverContactSource, but an earlier unset policy wins in WMCO\'s merge: the source is still contacted.', fix: 'Set NeverContactSource on every entry for the registry.' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export function defaultSeverity(code: DiagnosticCode): Severity {
+  return DIAGNOSTIC_CODES[code].severity;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Sort by file, position, then severity, code and message: output independent of discovery order. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) =>
+      compareStrings(a.location?.file ?? '', b.location?.file ?? '') ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0) ||
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      compareStrings(a.code, b.code) ||
+      compareStrings(a.message, b.message),
+  );
+}
+
+/** gcc-style, one line, clickable in editors and CI logs: `path:line:col: severity CODE field: message`. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : '';
+  const field = d.field ? ` ${d.field}` : '';
+  return `${where}${d.severity} ${d.code}${field}: ${d.message}`;
+}
+
+/** `--strict`: every warning becomes an error. */
+export function applyStrict(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d));
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID_INPUT = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
+
+/** The one place the exit status is decided (arethetypeswrong packages/cli/src/getExitCode.ts). */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
+  return hasErrors(diagnostics) ? EXIT_INVALID_INPUT : EXIT_OK;
+}
+
+/** Bytewise (UTF-8 code point) order, as Go's `<` on strings: the order WMCO and runtime-utils sort by. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}

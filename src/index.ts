@@ -1,0 +1,14 @@
+// Library API: re-exports only.
+export { run, PROFILES, type Profile, type RunOptions, type RunResult } from './pipeline.js';
+export {
+  DIAGNOSTIC_CODES,
+  exitCodeFor,
+  formatDiagnostic,
+  sortDiagnostics,
+  type Diagnostic,
+  type DiagnosticCode,
+  type Severity,
+  type SourceLocation,
+} from './diagnostics.js';
+export type { SourceFile } from './parse/parse-manifests.js';
+export type { RenderedFile } from './render/rendered-file.js';

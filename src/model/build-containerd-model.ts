@@ -1,0 +1,160 @@
+// Validated mirror sets -> one hosts.toml model per source registry, with WMCO's defects fixed
+// (SPEC.md, profile `containerd`). Merge semantics live here and nowhere else.
+import { compareStrings, type Diagnostic } from '../diagnostics.js';
+import { resolvesTags } from '../kinds.js';
+import { describeEntry, effectivePolicy, type MirrorEntry, type MirrorSetObject } from '../validate/mirror-set.js';
+import { mirrorPrefix, splitLocation } from './locations.js';
+import { mergePriorityLists } from './topo-merge.js';
+import type { Capability, ContainerdHostsFile } from './types.js';
+
+export interface ContainerdModel {
+  files: ContainerdHostsFile[];
+  diagnostics: Diagnostic[];
+}
+
+interface Contribution {
+  entry: MirrorEntry;
+  urls: string[];
+}
+
+export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[]): ContainerdModel {
+  const diagnostics: Diagnostic[] = [];
+  // Registry -> contributions, in reading order (IDMS, ICSP, ITMS; name; list order).
+  const byRegistry = new Map<string, Contribution[]>();
+  const capabilities = new Map<string, Map<string, Set<Capability>>>();
+
+  for (const entry of mirrorSets.flatMap((set) => set.entries)) {
+    const source = splitLocation(entry.source.value);
+    if (source.host.startsWith('*.')) {
+      // containerd looks a host directory up by the exact host (config_unix.go hostPaths): no wildcards.
+      if (entry.mirrors.length > 0) {
+        diagnostics.push({
+          code: 'WILDCARD_SOURCE_SKIPPED',
+          severity: 'warning',
+          message: `wildcard source ${entry.source.value} has no containerd equivalent (containerd looks mirrors up by exact host); it is left out: list each registry host as its own source`,
+          field: entry.source.field,
+          location: entry.source.location,
+          object: entry.object,
+        });
+      }
+      continue;
+    }
+    const urls: string[] = [];
+    for (const mirror of entry.mirrors) {
+      const target = splitLocation(mirror.value);
+      const prefix = mirrorPrefix(source.path, target.path);
+      if (prefix === undefined) {
+        diagnostics.push({
+          code: 'MIRROR_RENAMES_REPOSITORY',
+          severity: 'warning',
+          message:
+            `mirror ${mirror.value} does not end with the source path ${source.path}, so it renames the repository; ` +
+            `containerd can only put a prefix in front of the full repository path, so this mirror is left out: ` +
+            `mirror to <registry>[/prefix]/${source.path} instead`,
+          field: mirror.field,
+          location: mirror.location,
+          object: entry.object,
+        });
+        continue;
+      }
+      const url = hostUrl(target.host, prefix);
+      urls.push(url);
+      const registryCaps = capabilities.get(source.host) ?? new Map<string, Set<Capability>>();
+      capabilities.set(source.host, registryCaps);
+      const caps = registryCaps.get(url) ?? new Set<Capability>();
+      registryCaps.set(url, caps);
+      caps.add('pull');
+      // ITMS mirrors may resolve tags; IDMS and ICSP mirrors are digest-only (MCO: pull-from-mirror = "digest-only").
+      if (resolvesTags(entry.kind)) caps.add('resolve');
+    }
+    if (urls.length === 0) continue;
+    const list = byRegistry.get(source.host) ?? [];
+    byRegistry.set(source.host, list);
+    list.push({ entry, urls });
+  }
+
+  const files: ContainerdHostsFile[] = [];
+  for (const registry of [...byRegistry.keys()].sort(compareStrings)) {
+    const contributions = byRegistry.get(registry) as Contribution[];
+    const conflict = policyConflict(contributions);
+    if (conflict) {
+      diagnostics.push(conflict);
+      continue;
+    }
+    const broadened = contributions.filter((c) => splitLocation(c.entry.source.value).path !== '');
+    if (broadened.length > 0) {
+      const first = broadened[0] as Contribution;
+      diagnostics.push({
+        code: 'SCOPE_BROADENED',
+        severity: 'warning',
+        message:
+          `containerd reads mirrors per registry, so the mirrors of ${broadened.map((c) => `${describeEntry(c.entry)} (${c.entry.source.value})`).join(', ')} ` +
+          `apply to every image of ${registry}; make sure they serve every repository of ${registry} you pull, or pulls of the others try them first and fall through`,
+        field: first.entry.source.field,
+        location: first.entry.source.location,
+        object: first.entry.object,
+      });
+    }
+    const order = mergePriorityLists(contributions.map((c) => c.urls));
+    const caps = capabilities.get(registry) as Map<string, Set<Capability>>;
+    const hosts = order.map((url) => ({ url, capabilities: sortCapabilities(caps.get(url) as Set<Capability>) }));
+    const never = effectivePolicy((contributions[0] as Contribution).entry) === 'NeverContactSource';
+    files.push({
+      registry,
+      directory: hostDirectory(registry),
+      // containerd always appends `server` after the [host] list (hosts.go parseHostsFile), so the only
+      // way to never contact the source is to make the first mirror the server (containerd-hosts.md §5).
+      server: never ? (hosts[0] as { url: string }).url : hostUrl(registry, ''),
+      hosts,
+      entries: contributions.map((c) => c.entry),
+    });
+  }
+  return { files, diagnostics };
+}
+
+/** The entries that write mirrors for one registry must agree: containerd has one `server` per registry. */
+function policyConflict(contributions: readonly Contribution[]): Diagnostic | undefined {
+  const first = contributions[0] as Contribution;
+  for (const other of contributions.slice(1)) {
+    if (effectivePolicy(other.entry) === effectivePolicy(first.entry)) continue;
+    const at = other.entry.policy ?? other.entry.source;
+    const registry = splitLocation(first.entry.source.value).host;
+    return {
+      code: 'REGISTRY_POLICY_CONFLICT',
+      severity: 'error',
+      message:
+        `${describeEntry(other.entry)} (${other.entry.source.value}) has mirrorSourcePolicy ${effectivePolicy(other.entry)} but ` +
+        `${describeEntry(first.entry)} (${first.entry.source.value}) at ${first.entry.location.file}:${first.entry.location.line} has ${effectivePolicy(first.entry)}; ` +
+        `on containerd the policy applies to all of ${registry} (unset counts as AllowContactingSource): use one policy for every entry of ${registry}`,
+      field: at.field,
+      location: at.location,
+      object: other.entry.object,
+    };
+  }
+  return undefined;
+}
+
+function sortCapabilities(caps: ReadonlySet<Capability>): Capability[] {
+  return (['pull', 'resolve'] as const).filter((c) => caps.has(c));
+}
+
+/**
+ * `https://<host>/v2[/<prefix>]`, used with override_path = true: containerd then uses the path as
+ * the API root and appends the full repository path (resolver.go dockerBase.request). Docker Hub's
+ * API is served by registry-1.docker.io, which containerd itself substitutes only for a default server.
+ */
+export function hostUrl(host: string, prefix: string): string {
+  const apiHost = host === 'docker.io' ? 'registry-1.docker.io' : host;
+  return `https://${apiHost}/v2${prefix ? `/${prefix}` : ''}`;
+}
+
+/**
+ * containerd's hostDirectory (config_unix.go / config_windows.go): the last `:` becomes `_` and a
+ * `_` is appended, `registry.local:5000` -> `registry.local_5000_`: the first name containerd tries,
+ * on Linux and on Windows, since 1.5. A host without a port keeps its name.
+ */
+export function hostDirectory(registry: string): string {
+  const colon = registry.lastIndexOf(':');
+  if (colon < 0 || registry.endsWith(']')) return registry;
+  return `${registry.slice(0, colon)}_${registry.slice(colon + 1)}_`;
+}

@@ -1,0 +1,60 @@
+// run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O.
+// Any `error` stops the pipeline and no file is returned, so adapters write all or nothing.
+import { applyStrict, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { buildContainerdModel } from './model/build-containerd-model.js';
+import { buildWmcoModel } from './model/build-wmco-model.js';
+import { parseManifests, type SourceFile } from './parse/parse-manifests.js';
+import { renderContainerdHostsToml } from './render/render-containerd.js';
+import type { RenderedFile } from './render/rendered-file.js';
+import { renderWmcoHostsToml } from './render/render-wmco.js';
+import { compareStrings } from './diagnostics.js';
+import { validateDocuments } from './validate/validate-documents.js';
+
+export type Profile = 'containerd' | 'wmco';
+export const PROFILES: readonly Profile[] = ['containerd', 'wmco'];
+
+export interface RunOptions {
+  profile: Profile;
+  /** Every warning becomes an error. */
+  strict?: boolean;
+}
+
+export interface RunResult {
+  /** Sorted by path; empty whenever `diagnostics` holds an error. */
+  files: RenderedFile[];
+  diagnostics: Diagnostic[];
+}
+
+export function run(inputs: readonly SourceFile[], options: RunOptions): RunResult {
+  const diagnostics: Diagnostic[] = [];
+  const finish = (files: RenderedFile[]): RunResult => {
+    const found = sortDiagnostics(options.strict ? applyStrict(diagnostics) : diagnostics);
+    return { files: hasErrors(found) ? [] : files, diagnostics: found };
+  };
+
+  const parsed = parseManifests(inputs);
+  diagnostics.push(...parsed.diagnostics);
+  const validated = validateDocuments(parsed.objects);
+  diagnostics.push(...validated.diagnostics);
+  if (hasErrors(diagnostics)) return finish([]);
+  if (validated.mirrorSets.length === 0) {
+    diagnostics.push({
+      code: 'NO_MIRROR_SETS',
+      severity: 'error',
+      message: `expected at least one ImageDigestMirrorSet, ImageTagMirrorSet or ImageContentSourcePolicy in ${inputs.length} file(s), found none; rendering nothing would remove every mirror from the nodes`,
+    });
+    return finish([]);
+  }
+
+  let files: RenderedFile[];
+  if (options.profile === 'wmco') {
+    const model = buildWmcoModel(validated.mirrorSets);
+    diagnostics.push(...model.diagnostics);
+    files = model.files.map(renderWmcoHostsToml);
+  } else {
+    const model = buildContainerdModel(validated.mirrorSets);
+    diagnostics.push(...model.diagnostics);
+    files = model.files.flatMap(renderContainerdHostsToml);
+  }
+  return finish(files.sort((a, b) => compareStrings(a.path, b.path)));
+}

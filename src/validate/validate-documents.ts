@@ -1,0 +1,203 @@
+// Kubernetes objects -> typed mirror sets, validated as the API server would (CRD schema, object
+// metadata), then by the rules MCO and the docs add (./rules/). All findings in one pass.
+import { compareStrings, type Diagnostic, type ObjectRef } from '../diagnostics.js';
+import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, type MirrorSetKind } from '../kinds.js';
+import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
+import { CRD_SCHEMAS } from './crd-schemas.js';
+import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
+import type { Located, MirrorEntry, MirrorSetObject, MirrorSourcePolicy } from './mirror-set.js';
+import { runRules } from './rules/index.js';
+
+export interface ValidationResult {
+  mirrorSets: MirrorSetObject[];
+  diagnostics: Diagnostic[];
+}
+
+// ObjectMeta fields a client may send (k8s.io/apimachinery ObjectMeta); anything else is unknown.
+const OBJECT_META_FIELDS = new Set([
+  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers',
+  'managedFields',
+]);
+// k8s.io/apimachinery IsDNS1123Subdomain: the name rule for these cluster-scoped custom resources.
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function validateDocuments(objects: readonly ManifestObject[]): ValidationResult {
+  const diagnostics: Diagnostic[] = [];
+  const mirrorSets: MirrorSetObject[] = [];
+  const idmsSchema = CRD_SCHEMAS['config.openshift.io/v1/ImageDigestMirrorSet'] as JsonSchema;
+  const locationPatterns = entryPatterns(idmsSchema);
+
+  for (const object of objects) {
+    if (!isMirrorSetKind(object.kind)) continue;
+    const kind: MirrorSetKind = object.kind;
+    const group = object.apiVersion.split('/')[0];
+    const expectedApiVersion = MIRROR_SET_API_VERSIONS[kind];
+    if (object.apiVersion !== expectedApiVersion) {
+      // Same group, other version: the API server answers "no matches for kind". Another group is someone else's kind.
+      if (group === expectedApiVersion.split('/')[0]) {
+        diagnostics.push({
+          code: 'UNSUPPORTED_API_VERSION',
+          severity: 'error',
+          message: `expected apiVersion ${expectedApiVersion} for ${kind}, found ${object.apiVersion}, which the API server does not serve`,
+          field: formatFieldPath([...object.basePath, 'apiVersion']),
+          location: object.locate(['apiVersion']),
+        });
+      }
+      continue;
+    }
+    const schema = CRD_SCHEMAS[`${object.apiVersion}/${kind}`] as JsonSchema;
+    const found = validateAgainstSchema(object, schema, explainLocation, (path) => path.length === 1 && path[0] === 'metadata');
+    found.push(...validateMetadata(object));
+    // ICSP's CRD has no patterns, but MCO's validateRegistriesConfScopes applies the same regexes to it.
+    if (kind === 'ImageContentSourcePolicy') found.push(...validateIcspLocations(object, locationPatterns));
+    diagnostics.push(...found);
+    if (found.some((d) => d.severity === 'error')) continue;
+    mirrorSets.push(toMirrorSet(object, kind));
+  }
+
+  mirrorSets.sort(
+    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareStrings(a.object.name, b.object.name),
+  );
+  for (let i = 1; i < mirrorSets.length; i++) {
+    const previous = mirrorSets[i - 1] as MirrorSetObject;
+    const current = mirrorSets[i] as MirrorSetObject;
+    if (previous.kind === current.kind && previous.object.name === current.object.name) {
+      diagnostics.push({
+        code: 'DUPLICATE_OBJECT',
+        severity: 'error',
+        message: `${current.kind} "${current.object.name}" is also defined at ${previous.location.file}:${previous.location.line}; applying both keeps only one of them: rename or merge them`,
+        field: 'metadata.name',
+        location: current.location,
+        object: current.object,
+      });
+    }
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { mirrorSets: [], diagnostics };
+
+  diagnostics.push(...runRules(mirrorSets));
+  return { mirrorSets, diagnostics };
+}
+
+function validateMetadata(object: ManifestObject): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const prefix = object.basePath;
+  const metadata = object.value['metadata'];
+  const at = (path: (string | number)[], code: Diagnostic['code'], message: string, atKey = false): void => {
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      field: formatFieldPath([...prefix, ...path]),
+      location: atKey ? object.locateKey(path) : object.locate(path),
+    });
+  };
+  if (!isPlainObject(metadata)) {
+    at(['metadata'], metadata === undefined ? 'INVALID_NAME' : 'SCHEMA_TYPE', metadata === undefined
+      ? 'expected metadata.name, found no metadata; give the object a name'
+      : 'expected a mapping for metadata');
+    return diagnostics;
+  }
+  for (const key of Object.keys(metadata)) {
+    if (!OBJECT_META_FIELDS.has(key)) at(['metadata', key], 'SCHEMA_UNKNOWN_FIELD', `unknown field "${key}" in metadata`, true);
+  }
+  const name = metadata['name'];
+  if (typeof name !== 'string' || name.length === 0) {
+    at(['metadata', 'name'], 'INVALID_NAME', 'expected metadata.name, a DNS-1123 subdomain, found none');
+  } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+    at(['metadata', 'name'], 'INVALID_NAME', `expected a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters), found ${JSON.stringify(name)}`);
+  }
+  for (const map of ['labels', 'annotations']) {
+    const value = metadata[map];
+    if (value === undefined || value === null) continue;
+    if (!isPlainObject(value)) {
+      at(['metadata', map], 'SCHEMA_TYPE', `expected a mapping of strings for metadata.${map}`);
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== 'string') at(['metadata', map, key], 'SCHEMA_TYPE', `expected a string, found ${JSON.stringify(item)}; quote the value`);
+    }
+  }
+  return diagnostics;
+}
+
+interface EntryPatterns {
+  source: RegExp;
+  mirror: RegExp;
+}
+
+function entryPatterns(schema: JsonSchema): EntryPatterns {
+  const entry = schema.properties?.['spec']?.properties?.['imageDigestMirrors']?.items;
+  const source = entry?.properties?.['source']?.pattern;
+  const mirror = entry?.properties?.['mirrors']?.items?.pattern;
+  if (!source || !mirror) throw new Error('bug: the IDMS CRD schema has no source/mirror pattern');
+  return { source: new RegExp(source), mirror: new RegExp(mirror) };
+}
+
+function validateIcspLocations(object: ManifestObject, patterns: EntryPatterns): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const spec = object.value['spec'];
+  const entries = isPlainObject(spec) ? spec['repositoryDigestMirrors'] : undefined;
+  if (!Array.isArray(entries)) return diagnostics;
+  const check = (value: unknown, path: (string | number)[], re: RegExp): void => {
+    if (typeof value === 'string' && !re.test(value)) {
+      diagnostics.push({
+        code: 'SCHEMA_PATTERN',
+        severity: 'error',
+        message: `${JSON.stringify(value)} is not a valid repository location (MCO validateRegistriesConfScopes refuses it): ${explainLocation(value)}`,
+        field: formatFieldPath([...object.basePath, ...path]),
+        location: object.locate(path),
+      });
+    }
+  };
+  entries.forEach((entry, i) => {
+    if (!isPlainObject(entry)) return;
+    check(entry['source'], ['spec', 'repositoryDigestMirrors', i, 'source'], patterns.source);
+    const mirrors = entry['mirrors'];
+    if (Array.isArray(mirrors)) mirrors.forEach((m, j) => check(m, ['spec', 'repositoryDigestMirrors', i, 'mirrors', j], patterns.mirror));
+  });
+  return diagnostics;
+}
+
+/** Why a location misses the CRD pattern, most common mistakes first. */
+export function explainLocation(value: string): string {
+  if (value.includes('://')) return 'remove the scheme: write host[:port][/path]';
+  if (value.includes('@')) return 'remove the digest: a source or mirror names a repository, not an image';
+  const slash = value.indexOf('/');
+  const path = slash < 0 ? '' : value.slice(slash + 1);
+  if (path.includes(':')) return 'remove the tag: a source or mirror names a repository, not an image';
+  if (/[A-Z]/.test(path)) return 'repository paths must be lower case';
+  if (value.startsWith('*') && slash >= 0) return 'a wildcard source names a host only (*.example.com), without a path';
+  if (value.endsWith('/') || value.includes('//')) return 'remove the empty path element';
+  return 'expected host[:port][/path] with a path of lower-case letters, digits and single separators (., _, __, -)';
+}
+
+function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObject {
+  const metadata = object.value['metadata'] as Record<string, unknown>;
+  const ref: ObjectRef = { apiVersion: object.apiVersion, kind, name: metadata['name'] as string };
+  const spec = object.value['spec'] as Record<string, unknown>;
+  const listField = ENTRIES_FIELD[kind];
+  const list = Array.isArray(spec[listField]) ? (spec[listField] as Record<string, unknown>[]) : [];
+  const located = <T>(value: T, path: (string | number)[]): Located<T> => ({
+    value,
+    field: formatFieldPath([...object.basePath, ...path]),
+    location: object.locate(path),
+  });
+  const entries: MirrorEntry[] = list.map((raw, index) => {
+    const base = ['spec', listField, index];
+    const mirrors = Array.isArray(raw['mirrors']) ? (raw['mirrors'] as string[]) : [];
+    const policy = raw['mirrorSourcePolicy'];
+    const entry: MirrorEntry = {
+      kind,
+      object: ref,
+      index,
+      field: formatFieldPath([...object.basePath, ...base]),
+      location: object.locate(base),
+      source: located(raw['source'] as string, [...base, 'source']),
+      mirrors: mirrors.map((m, j) => located(m, [...base, 'mirrors', j])),
+    };
+    if (typeof policy === 'string') entry.policy = located(policy as MirrorSourcePolicy, [...base, 'mirrorSourcePolicy']);
+    return entry;
+  });
+  return { kind, object: ref, location: object.locate(['metadata', 'name']), entries };
+}
