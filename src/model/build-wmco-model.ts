@@ -202,13 +202,14 @@ function findDefects(set: MergingSet): Diagnostic[] {
       const wanted = prefix === undefined ? undefined : prefix ? `${target.host}/${prefix}` : target.host;
       const wmcoHost = newMirror(entry.source.value, mirror.value, false).host;
       if (wanted === wmcoHost) return;
-      const example = `${splitLocation(entry.source.value).host}/${source.path ? `${source.path}/` : ''}<image>`;
+      const pulled = source.path ? `${entry.source.value}[/…]` : `${source.host}/<repository>`;
+      const fetched = `${wmcoHost || '""'}/${source.path ? `${source.path}[/…]` : '<repository>'}`;
       diagnostics.push({
         code: 'WMCO_NAMING_REQUIREMENT',
         severity: 'warning',
         message:
-          `WMCO truncates mirror ${mirror.value} to ${wmcoHost || '""'} and containerd appends the full repository path, so a pull of ${example} ` +
-          `goes to ${wmcoHost || '""'}/${source.path ? `${source.path}/` : ''}<image>, which will 404; the Windows naming requirement wants the mirror to end with the source's namespace/image path`,
+          `WMCO truncates mirror ${mirror.value} to ${wmcoHost || '""'} and containerd appends the full repository path, so a pull of ${pulled} ` +
+          `is fetched from ${fetched}, which will 404; the Windows naming requirement wants the mirror to end with the source's namespace/image path`,
         field: mirror.field,
         location: mirror.location,
         object: entry.object,

@@ -126,7 +126,7 @@ function parseManifestFile(file: SourceFile): ParseResult {
         code: duplicate ? 'DUPLICATE_KEY' : 'YAML_SYNTAX',
         severity: 'error',
         message: duplicate
-          ? 'expected each key once in a mapping, found it again; the API server would keep only one: remove one of them'
+          ? `key ${JSON.stringify(keyAt(text, problem.pos[0]))} appears twice in one mapping; the API server would keep only one of them: remove one`
           : `${problem.message} (${problem.code})`,
         location: { ...at(problem.pos[0]), documentIndex },
       });
@@ -141,7 +141,9 @@ function parseManifestFile(file: SourceFile): ParseResult {
       diagnostics.push({
         code: 'YAML_SYNTAX',
         severity: 'error',
-        message: `the document cannot be expanded (${errorText(err)}); aliases that expand exponentially are refused`,
+        message: /Unresolved alias/.test(errorText(err))
+          ? `the document uses an alias that is never defined (${errorText(err)}); a plain value starting with "*" is an alias in YAML: quote it`
+          : `the document cannot be expanded (${errorText(err)}); aliases that expand exponentially are refused`,
         location: { ...at(doc.contents.range[0]), documentIndex },
       });
       return;
@@ -217,6 +219,13 @@ function nodeOffset(root: Node, path: FieldPath, wantKey: boolean): number {
     }
   }
   return offset;
+}
+
+/** The key text starting at `offset` (yaml reports a duplicate key at its second occurrence). */
+function keyAt(text: string, offset: number): string {
+  const line = text.slice(offset, text.indexOf('\n', offset) < 0 ? undefined : text.indexOf('\n', offset));
+  const colon = line.indexOf(':');
+  return (colon < 0 ? line : line.slice(0, colon)).trim().replace(/^["']|["']$/g, '');
 }
 
 function errorText(err: unknown): string {

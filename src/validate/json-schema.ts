@@ -31,13 +31,14 @@ export function validateAgainstSchema(
   skip: (path: FieldPath) => boolean,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report = (code: DiagnosticCode, path: FieldPath, message: string, atKey = false): void => {
+  // `at` is where to point: the field itself, or its parent mapping when the field is missing.
+  const report = (code: DiagnosticCode, path: FieldPath, message: string, atKey = false, at: FieldPath = path): void => {
     diagnostics.push({
       code,
       severity: 'error',
       message,
       field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(path) : object.locate(path),
+      location: atKey ? object.locateKey(at) : object.locate(at),
     });
   };
   const patterns = new Map<string, RegExp>();
@@ -58,7 +59,7 @@ export function validateAgainstSchema(
       for (const key of node.required ?? []) {
         // The API server prunes null values of non-nullable fields before validating, so `key: null` is absent.
         if (value[key] === undefined || value[key] === null) {
-          report('SCHEMA_REQUIRED', path, `expected required field "${key}", found none`);
+          report('SCHEMA_REQUIRED', [...path, key], `expected required field "${key}", found none`, false, path);
         }
       }
       if (node.properties) {

@@ -93,7 +93,7 @@ function validateMetadata(object: ManifestObject): Diagnostic[] {
     });
   };
   if (!isPlainObject(metadata)) {
-    at(['metadata'], metadata === undefined ? 'INVALID_NAME' : 'SCHEMA_TYPE', metadata === undefined
+    at(metadata === undefined ? ['metadata', 'name'] : ['metadata'], metadata === undefined ? 'INVALID_NAME' : 'SCHEMA_TYPE', metadata === undefined
       ? 'expected metadata.name, found no metadata; give the object a name'
       : 'expected a mapping for metadata');
     return diagnostics;
