@@ -1,5 +1,6 @@
 // The command line: translate argv <-> pipeline, nothing else (eemeli/yaml src/cli.ts shape:
 // main(argv, io) returns the exit code; bin.ts sets process.exitCode).
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT_INTERNAL, EXIT_USAGE, exitCodeFor, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { readInputs, writeTreeAtomically } from '../io/files.js';
@@ -136,7 +137,7 @@ async function renderCommand(args: readonly string[], io: CliIo): Promise<number
     io.stderr(`mirrorset-hosts: nothing written to ${values.out}\n`);
     return code;
   }
-  await writeTreeAtomically(values.out, result.files);
+  await writeTreeAtomically(path.resolve(io.cwd, values.out), result.files, values.out);
   io.stderr(`mirrorset-hosts: wrote ${result.files.length} file(s) to ${values.out} (profile ${profile})\n`);
   return code;
 }

@@ -45,25 +45,34 @@ export async function readInputs(args: readonly string[], context: InputContext)
       continue;
     }
     const absolute = path.resolve(context.cwd, arg);
-    const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => err);
-    if (info instanceof Error) {
-      if (info.code === 'ENOENT' && isDynamicPattern(arg)) {
+    let failure: NodeJS.ErrnoException | undefined;
+    const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => void (failure = err));
+    if (!info) {
+      const error = failure as NodeJS.ErrnoException;
+      if (error.code === 'ENOENT' && isDynamicPattern(arg)) {
         const matches = await globby(arg, { cwd: context.cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
         if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
         for (const match of matches) found.set(displayPath(context.cwd, match), match);
         continue;
       }
-      throw new UsageError(`cannot read input ${arg}: ${describeFsError(info)}`);
+      throw new UsageError(`cannot read input ${arg}: ${describeFsError(error)}`);
     }
     if (info.isDirectory()) {
-      const matches = await globby(MANIFEST_GLOB, {
+      // Symbolic links are listed but not descended: a dangling link or a loop then fails to read
+      // with READ_FAILED instead of vanishing from the inputs unnoticed.
+      const entries = await globby(MANIFEST_GLOB, {
         cwd: absolute,
         absolute: true,
-        onlyFiles: true,
+        onlyFiles: false,
+        objectMode: true,
         followSymbolicLinks: false,
         suppressErrors: true,
       });
-      for (const match of matches) found.set(displayPath(context.cwd, match), match);
+      for (const entry of entries) {
+        if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) continue;
+        if (entry.dirent.isSymbolicLink() && (await stat(entry.path).catch(() => undefined))?.isDirectory()) continue;
+        found.set(displayPath(context.cwd, entry.path), entry.path);
+      }
     } else {
       found.set(displayPath(context.cwd, absolute), absolute);
     }
@@ -119,14 +128,14 @@ export function isSafeRelativePath(relative: string): boolean {
  * directory first, which then replaces `outDir` by rename, so a failure leaves the previous output
  * as it was. Nothing outside `outDir` remains afterwards.
  */
-export async function writeTreeAtomically(outDir: string, files: readonly RenderedFile[]): Promise<void> {
+export async function writeTreeAtomically(outDir: string, files: readonly RenderedFile[], shownAs = outDir): Promise<void> {
   for (const file of files) {
     if (!isSafeRelativePath(file.path)) throw new Error(`bug: refusing to write ${JSON.stringify(file.path)} outside the output directory`);
   }
   const target = path.resolve(outDir);
   const existing = await lstat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) {
-    throw new UsageError(`--out ${outDir} exists and is not a directory; name a directory (it is replaced as a whole)`);
+    throw new UsageError(`--out ${shownAs} exists and is not a directory; name a directory (it is replaced as a whole)`);
   }
   const parent = path.dirname(target);
   const base = path.basename(target);
@@ -156,6 +165,6 @@ export async function writeTreeAtomically(outDir: string, files: readonly Render
   } catch (err) {
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot write ${outDir}: ${describeFsError(err as NodeJS.ErrnoException)}; the previous contents are unchanged`);
+    throw new UsageError(`cannot write ${shownAs}: ${describeFsError(err as NodeJS.ErrnoException)}; the previous contents are unchanged`);
   }
 }

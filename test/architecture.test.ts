@@ -1,0 +1,69 @@
+// The pure core may not reach outward: a boundary that lives only in prose drifts (STYLE.md).
+// Core stages import earlier stages, diagnostics.ts, kinds.ts, yaml and smol-toml; never a later
+// stage, node built-ins, the I/O packages, or the adapters.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const src = path.join(import.meta.dirname, '..', 'src');
+const STAGES = ['parse', 'validate', 'model', 'render', 'bundle', 'delivery', 'plan'] as const;
+// Later stages may use earlier ones; delivery and plan (pure rollout and change plans) sit after render.
+const ALLOWED_STAGES: Record<(typeof STAGES)[number], string[]> = {
+  parse: ['parse'],
+  validate: ['parse', 'validate'],
+  model: ['parse', 'validate', 'model'],
+  render: ['parse', 'validate', 'model', 'render'],
+  bundle: ['parse', 'validate', 'model', 'render', 'bundle'],
+  delivery: ['bundle', 'delivery'],
+  plan: ['parse', 'validate', 'model', 'render', 'plan'],
+};
+const ALLOWED_PACKAGES = new Set(['yaml', 'smol-toml']);
+const ALLOWED_ROOT_FILES = new Set(['diagnostics.ts', 'kinds.ts', 'pipeline.ts']);
+
+function filesUnder(dir: string): string[] {
+  if (!statSync(dir, { throwIfNoEntry: false })) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => (m[1] ?? m[2]) as string,
+  );
+}
+
+const coreFiles = STAGES.flatMap((stage) => filesUnder(path.join(src, stage)).map((file) => ({ stage, file })));
+
+test('the core stages exist', () => {
+  expect(coreFiles.length).toBeGreaterThan(10);
+});
+
+test.each(coreFiles.map(({ stage, file }) => [path.relative(src, file), stage, file] as const))(
+  '%s does no I/O and imports only earlier stages',
+  (_name, stage, file) => {
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toMatch(/\bprocess\.(env|exit|stdout|stderr|stdin|argv|cwd)\b/);
+    expect(text).not.toMatch(/\brequire\(/);
+    for (const specifier of importsOf(file)) {
+      if (specifier.startsWith('.')) {
+        const target = path.relative(src, path.resolve(path.dirname(file), specifier));
+        const [top, ...rest] = target.split(path.sep);
+        if (rest.length === 0) {
+          expect(ALLOWED_ROOT_FILES).toContain((top as string).replace(/\.js$/, '.ts'));
+          expect(top).not.toBe('pipeline.js');
+        } else {
+          expect(ALLOWED_STAGES[stage]).toContain(top);
+        }
+      } else {
+        expect(ALLOWED_PACKAGES).toContain(specifier);
+      }
+    }
+  },
+);
+
+test('bin.ts stays a few lines', () => {
+  const lines = readFileSync(path.join(src, 'bin.ts'), 'utf8').trim().split('\n');
+  expect(lines.length).toBeLessThanOrEqual(15);
+});
