@@ -1,6 +1,7 @@
 // run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O.
 // Any `error` stops the pipeline and no file is returned, so adapters write all or nothing.
 import { applyStrict, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { reportTrustIgnoredByWmco } from './model/apply-trust.js';
 import { buildContainerdModel } from './model/build-containerd-model.js';
 import { buildWmcoModel } from './model/build-wmco-model.js';
 import { parseManifests, type SourceFile } from './parse/parse-manifests.js';
@@ -8,6 +9,7 @@ import { renderContainerdHostsToml } from './render/render-containerd.js';
 import type { RenderedFile } from './render/rendered-file.js';
 import { renderWmcoHostsToml } from './render/render-wmco.js';
 import { compareStrings } from './diagnostics.js';
+import { lintMirrorSets } from './validate/lint-rules/index.js';
 import { validateDocuments } from './validate/validate-documents.js';
 
 export type Profile = 'containerd' | 'wmco';
@@ -17,6 +19,8 @@ export interface RunOptions {
   profile: Profile;
   /** Every warning becomes an error. */
   strict?: boolean;
+  /** Also run the documentation rules (`lint`, src/validate/lint-rules/); render never does. */
+  lint?: boolean;
 }
 
 export interface RunResult {
@@ -36,6 +40,7 @@ export function run(inputs: readonly SourceFile[], options: RunOptions): RunResu
   diagnostics.push(...parsed.diagnostics);
   const validated = validateDocuments(parsed.objects);
   diagnostics.push(...validated.diagnostics);
+  if (options.lint) diagnostics.push(...lintMirrorSets(validated.mirrorSets, options.profile));
   if (hasErrors(diagnostics)) return finish([]);
   if (validated.mirrorSets.length === 0) {
     diagnostics.push({
@@ -49,10 +54,10 @@ export function run(inputs: readonly SourceFile[], options: RunOptions): RunResu
   let files: RenderedFile[];
   if (options.profile === 'wmco') {
     const model = buildWmcoModel(validated.mirrorSets);
-    diagnostics.push(...model.diagnostics);
+    diagnostics.push(...model.diagnostics, ...reportTrustIgnoredByWmco(validated.trust));
     files = model.files.map(renderWmcoHostsToml);
   } else {
-    const model = buildContainerdModel(validated.mirrorSets);
+    const model = buildContainerdModel(validated.mirrorSets, validated.trust);
     diagnostics.push(...model.diagnostics);
     files = model.files.flatMap(renderContainerdHostsToml);
   }

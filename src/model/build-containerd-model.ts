@@ -2,7 +2,9 @@
 // (SPEC.md, profile `containerd`). Merge semantics live here and nowhere else.
 import { compareStrings, type Diagnostic } from '../diagnostics.js';
 import { resolvesTags } from '../kinds.js';
-import { describeEntry, effectivePolicy, type MirrorEntry, type MirrorSetObject } from '../validate/mirror-set.js';
+import type { TrustConfig } from '../validate/image-config.js';
+import { describeEntry, effectivePolicy, listEntries, type MirrorEntry, type MirrorSetObject } from '../validate/mirror-set.js';
+import { applyTrust } from './apply-trust.js';
 import { mirrorPrefix, splitLocation } from './locations.js';
 import { mergePriorityLists } from './topo-merge.js';
 import type { Capability, ContainerdHostsFile } from './types.js';
@@ -17,8 +19,10 @@ interface Contribution {
   urls: string[];
 }
 
-export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[]): ContainerdModel {
+export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], trust?: TrustConfig): ContainerdModel {
   const diagnostics: Diagnostic[] = [];
+  // Registry -> host URL -> the mirror locations as written: insecure registries match those (apply-trust.ts).
+  const mirrorLocations = new Map<string, Map<string, string[]>>();
   // Registry -> contributions, in reading order (IDMS, ICSP, ITMS; name; list order).
   const byRegistry = new Map<string, Contribution[]>();
   const capabilities = new Map<string, Map<string, Set<Capability>>>();
@@ -64,6 +68,9 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[]): Co
       const caps = registryCaps.get(url) ?? new Set<Capability>();
       registryCaps.set(url, caps);
       caps.add('pull');
+      const locations = mirrorLocations.get(source.host) ?? new Map<string, string[]>();
+      mirrorLocations.set(source.host, locations);
+      locations.set(url, [...(locations.get(url) ?? []), mirror.value]);
       // ITMS mirrors may resolve tags; IDMS and ICSP mirrors are digest-only (MCO: pull-from-mirror = "digest-only").
       if (resolvesTags(entry.kind)) caps.add('resolve');
     }
@@ -88,7 +95,7 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[]): Co
         code: 'SCOPE_BROADENED',
         severity: 'warning',
         message:
-          `containerd reads mirrors per registry, so the mirrors of ${broadened.map((c) => `${describeEntry(c.entry)} (${c.entry.source.value})`).join(', ')} ` +
+          `containerd reads mirrors per registry, so the mirrors of ${listEntries(broadened.map((c) => c.entry))} ` +
           `apply to every image of ${registry}; make sure they serve every repository of ${registry} you pull, or pulls of the others try them first and fall through`,
         field: first.entry.source.field,
         location: first.entry.source.location,
@@ -109,7 +116,9 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[]): Co
       entries: contributions.map((c) => c.entry),
     });
   }
-  return { files, diagnostics };
+  if (!trust) return { files, diagnostics };
+  const trusted = applyTrust(files, mirrorLocations, trust);
+  return { files: trusted.files, diagnostics: [...diagnostics, ...trusted.diagnostics] };
 }
 
 /** The entries that write mirrors for one registry must agree: containerd has one `server` per registry. */

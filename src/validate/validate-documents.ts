@@ -1,15 +1,18 @@
 // Kubernetes objects -> typed mirror sets, validated as the API server would (CRD schema, object
 // metadata), then by the rules MCO and the docs add (./rules/). All findings in one pass.
-import { compareStrings, type Diagnostic, type ObjectRef } from '../diagnostics.js';
+import { compareStrings, type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';
 import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, type MirrorSetKind } from '../kinds.js';
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
 import { CRD_SCHEMAS } from './crd-schemas.js';
+import { validateImageConfig, type TrustConfig } from './image-config.js';
 import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located, MirrorEntry, MirrorSetObject, MirrorSourcePolicy } from './mirror-set.js';
 import { runRules } from './rules/index.js';
 
 export interface ValidationResult {
   mirrorSets: MirrorSetObject[];
+  /** Insecure registries and trusted CAs from the cluster Image config (SPEC.md "Trust and transport"). */
+  trust: TrustConfig;
   diagnostics: Diagnostic[];
 }
 
@@ -73,10 +76,12 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
       });
     }
   }
-  if (diagnostics.some((d) => d.severity === 'error')) return { mirrorSets: [], diagnostics };
+  const image = validateImageConfig(objects);
+  diagnostics.push(...image.diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return { mirrorSets: [], trust: image.trust, diagnostics };
 
   diagnostics.push(...runRules(mirrorSets));
-  return { mirrorSets, diagnostics };
+  return { mirrorSets, trust: image.trust, diagnostics };
 }
 
 function validateMetadata(object: ManifestObject): Diagnostic[] {
@@ -178,26 +183,36 @@ function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObje
   const spec = object.value['spec'] as Record<string, unknown>;
   const listField = ENTRIES_FIELD[kind];
   const list = Array.isArray(spec[listField]) ? (spec[listField] as Record<string, unknown>[]) : [];
-  const located = <T>(value: T, path: (string | number)[]): Located<T> => ({
-    value,
-    field: formatFieldPath([...object.basePath, ...path]),
-    location: object.locate(path),
-  });
+  // Positions are looked up when a diagnostic reads them, not for every field of every entry:
+  // most entries never get a diagnostic, and the lookup dominated the validate stage at 10k entries.
+  const located = <T>(value: T, path: (string | number)[]): Located<T> => lazyLocation({ value, field: formatFieldPath([...object.basePath, ...path]) }, object, path);
   const entries: MirrorEntry[] = list.map((raw, index) => {
     const base = ['spec', listField, index];
     const mirrors = Array.isArray(raw['mirrors']) ? (raw['mirrors'] as string[]) : [];
     const policy = raw['mirrorSourcePolicy'];
-    const entry: MirrorEntry = {
-      kind,
-      object: ref,
-      index,
-      field: formatFieldPath([...object.basePath, ...base]),
-      location: object.locate(base),
-      source: located(raw['source'] as string, [...base, 'source']),
-      mirrors: mirrors.map((m, j) => located(m, [...base, 'mirrors', j])),
-    };
+    const entry: MirrorEntry = lazyLocation(
+      {
+        kind,
+        object: ref,
+        index,
+        field: formatFieldPath([...object.basePath, ...base]),
+        source: located(raw['source'] as string, [...base, 'source']),
+        mirrors: mirrors.map((m, j) => located(m, [...base, 'mirrors', j])),
+      },
+      object,
+      base,
+    );
     if (typeof policy === 'string') entry.policy = located(policy as MirrorSourcePolicy, [...base, 'mirrorSourcePolicy']);
     return entry;
   });
-  return { kind, object: ref, location: object.locate(['metadata', 'name']), entries };
+  return lazyLocation({ kind, object: ref, entries }, object, ['metadata', 'name']);
+}
+
+/** Adds a `location` property computed on first read. */
+function lazyLocation<T extends object>(target: T, object: ManifestObject, path: (string | number)[]): T & { location: SourceLocation } {
+  let cached: SourceLocation | undefined;
+  return Object.defineProperty(target, 'location', {
+    get: () => (cached ??= object.locate(path)),
+    enumerable: true,
+  }) as T & { location: SourceLocation };
 }

@@ -1,0 +1,417 @@
+// The cluster `Image` config (config.openshift.io/v1, name `cluster`) and the ConfigMap its
+// `spec.additionalTrustedCA.name` points at: trust and transport for the registries (SPEC.md "Trust
+// and transport"). Only the fields we read are checked strictly; the rest of the Image spec belongs
+// to other components and newer API versions add fields, so it is left alone.
+import type { Diagnostic, ObjectRef, SourceLocation } from '../diagnostics.js';
+import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
+import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
+import type { Located } from './mirror-set.js';
+
+export const IMAGE_CONFIG_API_VERSION = 'config.openshift.io/v1';
+/** The only Image object the cluster reads (openshift/api config/v1 types_image.go). */
+export const IMAGE_CONFIG_NAME = 'cluster';
+/** additionalTrustedCA names a ConfigMap in this namespace (openshift/api ConfigMapNameReference). */
+export const TRUSTED_CA_NAMESPACE = 'openshift-config';
+
+export interface TrustConfig {
+  /** The Image named `cluster`, when the inputs hold one. */
+  image?: { object: ObjectRef; location: SourceLocation };
+  /** `spec.registrySources.insecureRegistries` itself (for messages about the whole list). */
+  insecureRegistriesField?: { field: string; location: SourceLocation };
+  /** Its entries, in list order: `host`, `host:port`, `*.domain`, optionally with a `/path`. */
+  insecureRegistries: Located<string>[];
+  /** `spec.additionalTrustedCA.name`, when set and not empty (the cluster ignores ""). */
+  additionalTrustedCA?: Located<string>;
+  /** The ConfigMap `openshift-config/<additionalTrustedCA.name>`, when the inputs hold it. */
+  caConfigMap?: CaConfigMap;
+  /** ConfigMaps with that name in another namespace (or none): they explain a missing one. */
+  caConfigMapsElsewhere: { namespace?: string; location: SourceLocation }[];
+}
+
+export interface CaConfigMap {
+  object: ObjectRef;
+  location: SourceLocation;
+  /** One per valid `data` key, sorted by key. */
+  bundles: CaBundle[];
+}
+
+/** One `data` key of the CA ConfigMap: `host` or `host..port` -> PEM bundle. */
+export interface CaBundle {
+  key: string;
+  /** `host[:port]`: the key with every `..` read as `:` (MCO: strings.ReplaceAll(key, "..", ":")). */
+  registry: string;
+  /** `data[host..port]`, the Kubernetes field-path form for a map key. */
+  field: string;
+  /** Position of the key. */
+  location: SourceLocation;
+  object: ObjectRef;
+  pem: PemCheck;
+}
+
+export interface PemCheck {
+  /** The CERTIFICATE blocks Go's x509.CertPool.AppendCertsFromPEM would load, LF line endings. */
+  certificates: string[];
+  /** Why each other block is left out; never the block's content. */
+  skipped: string[];
+}
+
+export interface ImageConfigResult {
+  trust: TrustConfig;
+  diagnostics: Diagnostic[];
+}
+
+const REGISTRY_LIST: JsonSchema = { type: 'array', items: { type: 'string' } };
+// openshift/api config/v1 RegistrySources and ConfigMapNameReference, as in the Image CRD.
+const REGISTRY_SOURCES_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    allowedRegistries: REGISTRY_LIST,
+    blockedRegistries: REGISTRY_LIST,
+    containerRuntimeSearchRegistries: { ...REGISTRY_LIST, 'x-kubernetes-list-type': 'set' },
+    insecureRegistries: REGISTRY_LIST,
+  },
+};
+const ADDITIONAL_TRUSTED_CA_SCHEMA: JsonSchema = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
+
+// k8s.io/apimachinery validation IsConfigMapKey.
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
+
+export function validateImageConfig(objects: readonly ManifestObject[]): ImageConfigResult {
+  const diagnostics: Diagnostic[] = [];
+  const trust: TrustConfig = { insecureRegistries: [], caConfigMapsElsewhere: [] };
+  const images: ManifestObject[] = [];
+
+  for (const object of objects) {
+    if (object.kind !== 'Image') continue;
+    if (object.apiVersion !== IMAGE_CONFIG_API_VERSION) {
+      // Same group, other version: the API server has no such kind. Another group (image.openshift.io) is not ours.
+      if (object.apiVersion.split('/')[0] === IMAGE_CONFIG_API_VERSION.split('/')[0]) {
+        diagnostics.push({
+          code: 'UNSUPPORTED_API_VERSION',
+          severity: 'error',
+          message: `expected apiVersion ${IMAGE_CONFIG_API_VERSION} for Image, found ${object.apiVersion}, which the API server does not serve`,
+          field: formatFieldPath([...object.basePath, 'apiVersion']),
+          location: object.locate(['apiVersion']),
+        });
+      }
+      continue;
+    }
+    const name = nameOf(object);
+    if (name === undefined) {
+      diagnostics.push({
+        code: 'INVALID_NAME',
+        severity: 'error',
+        message: `expected metadata.name "${IMAGE_CONFIG_NAME}" on the cluster Image config, found none`,
+        field: formatFieldPath([...object.basePath, 'metadata', 'name']),
+        location: object.locate(['metadata', 'name']),
+      });
+      continue;
+    }
+    if (name !== IMAGE_CONFIG_NAME) {
+      diagnostics.push({
+        code: 'IMAGE_CONFIG_NOT_CLUSTER',
+        severity: 'warning',
+        message: `Image "${name}" is ignored: the cluster reads only the Image named "${IMAGE_CONFIG_NAME}", so its insecure registries and trusted CAs take effect nowhere; rename it to "${IMAGE_CONFIG_NAME}" or remove it`,
+        field: formatFieldPath([...object.basePath, 'metadata', 'name']),
+        location: object.locate(['metadata', 'name']),
+        object: { apiVersion: object.apiVersion, kind: 'Image', name },
+      });
+      continue;
+    }
+    images.push(object);
+  }
+
+  if (images.length > 1) {
+    const first = images[0] as ManifestObject;
+    const firstAt = first.locate(['metadata', 'name']);
+    for (const other of images.slice(1)) {
+      diagnostics.push({
+        code: 'DUPLICATE_OBJECT',
+        severity: 'error',
+        message: `Image "${IMAGE_CONFIG_NAME}" is also defined at ${firstAt.file}:${firstAt.line}; applying both keeps only one of them: merge them`,
+        field: formatFieldPath([...other.basePath, 'metadata', 'name']),
+        location: other.locate(['metadata', 'name']),
+        object: { apiVersion: other.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME },
+      });
+    }
+  }
+  const image = images[0];
+  if (image === undefined) return { trust, diagnostics };
+
+  // Every finding in one pass: the entries are checked even when the schema found something else.
+  diagnostics.push(...validateImageSchema(image));
+
+  const ref: ObjectRef = { apiVersion: image.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME };
+  trust.image = { object: ref, location: image.locate(['metadata', 'name']) };
+  const located = (value: string, path: FieldPath): Located<string> => ({
+    value,
+    field: formatFieldPath([...image.basePath, ...path]),
+    location: image.locate(path),
+  });
+  const spec = isPlainObject(image.value['spec']) ? image.value['spec'] : {};
+
+  const sources = spec['registrySources'];
+  const insecure = isPlainObject(sources) ? sources['insecureRegistries'] : undefined;
+  if (Array.isArray(insecure)) {
+    const listPath = ['spec', 'registrySources', 'insecureRegistries'];
+    trust.insecureRegistriesField = { field: formatFieldPath([...image.basePath, ...listPath]), location: image.locate(listPath) };
+    insecure.forEach((entry, index) => {
+      if (typeof entry !== 'string') return;
+      const at = located(entry, [...listPath, index]);
+      const problem = insecureEntryProblem(at.value);
+      if (problem) {
+        diagnostics.push({
+          code: 'INSECURE_REGISTRY_INVALID',
+          severity: 'error',
+          message: `insecure registry ${JSON.stringify(at.value)} is refused: ${problem}`,
+          field: at.field,
+          location: at.location,
+          object: ref,
+        });
+        return;
+      }
+      trust.insecureRegistries.push(at);
+    });
+  }
+
+  const ca = spec['additionalTrustedCA'];
+  const caName = isPlainObject(ca) ? ca['name'] : undefined;
+  if (typeof caName === 'string' && caName !== '') {
+    trust.additionalTrustedCA = located(caName, ['spec', 'additionalTrustedCA', 'name']);
+    const configMaps = objects.filter((o) => o.kind === 'ConfigMap' && o.apiVersion === 'v1' && nameOf(o) === caName);
+    const inNamespace = configMaps.filter((o) => namespaceOf(o) === TRUSTED_CA_NAMESPACE);
+    for (const other of configMaps) {
+      if (namespaceOf(other) === TRUSTED_CA_NAMESPACE) continue;
+      const namespace = namespaceOf(other);
+      trust.caConfigMapsElsewhere.push({ ...(namespace === undefined ? {} : { namespace }), location: other.locate(['metadata', 'name']) });
+    }
+    const first = inNamespace[0];
+    if (first) {
+      const firstAt = first.locate(['metadata', 'name']);
+      for (const other of inNamespace.slice(1)) {
+        diagnostics.push({
+          code: 'DUPLICATE_OBJECT',
+          severity: 'error',
+          message: `ConfigMap ${TRUSTED_CA_NAMESPACE}/${caName} is also defined at ${firstAt.file}:${firstAt.line}; applying both keeps only one of them: merge them`,
+          field: formatFieldPath([...other.basePath, 'metadata', 'name']),
+          location: other.locate(['metadata', 'name']),
+          object: { apiVersion: 'v1', kind: 'ConfigMap', name: caName, namespace: TRUSTED_CA_NAMESPACE },
+        });
+      }
+      const result = readCaConfigMap(first, caName);
+      diagnostics.push(...result.diagnostics);
+      trust.caConfigMap = result.configMap;
+    }
+  }
+  return { trust, diagnostics };
+}
+
+/** The Image CRD's shape for the fields we read; every other spec field is accepted as is. */
+function validateImageSchema(image: ManifestObject): Diagnostic[] {
+  const anything = (value: unknown): Record<string, JsonSchema> =>
+    Object.fromEntries(Object.keys(isPlainObject(value) ? value : {}).map((key) => [key, {}]));
+  const spec = image.value['spec'];
+  const schema: JsonSchema = {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      ...anything(image.value),
+      spec: {
+        type: 'object',
+        properties: {
+          ...anything(spec),
+          registrySources: REGISTRY_SOURCES_SCHEMA,
+          additionalTrustedCA: ADDITIONAL_TRUSTED_CA_SCHEMA,
+        },
+      },
+    },
+  };
+  const ref: ObjectRef = { apiVersion: image.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME };
+  return validateAgainstSchema(image, schema, () => '', (path) => path.length === 1 && path[0] !== 'spec').map((d) => ({ ...d, object: ref }));
+}
+
+/**
+ * Why MCO or containers/image refuse an insecureRegistries entry, if they do: MCO accepts a wildcard
+ * only as a leading `*.` (runtime-utils IsValidRegistriesConfScope), and registries.conf refuses a
+ * location with a URI scheme (containers/image sysregistriesv2 parseLocation).
+ */
+function insecureEntryProblem(entry: string): string | undefined {
+  if (entry.trim() === '') return 'an entry must name a registry: write host, host:port or *.domain';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return 'remove the scheme: write host[:port][/path]; the entry already means "plain HTTP or unverified HTTPS"';
+  if (entry.includes('*') && !(entry.startsWith('*.') && !/[/@:*]/.test(entry.slice(2)))) {
+    return 'a wildcard is only allowed as a leading "*." followed by a domain without port or path (*.example.com)';
+  }
+  if (/\s/.test(entry)) return 'remove the white space';
+  return undefined;
+}
+
+function readCaConfigMap(object: ManifestObject, name: string): { configMap?: CaConfigMap; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const ref: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name, namespace: TRUSTED_CA_NAMESPACE };
+  const data = object.value['data'];
+  const report = (path: FieldPath, field: string, code: Diagnostic['code'], message: string, atKey: boolean): void => {
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      field,
+      location: atKey ? object.locateKey(path) : object.locate(path),
+      object: ref,
+    });
+  };
+  const configMap: CaConfigMap = { object: ref, location: object.locate(['metadata', 'name']), bundles: [] };
+  if (data === undefined || data === null) return { configMap, diagnostics };
+  if (!isPlainObject(data)) {
+    report(['data'], formatFieldPath([...object.basePath, 'data']), 'SCHEMA_TYPE', 'expected a mapping of strings for data', false);
+    return { diagnostics };
+  }
+  for (const key of Object.keys(data).sort(compareKeys)) {
+    const value = data[key];
+    const field = `${formatFieldPath([...object.basePath, 'data'])}[${key}]`;
+    const keyProblem = configMapKeyProblem(key);
+    if (keyProblem) {
+      report(['data', key], field, 'CA_KEY_INVALID', `${JSON.stringify(key)} is not a valid ConfigMap key (the API server refuses it): ${keyProblem}`, true);
+      continue;
+    }
+    if (typeof value !== 'string') {
+      report(['data', key], field, 'SCHEMA_TYPE', `expected a string (a PEM bundle), found ${value === null ? 'null' : Array.isArray(value) ? 'a list' : isPlainObject(value) ? 'a mapping' : `${typeof value} ${String(value)}`}`, false);
+      continue;
+    }
+    configMap.bundles.push({
+      key,
+      registry: key.replaceAll('..', ':'),
+      field,
+      location: object.locateKey(['data', key]),
+      object: ref,
+      pem: checkPemBundle(value),
+    });
+  }
+  return { configMap, diagnostics };
+}
+
+function configMapKeyProblem(key: string): string | undefined {
+  if (key.includes(':')) return `write the port after two dots, ${JSON.stringify(key.replaceAll(':', '..'))} (OpenShift reads ".." as ":")`;
+  if (key.length > 253) return 'at most 253 characters';
+  if (!CONFIG_MAP_KEY.test(key)) return 'only letters, digits, "-", "_" and "." are allowed';
+  if (key === '.' || key === '..' || key.startsWith('..')) return 'a key must not be "." or start with ".."';
+  return undefined;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function nameOf(object: ManifestObject): string | undefined {
+  const metadata = object.value['metadata'];
+  const name = isPlainObject(metadata) ? metadata['name'] : undefined;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+function namespaceOf(object: ManifestObject): string | undefined {
+  const metadata = object.value['metadata'];
+  const namespace = isPlainObject(metadata) ? metadata['namespace'] : undefined;
+  return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
+}
+
+// --- PEM, as containerd loads a `ca` file: tls.Config.RootCAs.AppendCertsFromPEM (hosts.go
+// ConfigureHosts) fails the whole pull unless at least one block is a usable certificate. Go's
+// encoding/pem Decode and x509.CertPool.AppendCertsFromPEM skip a block that is not "CERTIFICATE",
+// carries headers, is not base64, or does not parse. No crypto here: the core stays pure, so the
+// certificate is checked down to its DER outline (SEQUENCE { tbsCertificate SEQUENCE,
+// signatureAlgorithm SEQUENCE, signature BIT STRING }, nothing after it).
+
+export function checkPemBundle(text: string): PemCheck {
+  const certificates: string[] = [];
+  const skipped: string[] = [];
+  const lines = text.split('\n').map((line) => line.replace(/[ \t\r]+$/, ''));
+  let blockNumber = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const begin = /^-----BEGIN ([^-]*(?:-[^-]+)*)-----$/.exec(lines[i] as string);
+    if (!begin) continue;
+    blockNumber++;
+    const type = begin[1] as string;
+    const end = lines.indexOf(`-----END ${type}-----`, i + 1);
+    const what = `block ${blockNumber} (${type})`;
+    if (end < 0) {
+      skipped.push(`${what} has no "-----END ${type}-----" line`);
+      continue;
+    }
+    const body = lines.slice(i + 1, end);
+    const block = [lines[i] as string, ...body, lines[end] as string].join('\n');
+    i = end;
+    if (type !== 'CERTIFICATE') {
+      skipped.push(`${what} is not a CERTIFICATE`);
+      continue;
+    }
+    if (body.some((line) => line.includes(':'))) {
+      skipped.push(`${what} carries PEM headers, which Go's certificate pool refuses`);
+      continue;
+    }
+    const der = decodeBase64(body.join(''));
+    if (der === undefined) {
+      skipped.push(`${what} is not valid base64`);
+      continue;
+    }
+    if (!looksLikeX509(der)) {
+      skipped.push(`${what} does not hold a DER X.509 certificate`);
+      continue;
+    }
+    certificates.push(block);
+  }
+  return { certificates, skipped };
+}
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  const compact = text.replace(/\s+/g, '');
+  // Go's base64.StdEncoding: padded, standard alphabet.
+  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  let binary: string;
+  try {
+    binary = atob(compact);
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+interface Tlv {
+  tag: number;
+  /** Offset of the first content byte. */
+  start: number;
+  /** Offset just past the content. */
+  end: number;
+}
+
+/** One DER tag-length-value at `offset`, within `limit`; undefined if it does not fit. */
+function readTlv(bytes: Uint8Array, offset: number, limit: number): Tlv | undefined {
+  if (offset + 2 > limit) return undefined;
+  const tag = bytes[offset] as number;
+  const first = bytes[offset + 1] as number;
+  let length = first;
+  let start = offset + 2;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 4 || start + count > limit) return undefined;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (bytes[start + i] as number);
+    start += count;
+  }
+  const end = start + length;
+  return end > limit ? undefined : { tag, start, end };
+}
+
+function looksLikeX509(der: Uint8Array): boolean {
+  const outer = readTlv(der, 0, der.length);
+  if (!outer || outer.tag !== 0x30 || outer.end !== der.length) return false;
+  const tbs = readTlv(der, outer.start, outer.end);
+  if (!tbs || tbs.tag !== 0x30) return false;
+  const algorithm = readTlv(der, tbs.end, outer.end);
+  if (!algorithm || algorithm.tag !== 0x30) return false;
+  const signature = readTlv(der, algorithm.end, outer.end);
+  if (!signature || signature.tag !== 0x03 || signature.end !== outer.end) return false;
+  // tbsCertificate opens with [0] EXPLICIT version or, for v1, the INTEGER serial number.
+  const version = readTlv(der, tbs.start, tbs.end);
+  return version !== undefined && (version.tag === 0xa0 || version.tag === 0x02);
+}
