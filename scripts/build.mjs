@@ -17,3 +17,16 @@ await build({
   logLevel: 'warning',
 });
 chmodSync('dist/mirrorset-hosts.cjs', 0o755);
+
+// The library API (src/index.ts) for programs and benchmarks that call the pipeline in-process.
+await build({
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/index.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define: { __VERSION__: JSON.stringify(pkg.version) },
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -6,17 +6,20 @@ import path from 'node:path';
 
 const src = path.join(import.meta.dirname, '..', 'src');
 const STAGES = ['parse', 'validate', 'model', 'render', 'bundle', 'delivery', 'plan'] as const;
-// Later stages may use earlier ones; delivery and plan (pure rollout and change plans) sit after render.
+// Later stages may use earlier ones. delivery (the pure side of the node applier: commands, plans,
+// rollout policy) stands on its own so the bundle's Job can use its node settings; plan (pure
+// change plans) sits after render.
 const ALLOWED_STAGES: Record<(typeof STAGES)[number], string[]> = {
   parse: ['parse'],
   validate: ['parse', 'validate'],
   model: ['parse', 'validate', 'model'],
   render: ['parse', 'validate', 'model', 'render'],
-  bundle: ['parse', 'validate', 'model', 'render', 'bundle'],
-  delivery: ['bundle', 'delivery'],
+  bundle: ['parse', 'validate', 'model', 'render', 'bundle', 'delivery'],
+  delivery: ['delivery'],
   plan: ['parse', 'validate', 'model', 'render', 'plan'],
 };
-const ALLOWED_PACKAGES = new Set(['yaml', 'smol-toml']);
+// node:crypto only hashes (sha256 names and manifests): deterministic, no I/O.
+const ALLOWED_PACKAGES = new Set(['yaml', 'smol-toml', 'node:crypto']);
 const ALLOWED_ROOT_FILES = new Set(['diagnostics.ts', 'kinds.ts', 'pipeline.ts']);
 
 function filesUnder(dir: string): string[] {

@@ -4,7 +4,7 @@
 // mergeMirrors, sortMirrorSets. Every defect it reproduces is reported as a warning.
 import { compareStrings, type Diagnostic } from '../diagnostics.js';
 import { ICSP, IDMS, ITMS, resolvesTags } from '../kinds.js';
-import { describeEntry, type MirrorEntry, type MirrorSetObject, type MirrorSourcePolicy } from '../validate/mirror-set.js';
+import { listEntries, type MirrorEntry, type MirrorSetObject, type MirrorSourcePolicy } from '../validate/mirror-set.js';
 import { mirrorPrefix, splitLocation } from './locations.js';
 import { mergePriorityLists } from './topo-merge.js';
 import type { WmcoHostsFile, WmcoMirror } from './types.js';
@@ -155,7 +155,7 @@ function findDefects(set: MergingSet): Diagnostic[] {
       code: 'WMCO_REGISTRY_WIDE',
       severity: 'warning',
       message:
-        `WMCO keys mirrors by registry, so the mirrors of ${scoped.map((e) => `${describeEntry(e)} (${e.source.value})`).join(', ')} ` +
+        `WMCO keys mirrors by registry, so the mirrors of ${listEntries(scoped)} ` +
         `apply to every image of ${set.registry} on Windows nodes; make sure they serve every repository of ${set.registry}`,
       field: first.source.field,
       location: first.source.location,

@@ -40,3 +40,10 @@ export function describeEntry(entry: MirrorEntry): string {
 export function effectivePolicy(entry: MirrorEntry): MirrorSourcePolicy {
   return entry.policy?.value ?? 'AllowContactingSource';
 }
+
+/** Names up to `max` entries with their sources, then how many more: messages stay one readable line. */
+export function listEntries(entries: readonly MirrorEntry[], max = 3): string {
+  const named = entries.slice(0, max).map((e) => `${describeEntry(e)} (${e.source.value})`);
+  const more = entries.length - named.length;
+  return more > 0 ? `${named.join(', ')} and ${more} more` : named.join(', ');
+}

@@ -1,0 +1,80 @@
+// Render scale: 10,000 entries over 500 registries with 3 mirrors each must render in under 1 s
+// and 200 MB RSS, and 10x the input may cost at most 12x the time (issue 2).
+// Run: npm run build && node bench/render.mjs   (prints a JSON line per measurement)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(import.meta.dirname, '..');
+const { run } = require(path.join(root, 'dist/index.cjs'));
+
+/** `entries` entries spread over `registries` registries, 3 mirrors each, in 100-entry IDMS/ITMS objects. */
+export function generate(entries, registries) {
+  const files = [];
+  let doc = [];
+  const flush = () => {
+    if (doc.length) files.push({ path: `set-${files.length}.yaml`, content: doc.join('') });
+    doc = [];
+  };
+  for (let i = 0; i < entries; i += 100) {
+    const kind = (i / 100) % 4 === 3 ? ['ImageTagMirrorSet', 'imageTagMirrors'] : ['ImageDigestMirrorSet', 'imageDigestMirrors'];
+    let text = `apiVersion: config.openshift.io/v1\nkind: ${kind[0]}\nmetadata:\n  name: set-${i / 100}\nspec:\n  ${kind[1]}:\n`;
+    for (let j = i; j < Math.min(i + 100, entries); j++) {
+      const registry = `registry-${j % registries}.example.com${j % 7 === 0 ? ':5000' : ''}`;
+      const repo = `team-${j}/app-${j}`;
+      text += `  - source: ${registry}/${repo}\n    mirrors:\n`;
+      for (let m = 0; m < 3; m++) text += `    - mirror-${(j + m) % 5}.corp.example/m${m}/${repo}\n`;
+    }
+    doc.push(text);
+    flush();
+  }
+  return files;
+}
+
+function timeInProcess(files, repeats) {
+  const times = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = process.hrtime.bigint();
+    const result = run(files, { profile: 'containerd' });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.files.length === 0) throw new Error('bench input rendered nothing');
+  }
+  return Math.min(...times);
+}
+
+/** The whole CLI as a user runs it: files on disk, a fresh node process, output written. */
+function timeCli(files) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mirrorset-hosts-bench-'));
+  try {
+    for (const f of files) writeFileSync(path.join(dir, f.path), f.content);
+    const child = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, path.join(root, 'dist/mirrorset-hosts.cjs'), 'render', '--out', path.join(dir, 'out'), dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    // A render with warnings exits 0; anything else is a broken benchmark.
+    if (child.status !== 0) throw new Error(`CLI run failed (${child.status}): ${child.stderr.slice(-500)}`);
+    const [, seconds, kb] = /TIME (\S+) (\S+)/.exec(child.stderr);
+    return { wallMs: Number(seconds) * 1000, maxRssMb: Number(kb) / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const small = generate(10_000, 500);
+const large = generate(100_000, 5_000);
+timeInProcess(small, 2); // warm-up
+const smallMs = timeInProcess(small, 5);
+const largeMs = timeInProcess(large, 3);
+const cli = timeCli(small);
+const report = {
+  bench: 'render',
+  machine: `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cpus, node ${process.version}`,
+  entries10kInProcessMs: Math.round(smallMs),
+  entries100kInProcessMs: Math.round(largeMs),
+  growthFor10xInput: Number((largeMs / smallMs).toFixed(2)),
+  cli10kWallMs: Math.round(cli.wallMs),
+  cli10kMaxRssMb: Math.round(cli.maxRssMb),
+  targets: { cli10kWallMs: '< 1000', cli10kMaxRssMb: '< 200', growthFor10xInput: '<= 12' },
+};
+report.pass = report.cli10kWallMs < 1000 && report.cli10kMaxRssMb < 200 && report.growthFor10xInput <= 12;
+console.log(JSON.stringify(report));
