@@ -3,8 +3,9 @@
 // stage, node built-ins, the I/O packages, or the adapters.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const src = path.join(import.meta.dirname, '..', 'src');
+const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 const STAGES = ['parse', 'validate', 'model', 'render', 'bundle', 'delivery', 'plan'] as const;
 // Later stages may use earlier ones. delivery (the pure side of the node applier: commands, plans,
 // rollout policy) stands on its own so the bundle's Job can use its node settings; plan (pure

@@ -11,8 +11,9 @@ import { formatDiagnostic } from '../src/diagnostics.js';
 import { readInputs } from '../src/io/files.js';
 import { run, type Profile } from '../src/pipeline.js';
 import { readTree, updating, writeTree } from './helpers/golden.js';
+import { fileURLToPath } from 'node:url';
 
-const casesDir = path.join(import.meta.dirname, '..', 'fixtures', 'cases');
+const casesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cases');
 const cases = existsSync(casesDir) ? readdirSync(casesDir).sort() : [];
 
 interface CaseConfig {

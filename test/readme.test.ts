@@ -4,8 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../src/diagnostics.js';
+import { fileURLToPath } from 'node:url';
 
-const readmePath = path.join(import.meta.dirname, '..', 'README.md');
+const readmePath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
 const START = '<!-- codes:start (generated from src/diagnostics.ts by test/readme.test.ts) -->';
 const END = '<!-- codes:end -->';
 
@@ -33,6 +34,6 @@ test('the README names the two set-up commands, and .ci/run runs the same test c
   const readme = readFileSync(readmePath, 'utf8');
   expect(readme).toContain('npm ci && npx mirrorset-hosts render --out rendered fixtures/example-repo');
   expect(readme).toContain('npm ci && npm test');
-  const ci = readFileSync(path.join(import.meta.dirname, '..', '.ci', 'run'), 'utf8');
+  const ci = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.ci', 'run'), 'utf8');
   expect(ci).toMatch(/^npm ci\b.*\nnpm test$/m);
 });
