@@ -1,21 +1,49 @@
-// `mirrorset-hosts lint PATH...`: diagnostics only, same exit codes as render.
-import { exitCodeFor } from '../diagnostics.js';
+// `mirrorset-hosts lint [PATH...]`: render's findings (schema, MCO, profile) plus the rules the product
+// documentation states (src/validate/lint-rules/), in the format the reader needs. Writes nothing.
+import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { run } from '../pipeline.js';
-import type { CliIo } from './cli-io.js';
-import { UsageError } from './cli-io.js';
-import { COMMON_OPTIONS, HELP, parseCommandArgs, profileOf, reportDiagnostics } from './cli.js';
+import { UsageError, type CliIo } from './cli-io.js';
+import { COMMON_OPTIONS, parseCommandArgs, profileOf, VERSION } from './cli.js';
+import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
+import { diagnosticFormatOf, formatDiagnostics } from './formats/index.js';
+
+export const LINT_HELP = `Usage: mirrorset-hosts lint [--profile containerd|wmco] [--strict] [--format FORMAT] [--config FILE] [PATH...]
+
+Reports, with file:line:column, what the API server and MCO would reject, what the profile reports,
+and the rules of the OpenShift documentation: the Windows naming requirement, the ITMS registry-wide
+pitfall, the pause image, ICSP deprecation, a mirror equal to its source, duplicate mirrors,
+conflicting or registry-wide policies, renames and wildcard sources.
+
+  --format text     gcc-style lines on stderr (default)
+  --format json     one JSON document on stdout
+  --format github   GitHub Actions annotations on stdout
+  --format sarif    SARIF 2.1.0 for GitHub code scanning on stdout
+  --config FILE     settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs, strict
+
+Exit codes: 0 no error (warnings allowed), 1 an error (or a warning with --strict), 2 usage error.
+`;
 
 export async function runLint(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, COMMON_OPTIONS);
+  const { values, positionals } = parseCommandArgs(args, {
+    ...COMMON_OPTIONS,
+    format: { type: 'string', short: 'f' },
+    config: { type: 'string' },
+  });
   if (values.help) {
-    io.stdout(HELP);
+    io.stdout(LINT_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError('lint needs at least one PATH');
-  const inputs = await readInputs(positionals, io);
-  const result = run(inputs.files, { profile: profileOf(values.profile), strict: values.strict ?? false });
-  const diagnostics = [...inputs.diagnostics, ...result.diagnostics];
-  reportDiagnostics(diagnostics, io);
+  const format = diagnosticFormatOf(values.format);
+  const config = await loadCommandConfig(values.config, io.cwd);
+  const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
+  if (paths.length === 0) throw new UsageError(`lint needs at least one PATH, or inputs in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
+  const profile = profileOf(values.profile ?? config?.profile);
+  const inputs = await readInputs(paths, io);
+  const result = run(inputs.files, { profile, strict: values.strict ?? config?.strict ?? false, lint: true });
+  const diagnostics = sortDiagnostics([...inputs.diagnostics, ...result.diagnostics]);
+  const text = formatDiagnostics(format, diagnostics, VERSION);
+  if (format === 'text') io.stderr(text);
+  else io.stdout(text);
   return exitCodeFor(diagnostics);
 }

@@ -1,0 +1,31 @@
+// One rendering of the findings per audience; pure functions of the sorted diagnostics.
+import type { Diagnostic } from '../../diagnostics.js';
+import { UsageError } from '../cli-io.js';
+import { formatGithub } from './github.js';
+import { formatJson } from './json.js';
+import { formatSarif } from './sarif.js';
+import { formatText } from './text.js';
+
+export const DIAGNOSTIC_FORMATS = ['text', 'json', 'github', 'sarif'] as const;
+export type DiagnosticFormat = (typeof DIAGNOSTIC_FORMATS)[number];
+
+export function diagnosticFormatOf(value: string | undefined): DiagnosticFormat {
+  const format = value ?? 'text';
+  if (!(DIAGNOSTIC_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of ${DIAGNOSTIC_FORMATS.join(', ')}, found ${JSON.stringify(format)}`);
+  }
+  return format as DiagnosticFormat;
+}
+
+export function formatDiagnostics(format: DiagnosticFormat, diagnostics: readonly Diagnostic[], toolVersion: string): string {
+  switch (format) {
+    case 'text':
+      return formatText(diagnostics);
+    case 'json':
+      return formatJson(diagnostics);
+    case 'github':
+      return formatGithub(diagnostics);
+    case 'sarif':
+      return formatSarif(diagnostics, toolVersion);
+  }
+}

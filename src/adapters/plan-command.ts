@@ -1,0 +1,130 @@
+// `mirrorset-hosts plan --base REV [--head REV] [PATH...]`: the mirror sets at two revisions, read from
+// Git objects (no checkout, so it works in a dirty tree; without --head the working tree is the head),
+// rendered with the profile, compared per registry, with what the change does to the nodes.
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { readInputs } from '../io/files.js';
+import { readInputsAtRevision, repositoryRoot, resolveCommit } from '../io/git.js';
+import { parseManifests, type SourceFile } from '../parse/parse-manifests.js';
+import { run, type Profile } from '../pipeline.js';
+import { buildPlan, type PlanSide } from '../plan/build-plan.js';
+import { validateDocuments } from '../validate/validate-documents.js';
+import { UsageError, type CliIo } from './cli-io.js';
+import { parseCommandArgs, profileOf } from './cli.js';
+import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
+import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext, type PlanFormat } from './formats/plan.js';
+
+export const PLAN_HELP = `Usage: mirrorset-hosts plan --base REV [--head REV] [--profile containerd|wmco] [--format text|markdown|json] [--config FILE] [PATH...]
+
+Reads the mirror sets under PATH... at two revisions straight from Git (no checkout; works in a dirty
+tree), renders both, and prints per registry what changes in hosts.toml (added, removed, changed, with
+a diff) and what that does to the nodes: containerd nodes (files change, nothing restarts) and Linux
+nodes under OpenShift's MCO (the drain and reboot table of the documentation).
+
+  --base REV        the revision the change starts from (a branch, tag, commit, origin/main, HEAD~1)
+  --head REV        the revision it ends at (default: the working tree, including uncommitted changes)
+  --format FORMAT   text (default), markdown (a pull-request comment) or json
+  --config FILE     settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs
+
+Exit codes: 0 plan printed, 1 the mirror sets at a revision do not render, 2 usage error.
+`;
+
+interface RenderedSide extends PlanSide {
+  diagnostics: Diagnostic[];
+}
+
+export async function runPlan(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    profile: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    base: { type: 'string' },
+    head: { type: 'string' },
+    format: { type: 'string', short: 'f' },
+    config: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(PLAN_HELP);
+    return 0;
+  }
+  const format = planFormatOf(values.format);
+  if (!values.base) throw new UsageError('plan needs --base REV, the revision to compare with');
+  const config = await loadCommandConfig(values.config, io.cwd);
+  const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
+  if (paths.length === 0) throw new UsageError(`plan needs at least one PATH, or inputs in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
+  const glob = paths.find((p) => /[*?[\]{}]/.test(p));
+  if (glob) throw new UsageError(`plan reads files at a Git revision and takes files and directories, not the pattern ${glob}`);
+  const profile = profileOf(values.profile ?? config?.profile);
+
+  const root = await repositoryRoot(io.cwd);
+  const baseCommit = await resolveCommit(root, values.base);
+  const headCommit = values.head === undefined ? undefined : await resolveCommit(root, values.head);
+  const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd);
+  const headInputs: WorkTreeInputs = headCommit
+    ? { ...(await readInputsAtRevision(root, headCommit, paths, io.cwd)), diagnostics: [] }
+    : await readWorkTree(paths, io);
+  const nowhere = paths.filter((p) => baseInputs.missing.includes(p) && headInputs.missing.includes(p));
+  if (nowhere.length > 0) {
+    throw new UsageError(`${nowhere.join(', ')}: nothing at ${values.base} nor in ${values.head ?? 'the working tree'}; name the files or directories that hold the mirror sets`);
+  }
+
+  const context: PlanContext = {
+    base: { revision: values.base, commit: baseCommit },
+    head: values.head === undefined ? {} : { revision: values.head, commit: headCommit as string },
+    diagnostics: [],
+  };
+  const base = renderSide(baseInputs.files, profile);
+  const head = renderSide(headInputs.files, profile, headInputs.diagnostics);
+  for (const [side, name] of [
+    [base, `--base ${values.base}`],
+    [head, values.head === undefined ? 'the working tree' : `--head ${values.head}`],
+  ] as const) {
+    if (!hasErrors(side.diagnostics)) continue;
+    io.stderr(side.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+    io.stderr(`mirrorset-hosts: the mirror sets at ${name} do not render, so there is no plan; fix the errors above\n`);
+    return 1;
+  }
+  context.diagnostics = head.diagnostics;
+  if (head.diagnostics.length > 0) io.stderr(head.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+
+  const plan = buildPlan(base, head, profile);
+  const render = format === 'markdown' ? formatPlanMarkdown : format === 'json' ? formatPlanJson : formatPlanText;
+  io.stdout(render(plan, context));
+  return 0;
+}
+
+function planFormatOf(value: string | undefined): PlanFormat {
+  const format = value ?? 'text';
+  if (!(PLAN_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of ${PLAN_FORMATS.join(', ')}, found ${JSON.stringify(format)}`);
+  }
+  return format as PlanFormat;
+}
+
+interface WorkTreeInputs {
+  files: SourceFile[];
+  missing: string[];
+  /** Files that could not be read (READ_FAILED). */
+  diagnostics: Diagnostic[];
+}
+
+/** The work tree as the head: PATHs that do not exist there (deleted by the change) hold nothing. */
+async function readWorkTree(paths: readonly string[], io: CliIo): Promise<WorkTreeInputs> {
+  const present: string[] = [];
+  const missing: string[] = [];
+  for (const p of paths) {
+    const info = await lstat(path.resolve(io.cwd, p)).catch(() => undefined);
+    (info ? present : missing).push(p);
+  }
+  if (present.length === 0) return { files: [], missing, diagnostics: [] };
+  const inputs = await readInputs(present, io);
+  return { files: inputs.files, missing, diagnostics: inputs.diagnostics };
+}
+
+/** Render one revision; no mirror set at all is an empty side (the change adds or removes them all). */
+function renderSide(files: readonly SourceFile[], profile: Profile, readDiagnostics: readonly Diagnostic[] = []): RenderedSide {
+  const result = run(files, { profile });
+  const mirrorSets = validateDocuments(parseManifests(files).objects).mirrorSets;
+  const diagnostics = sortDiagnostics([...readDiagnostics, ...result.diagnostics.filter((d) => d.code !== 'NO_MIRROR_SETS')]);
+  return { files: result.files, mirrorSets, diagnostics };
+}
