@@ -15,9 +15,13 @@ and ImageContentSourcePolicy manifests.
 
 Usage:
   mirrorset-hosts render [--profile containerd|wmco] [--strict] --out DIR PATH...
-  mirrorset-hosts lint   [--profile containerd|wmco] [--strict] PATH...
-  mirrorset-hosts apply  --bundle DIR ...        copy a rendered bundle to nodes over SSH (see docs/node-applier.md)
+  mirrorset-hosts lint   [--profile containerd|wmco] [--strict] [--format text|json|github|sarif] [--config FILE] [PATH...]
+  mirrorset-hosts check  [--profile containerd|wmco] [--strict] [--config FILE] --out DIR [PATH...]
+  mirrorset-hosts plan   --base REV [--head REV] [--format text|markdown|json] [--config FILE] [PATH...]
+  mirrorset-hosts build  [--config FILE] [--out DIR] PATH...   Kubernetes manifests: bundle + node-applier Job
+  mirrorset-hosts apply  --bundle DIR ...                      copy a rendered bundle to nodes over SSH
   mirrorset-hosts --help | --version
+  mirrorset-hosts COMMAND --help                               the options of one command
 
 PATH is a file, a directory (recursively *.yaml, *.yml, *.json), a glob, or - for stdin.
 
