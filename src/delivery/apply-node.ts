@@ -1,0 +1,178 @@
+// One node, start to end: probe -> preflight -> plan -> apply under the node's lock -> read back.
+// The ssh transport is injected (`Exec`), so this stays free of I/O and the adapter decides how to
+// reach a node.
+import { commandSetFor } from './command-set.js';
+import {
+  desiredPathProblems,
+  parseApplyOutput,
+  parseProbeOutput,
+  REMOTE_EXIT,
+  STATE_DIR,
+  type DesiredFile,
+} from './node-state.js';
+import { displayAddress, type NodeTarget } from './node-target.js';
+import { planNode } from './plan-node.js';
+import { markerPaths, preflightProblems } from './preflight.js';
+import type { LogLevel, LogValue, NodeReport } from './report.js';
+import { classifySshFailure, describeConnectFailure, lastLines, type RemoteResult } from './ssh-errors.js';
+
+export interface ApplyContext {
+  desired: readonly DesiredFile[];
+  contentHash: string;
+  connectTimeoutSeconds: number;
+  commandTimeoutSeconds: number;
+  lockTimeoutSeconds: number;
+  /** Probe and plan only. */
+  dryRun: boolean;
+}
+
+/** Runs `stdin` as the program of `remoteCommand` on the node. Never throws. */
+export type Exec = (target: NodeTarget, remoteCommand: string, stdin: string) => Promise<RemoteResult>;
+
+export type StepLog = (
+  level: LogLevel,
+  target: NodeTarget,
+  step: string,
+  result: string,
+  fields?: ReadonlyArray<readonly [string, LogValue]>,
+) => void;
+
+export type NodeOutcome = NodeReport & { failed: boolean };
+
+const APPLY_STEPS = ['prepare', 'lock', 'upload', 'rename', 'cleanup', 'record'] as const;
+/** A conflict means another run changed the node between our probe and our lock: probe again. */
+const MAX_ATTEMPTS = 3;
+
+export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exec, log: StepLog): Promise<NodeOutcome> {
+  const commands = commandSetFor(target.os);
+  const address = displayAddress(target);
+  const fail = (step: string, detail: string): NodeOutcome => {
+    log('error', target, step, 'failed', [['msg', detail]]);
+    return { name: target.name, address, status: 'failed', step, detail, written: 0, removed: 0, failed: true };
+  };
+
+  const pathProblems = desiredPathProblems(ctx.desired, target.os);
+  if (pathProblems.length > 0) return fail('preflight', pathProblems.join('; '));
+
+  let connected = false;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const probe = await exec(target, commands.remoteCommand, commands.probeProgram(target, markerPaths(target.os)));
+    const probeFailure = transportFailure(probe, target, ctx);
+    if (probeFailure) return fail(probeFailure.step, probeFailure.detail);
+    if (!connected) {
+      log('info', target, 'connect', 'ok');
+      connected = true;
+    }
+    const parsed = parseProbeOutput(probe.stdout);
+    if (probe.exitCode !== 0 || !parsed.ok) {
+      const why = lastLines(probe.stderr) || (parsed.ok ? `exit status ${probe.exitCode}` : parsed.problem);
+      return fail('probe', `the probe program failed on the node: ${why}`);
+    }
+    const state = parsed.state;
+    log('info', target, 'probe', 'ok', [
+      ['dir', state.dir],
+      ['files', state.files.size],
+      ['owned', state.record ? 'yes' : 'no'],
+    ]);
+
+    const problems = preflightProblems(target, state);
+    if (problems.length > 0) return fail('preflight', problems.join('; '));
+    log('info', target, 'preflight', 'ok');
+
+    const plan = planNode(ctx.desired, state, ctx.contentHash);
+    const adopted = plan.writes.filter((w) => w.reason === 'adopted').map((w) => w.path);
+    log('info', target, 'plan', plan.upToDate ? 'unchanged' : 'changes', [
+      ['write', plan.writes.length],
+      ['remove', plan.removeFiles.length],
+      ['remove_dirs', plan.removeDirs.join(',') || undefined],
+      ['adopt', adopted.join(',') || undefined],
+      ['foreign_kept', plan.foreignDirs.join(',') || undefined],
+    ]);
+    if (plan.upToDate) return { name: target.name, address, status: 'unchanged', detail: '', written: 0, removed: 0, failed: false };
+    if (ctx.dryRun) {
+      return {
+        name: target.name,
+        address,
+        status: 'would-change',
+        detail: describePlan(plan.writes.map((w) => w.path), plan.removeFiles),
+        written: plan.writes.length,
+        removed: plan.removeFiles.length,
+        failed: false,
+      };
+    }
+
+    const desiredPaths = ctx.desired.map((f) => f.path).sort();
+    const applied = await exec(target, commands.remoteCommand, commands.applyProgram(target, plan, desiredPaths, ctx.lockTimeoutSeconds));
+    const report = parseApplyOutput(applied.stdout);
+    for (const step of report.steps) {
+      const fields: Array<[string, LogValue]> = [];
+      if (step === 'upload') fields.push(['files', plan.writes.length]);
+      if (step === 'cleanup') {
+        fields.push(['removed_files', report.removedFiles.join(',') || undefined]);
+        fields.push(['removed_dirs', report.removedDirs.join(',') || undefined]);
+        fields.push(['kept_dirs', report.keptDirs.join(',') || undefined]);
+      }
+      log('info', target, step, 'ok', fields);
+    }
+    const applyFailure = transportFailure(applied, target, ctx);
+    if (applyFailure) {
+      // Reported against the step that was running when the session ended, unless it never started.
+      const kind = classifySshFailure(applied);
+      const beforeSession = applyFailure.step === 'connect' && kind !== 'ssh-error' && (kind !== 'timeout' || report.steps.length === 0);
+      if (beforeSession) return fail('connect', applyFailure.detail);
+      const step = APPLY_STEPS[report.steps.length] ?? 'verify';
+      return fail(step, `the session ended during ${step}: ${applyFailure.detail}; every file on the node is still either its old or its new complete version, re-run to finish`);
+    }
+
+    if (applied.exitCode === REMOTE_EXIT.conflict && report.conflict) {
+      log('warn', target, 'lock', 'retry', [['msg', `the ownership record changed since the probe (another run finished first); probing again (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`]]);
+      continue;
+    }
+    if (applied.exitCode === REMOTE_EXIT.lockTimeout && report.lockTimeout) {
+      const lockPath = commands.nodePath(target.configDir, `${STATE_DIR}/lock`);
+      return fail('lock', `another mirrorset-hosts run held the node's lock (${lockPath}) for more than ${ctx.lockTimeoutSeconds}s; let it finish and re-run (the lock is released when that run's process ends, it never outlives it)`);
+    }
+    if (applied.exitCode === REMOTE_EXIT.truncated) {
+      return fail('upload', 'the program did not reach the node completely (connection cut), so nothing was changed; re-run');
+    }
+    if (applied.exitCode !== 0 || !report.ended) {
+      const step = APPLY_STEPS[report.steps.length] ?? 'verify';
+      const why = lastLines(applied.stderr) || `exit status ${applied.exitCode}`;
+      return fail(step, `${why}; every file on the node is still either its old or its new complete version, re-run to finish`);
+    }
+
+    const mismatches = desiredPaths.flatMap((path) => {
+      const want = ctx.desired.find((f) => f.path === path)?.sha256;
+      const got = report.sums.get(path);
+      return got === want ? [] : [`${path}: expected sha256 ${want}, read back ${got ?? 'nothing'}`];
+    });
+    if (mismatches.length > 0) return fail('verify', `${mismatches.join('; ')}; something else rewrites these files, check for another manager`);
+    log('info', target, 'verify', 'ok', [['files', desiredPaths.length]]);
+    return {
+      name: target.name,
+      address,
+      status: 'changed',
+      detail: report.keptDirs.length > 0 ? `kept ${report.keptDirs.join(', ')}: holds files mirrorset-hosts did not write` : '',
+      written: plan.writes.length,
+      removed: report.removedFiles.length,
+      failed: false,
+    };
+  }
+  return fail('lock', `the node's ownership record changed under us ${MAX_ATTEMPTS} times (other runs keep writing it); stop the other runs, then re-run`);
+}
+
+function transportFailure(result: RemoteResult, target: NodeTarget, ctx: ApplyContext): { step: string; detail: string } | null {
+  if (result.spawnError) return { step: 'connect', detail: `cannot run ssh: ${result.spawnError}; the image needs the OpenSSH client` };
+  if (result.timedOut) {
+    return { step: 'probe', detail: `no result within the ${ctx.commandTimeoutSeconds}s command timeout; the session was killed (raise --command-timeout for slow nodes)` };
+  }
+  const kind = classifySshFailure(result);
+  return kind ? { step: 'connect', detail: describeConnectFailure(kind, target, ctx.connectTimeoutSeconds, result.stderr) } : null;
+}
+
+function describePlan(writes: readonly string[], removes: readonly string[]): string {
+  const parts: string[] = [];
+  if (writes.length > 0) parts.push(`write ${writes.join(', ')}`);
+  if (removes.length > 0) parts.push(`remove ${removes.join(', ')}`);
+  return parts.join('; ') || 'update the ownership record';
+}

@@ -1,0 +1,84 @@
+// What the applier prints: one logfmt line per node and step (stderr), and a summary table (stdout).
+// Every line passes through redact(): the private key, the service-account token and anything that
+// looks like either never reach a log, whatever a remote error message quotes back.
+import { compare } from './node-state.js';
+
+export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'failed' | 'skipped';
+
+export interface NodeReport {
+  name: string;
+  address: string;
+  status: NodeStatus;
+  /** The step that failed, for status failed. */
+  step?: string;
+  /** One line: why it failed, or what was kept. */
+  detail: string;
+  written: number;
+  removed: number;
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type LogValue = string | number | boolean | undefined;
+
+const BARE = /^[A-Za-z0-9._:/@+,[\]-]+$/;
+
+/** logfmt: `key=value`, values quoted as JSON strings when they hold anything but plain characters. */
+export function formatLogLine(fields: ReadonlyArray<readonly [string, LogValue]>, secrets: readonly string[]): string {
+  const parts: string[] = [];
+  for (const [key, value] of fields) {
+    if (value === undefined) continue;
+    const text = redact(String(value), secrets);
+    parts.push(`${key}=${BARE.test(text) ? text : JSON.stringify(text)}`);
+  }
+  return parts.join(' ') + '\n';
+}
+
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+export const REDACTED = '[REDACTED]';
+
+/**
+ * Removes secrets from text: every known secret value, every line of a multi-line secret (a key
+ * file quoted line by line in an error is still the key), PEM private key blocks and bearer tokens.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text.replace(PEM_PRIVATE_KEY, REDACTED).replace(BEARER, `$1${REDACTED}`);
+  const needles = new Set<string>();
+  for (const secret of secrets) {
+    const whole = secret.trim();
+    if (whole.length >= 8) needles.add(whole);
+    for (const line of whole.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= 16 && !/^-----(BEGIN|END) /.test(trimmed)) needles.add(trimmed);
+    }
+  }
+  // Longest first, so a line inside a whole secret is not replaced before the whole.
+  for (const needle of [...needles].sort((a, b) => b.length - a.length)) out = out.split(needle).join(REDACTED);
+  return out;
+}
+
+/** The table printed when the run ends: one row per node, sorted by name, no timings (deterministic). */
+export function formatSummary(reports: readonly NodeReport[], secrets: readonly string[]): string {
+  const rows = [...reports].sort((a, b) => compare(a.name, b.name));
+  const header = ['NODE', 'ADDRESS', 'RESULT', 'WRITTEN', 'REMOVED', 'DETAIL'];
+  const cells = rows.map((r) => [
+    r.name,
+    r.address,
+    r.status,
+    r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.written),
+    r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.removed),
+    redact(r.step ? `${r.step}: ${r.detail}` : r.detail, secrets).replace(/\s*\n\s*/g, ' '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd() + '\n';
+  const count = (s: NodeStatus): number => rows.filter((r) => r.status === s).length;
+  const totals =
+    `${rows.length} node(s): ${count('changed')} changed, ${count('unchanged')} unchanged, ` +
+    (count('would-change') > 0 ? `${count('would-change')} would change, ` : '') +
+    `${count('failed')} failed, ${count('skipped')} skipped\n`;
+  return line(header) + cells.map(line).join('') + totals;
+}

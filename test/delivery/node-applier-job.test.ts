@@ -1,0 +1,174 @@
+import { describe, expect, test } from '@jest/globals';
+import { buildNodeApplierManifests, NodeApplierSettingsError, shortHash, type NodeApplierSettings } from '../../src/bundle/job.js';
+
+const HASH = 'a3f1c9e2b7d4058e6f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7a';
+const base: NodeApplierSettings = {
+  image: 'registry.example.com/mirrorset-hosts:0.1.0',
+  namespace: 'mirrorset-hosts',
+  sshSecretName: 'windows-ssh-key',
+  knownHosts: { kind: 'ConfigMap', name: 'windows-known-hosts' },
+};
+const refs = { kind: 'ConfigMap' as const, names: ['containerd-hosts-5t7g8k2m9d'] };
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: any; [k: string]: any };
+const build = (s: Partial<NodeApplierSettings> = {}, hash = HASH): Obj[] => buildNodeApplierManifests({ ...base, ...s }, refs, hash) as Obj[];
+const job = (objects: Obj[]): Obj => objects.find((o) => o.kind === 'Job') as Obj;
+
+describe('the Job', () => {
+  test('apiVersion, kind, metadata come first in every object; output is deterministic', () => {
+    const objects = build({ cronSchedule: '0 * * * *' });
+    for (const o of objects) expect(Object.keys(o).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
+    expect(JSON.stringify(build({ cronSchedule: '0 * * * *' }))).toBe(JSON.stringify(objects));
+  });
+
+  test('runs `mirrorset-hosts apply` on the mounted bundle, key and known_hosts', () => {
+    const container = job(build()).spec.template.spec.containers[0];
+    expect(container.args).toEqual([
+      'apply',
+      '--bundle', '/etc/mirrorset-hosts/bundle',
+      '--target', 'windows',
+      '--ssh-key', '/etc/mirrorset-hosts/ssh/ssh-privatekey',
+      '--known-hosts', '/etc/mirrorset-hosts/known-hosts/known_hosts',
+    ]);
+    const volumes = job(build()).spec.template.spec.volumes;
+    expect(volumes[0]).toEqual({ name: 'bundle', projected: { defaultMode: 0o444, sources: [{ configMap: { name: 'containerd-hosts-5t7g8k2m9d' } }] } });
+    expect(volumes[1]).toEqual({ name: 'ssh-key', secret: { secretName: 'windows-ssh-key', defaultMode: 0o440, items: [{ key: 'ssh-privatekey', path: 'ssh-privatekey' }] } });
+    expect(volumes[2]).toEqual({ name: 'known-hosts', configMap: { name: 'windows-known-hosts', defaultMode: 0o444, items: [{ key: 'known_hosts', path: 'known_hosts' }] } });
+  });
+
+  test('the pod is hardened: non-root, read-only root, no capabilities, RuntimeDefault seccomp, limits', () => {
+    const spec = job(build({ inventory: [{ name: 'win-a', address: '10.0.0.5' }] })).spec;
+    const pod = spec.template.spec;
+    const container = pod.containers[0];
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBeUndefined();
+    expect(pod.restartPolicy).toBe('Never');
+    expect(spec.backoffLimit).toBe(2);
+    expect(spec.activeDeadlineSeconds).toBe(1800);
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
+  });
+
+  test('no ttlSecondsAfterFinished in any strategy: a GitOps engine would re-create the deleted Job', () => {
+    for (const strategy of ['hashed-name', 'argocd-hook', 'force-recreate'] as const) {
+      expect(JSON.stringify(build({ strategy, cronSchedule: '*/30 * * * *' }))).not.toContain('ttlSecondsAfterFinished');
+    }
+  });
+});
+
+describe('GitOps strategies', () => {
+  test('hashed-name (default): the name changes with the bundle and with the pod, annotations say which bundle', () => {
+    const a = job(build());
+    expect(a.metadata.name).toMatch(/^mirrorset-hosts-apply-[0-9a-f]{10}$/);
+    expect(a.metadata.annotations).toEqual({ 'mirrorset-hosts.io/content-hash': HASH, 'argocd.argoproj.io/sync-wave': '1' });
+    expect(job(build({}, HASH.replace('a3', 'b4'))).metadata.name).not.toBe(a.metadata.name);
+    expect(job(build({ image: 'registry.example.com/mirrorset-hosts:0.1.1' })).metadata.name).not.toBe(a.metadata.name);
+    expect(job(build()).metadata.name).toBe(a.metadata.name);
+  });
+
+  test('argocd-hook: a fixed name, a Sync hook deleted before the next one is created', () => {
+    const j = job(build({ strategy: 'argocd-hook' }));
+    expect(j.metadata.name).toBe('mirrorset-hosts-apply');
+    expect(j.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+  });
+
+  test('force-recreate: Argo CD Force+Replace and Flux force, on a fixed name', () => {
+    const j = job(build({ strategy: 'force-recreate' }));
+    expect(j.metadata.name).toBe('mirrorset-hosts-apply');
+    expect(j.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Force=true,Replace=true', 'kustomize.toolkit.fluxcd.io/force': 'enabled' });
+    expect(j.metadata.labels?.['kustomize.toolkit.fluxcd.io/force']).toBe('enabled');
+  });
+});
+
+describe('discovery, inventory, shards, schedule', () => {
+  test('without an inventory, nodes are discovered: a ServiceAccount that may only list nodes, and a short-lived token', () => {
+    const objects = build();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount/mirrorset-hosts-apply',
+      'ClusterRole/mirrorset-hosts-mirrorset-hosts-apply-list-nodes',
+      'ClusterRoleBinding/mirrorset-hosts-mirrorset-hosts-apply-list-nodes',
+      expect.stringMatching(/^Job\/mirrorset-hosts-apply-[0-9a-f]{10}$/),
+    ]);
+    expect(objects[1]?.['rules']).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }]);
+    expect(objects[2]?.['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'mirrorset-hosts-apply', namespace: 'mirrorset-hosts' }]);
+    const pod = job(objects).spec.template.spec;
+    expect(pod.serviceAccountName).toBe('mirrorset-hosts-apply');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'kube-api-access').projected.sources[0]).toEqual({ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } });
+  });
+
+  test('a static inventory goes in a ConfigMap named by its content, with nothing secret in it', () => {
+    const objects = build({ inventory: [{ name: 'win-b', address: '10.0.0.6', user: 'Administrator' }, { name: 'win-a', address: '10.0.0.5' }] });
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
+    const cm = objects[0] as Obj;
+    expect(cm.metadata.name).toMatch(/^mirrorset-hosts-apply-inventory-[0-9a-f]{10}$/);
+    expect(JSON.parse(cm['data']['inventory.json'])).toEqual({ nodes: [{ name: 'win-a', address: '10.0.0.5' }, { name: 'win-b', address: '10.0.0.6', user: 'Administrator' }] });
+    expect(job(objects).spec.template.spec.containers[0].args).toContain('/etc/mirrorset-hosts/inventory/inventory.json');
+  });
+
+  test('shards make an Indexed Job; Kubernetes gives each pod its index', () => {
+    const spec = job(build({ shards: 4 })).spec;
+    expect(spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
+    expect(spec.template.spec.containers[0].args.slice(-2)).toEqual(['--shard-count', '4']);
+  });
+
+  test('a CronJob runs the same pod, for nodes that join later', () => {
+    const objects = build({ cronSchedule: '0 */6 * * *' });
+    const cron = objects.find((o) => o.kind === 'CronJob') as Obj;
+    expect(cron.metadata.name).toBe('mirrorset-hosts-apply-periodic');
+    expect(cron.spec).toMatchObject({ schedule: '0 */6 * * *', concurrencyPolicy: 'Forbid' });
+    expect(cron.spec.jobTemplate.spec).toEqual(job(objects).spec);
+  });
+
+  test('every setting reaches the command line', () => {
+    const args = job(build({ targetOs: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '', sshUser: 'core', sshPort: 2222, canary: 'none', maxParallel: 20, maxFailures: 5, connectTimeoutSeconds: 5, commandTimeoutSeconds: 60, lockTimeoutSeconds: 30, selector: 'node-role.kubernetes.io/worker' })).spec.template.spec.containers[0].args;
+    expect(args.slice(9)).toEqual([
+      '--selector', 'node-role.kubernetes.io/worker',
+      '--config-dir', '/etc/containerd/certs.d',
+      '--containerd-config', '',
+      '--ssh-user', 'core',
+      '--ssh-port', '2222',
+      '--canary', 'none',
+      '--max-parallel', '20',
+      '--max-failures', '5',
+      '--connect-timeout', '5',
+      '--command-timeout', '60',
+      '--lock-timeout', '30',
+    ]);
+  });
+});
+
+describe('settings errors', () => {
+  test('every problem is reported at once', () => {
+    let error: NodeApplierSettingsError | undefined;
+    try {
+      buildNodeApplierManifests({ image: '', sshSecretName: 'Key!', shards: 0, strategy: 'helm' as never, inventory: [{ name: 'win-a', address: '-x' }] }, refs, HASH);
+    } catch (e) {
+      error = e as NodeApplierSettingsError;
+    }
+    expect(error?.problems).toEqual([
+      'image is required: the node applier image built from the Containerfile, e.g. registry.example.com/mirrorset-hosts:0.1.0',
+      'sshSecretName must name the Secret holding the SSH private key, found "Key!"',
+      "knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it",
+      'strategy must be one of hashed-name, argocd-hook, force-recreate, found "helm"',
+      'shards must be an integer from 1 to 1000, found 0',
+      'inventory[0]: address must be a host name or an IP address, found "-x"',
+    ]);
+  });
+
+  test('discovery needs the namespace the ClusterRoleBinding names', () => {
+    expect(() => buildNodeApplierManifests({ ...base, namespace: undefined } as NodeApplierSettings, refs, HASH)).toThrow(/namespace is required with node discovery/);
+  });
+
+  test('insecureIgnoreHostKeys drops known_hosts and says so on the command line', () => {
+    const { knownHosts: _k, ...rest } = base;
+    const j = job(buildNodeApplierManifests({ ...rest, insecureIgnoreHostKeys: true }, refs, HASH) as Obj[]);
+    expect(j.spec.template.spec.containers[0].args).toContain('--insecure-ignore-host-keys');
+    expect(j.spec.template.spec.volumes.map((v: { name: string }) => v.name)).not.toContain('known-hosts');
+  });
+});
+
+test('shortHash is FNV-1a 64 (published vector), 10 hex characters', () => {
+  expect(shortHash('a')).toBe('af63dc4c86'); // fnv1a64("a") = 0xaf63dc4c8601ec8c
+});

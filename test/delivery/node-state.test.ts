@@ -1,0 +1,117 @@
+import { describe, expect, test } from '@jest/globals';
+import { desiredPathProblems, parseApplyOutput, parseProbeOutput, parseRecord, serializeRecord } from '../../src/delivery/node-state.js';
+import { displayAddress, knownHostsName, mergeTargets, parseInventory, resolveTarget } from '../../src/delivery/node-target.js';
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+const sha = (c: string): string => c.repeat(64);
+
+describe('probe output', () => {
+  test('protocol lines are read; anything a login shell prints around them is ignored', () => {
+    const record = serializeRecord('h', [{ path: 'quay.io/hosts.toml', sha256: sha('a') }]);
+    const parsed = parseProbeOutput(
+      [
+        'Welcome to node-a!',
+        'MSH1 begin probe',
+        'MSH1 os-id debian',
+        'MSH1 dir exists',
+        'MSH1 dir-writable yes',
+        `MSH1 record ${sha('9')} ${b64(record)}`,
+        'MSH1 subdir quay.io',
+        `MSH1 file ${sha('a')} quay.io/hosts.toml`,
+        `MSH1 head ${b64('# managed by mirrorset-hosts')} quay.io/hosts.toml`,
+        `MSH1 containerd-config ${b64('version = 2\n')}`,
+        'MSH1 end probe\r',
+      ].join('\n'),
+    );
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.state).toMatchObject({ osId: 'debian', dir: 'exists', dirWritable: true, dirs: ['quay.io'], record: { sha256: sha('9'), text: record } });
+    expect([...parsed.state.files]).toEqual([['quay.io/hosts.toml', sha('a')]]);
+    expect(parsed.state.firstLines.get('quay.io/hosts.toml')).toBe('# managed by mirrorset-hosts');
+    expect(parsed.state.containerdConfig).toEqual({ state: 'read', text: 'version = 2\n' });
+  });
+
+  test('output without the end line is a failure, never a partial state', () => {
+    expect(parseProbeOutput('MSH1 begin probe\nMSH1 dir exists\n')).toEqual({ ok: false, problem: 'the probe program did not finish (no end line in its output)' });
+  });
+
+  test('apply output: steps, read-back sums, removals', () => {
+    const report = parseApplyOutput(
+      ['MSH1 begin apply', 'MSH1 step prepare ok', 'MSH1 step lock ok', `MSH1 sum ${sha('a')} quay.io/hosts.toml`, 'MSH1 kept-dir old.io', 'MSH1 end apply'].join('\n'),
+    );
+    expect(report).toMatchObject({ steps: ['prepare', 'lock'], keptDirs: ['old.io'], ended: true, conflict: false });
+    expect(report.sums.get('quay.io/hosts.toml')).toBe(sha('a'));
+  });
+});
+
+describe('ownership record', () => {
+  test('a record that is not ours means we own nothing there', () => {
+    expect(parseRecord('{"files": [{"path": "quay.io/hosts.toml", "sha256": "x"}]}')).toBeNull();
+    expect(parseRecord('not json')).toBeNull();
+  });
+
+  test('entries that could escape the directory are dropped from a record', () => {
+    const text = JSON.stringify({ managedBy: 'mirrorset-hosts', contentHash: 'h', files: [{ path: '../../etc/passwd', sha256: 'x' }, { path: 'quay.io/hosts.toml', sha256: 'y' }] });
+    expect(parseRecord(text)?.files).toEqual([{ path: 'quay.io/hosts.toml', sha256: 'y' }]);
+  });
+});
+
+describe('bundle paths', () => {
+  const f = (path: string): { path: string; sha256: string; content: Uint8Array } => ({ path, sha256: sha('a'), content: new Uint8Array() });
+  test.each<[string, 'linux' | 'windows', number]>([
+    ['quay.io/hosts.toml', 'linux', 0],
+    ['registry.local_5000_/ca.crt', 'windows', 0],
+    ['registry.local:5000/hosts.toml', 'linux', 0],
+    ['registry.local:5000/hosts.toml', 'windows', 1], // WMCO's host:port directory: illegal on Windows
+    ['../etc/hosts.toml', 'linux', 1],
+    ['.mirrorset-hosts/owner.json', 'linux', 1],
+    ['quay.io/sub/hosts.toml', 'linux', 1],
+    ['/etc/passwd', 'linux', 1],
+    ['quay.io/.hidden', 'linux', 1],
+  ])('%s on %s: %d problem(s)', (path, os, count) => {
+    expect(desiredPathProblems([f(path)], os)).toHaveLength(count);
+  });
+});
+
+describe('inventory', () => {
+  test('a list or {nodes: [...]}, YAML or JSON', () => {
+    expect(parseInventory('- {name: win-a, address: 10.0.0.5}\n', 'inv.yaml')).toEqual({ entries: [{ name: 'win-a', address: '10.0.0.5' }], problems: [] });
+    expect(parseInventory('{"nodes": [{"name": "win-a", "address": "10.0.0.5", "port": 2222}]}', 'inv.json').entries).toEqual([{ name: 'win-a', address: '10.0.0.5', port: 2222 }]);
+  });
+
+  test('every problem is listed, with where it is', () => {
+    const { problems } = parseInventory(
+      ['- {name: win-a, address: 10.0.0.5, adress: typo}', '- {name: win-a, address: 10.0.0.6}', '- {name: Bad_Name, address: "-oProxyCommand=sh"}', '- {name: win-c, address: 10.0.0.7, port: 0, os: macos}'].join('\n'),
+      'inv.yaml',
+    );
+    expect(problems).toEqual([
+      'inv.yaml: nodes[0]: unknown key "adress"; expected one of name, address, port, user, os, configDir, containerdConfig',
+      'inv.yaml: nodes[1]: node win-a is listed twice',
+      'inv.yaml: nodes[2]: name must be a Kubernetes node name (lower-case letters, digits, \'-\' and \'.\'), found "Bad_Name"',
+      'inv.yaml: nodes[2]: address must be a host name or an IP address, found "-oProxyCommand=sh"',
+      'inv.yaml: nodes[3]: port must be an integer from 1 to 65535, found 0',
+      'inv.yaml: nodes[3]: os must be linux or windows, found "macos"',
+    ]);
+  });
+
+  test('a static entry overrides a discovered node of the same name; entry fields win over defaults', () => {
+    const merged = mergeTargets([{ name: 'win-a', address: '192.168.1.5', user: 'admin' }], [{ name: 'win-b', address: '10.0.0.6' }, { name: 'win-a', address: '10.0.0.5', os: 'windows' }]);
+    expect(merged).toEqual([{ name: 'win-a', address: '192.168.1.5', user: 'admin' }, { name: 'win-b', address: '10.0.0.6' }]);
+    expect(resolveTarget(merged[0] as (typeof merged)[number], { os: 'windows', port: 22, configDir: 'D:\\hosts' })).toEqual({
+      name: 'win-a',
+      address: '192.168.1.5',
+      port: 22,
+      user: 'admin',
+      os: 'windows',
+      configDir: 'D:\\hosts',
+      containerdConfig: 'C:\\k\\containerd\\containerd_conf.toml',
+    });
+  });
+
+  test('addresses as shown and as known_hosts spells them', () => {
+    expect(displayAddress({ address: '10.0.0.5', port: 22 })).toBe('10.0.0.5');
+    expect(displayAddress({ address: 'fd00::5', port: 2222 })).toBe('[fd00::5]:2222');
+    expect(knownHostsName({ address: '10.0.0.5', port: 22 })).toBe('10.0.0.5');
+    expect(knownHostsName({ address: '10.0.0.5', port: 2222 })).toBe('[10.0.0.5]:2222');
+  });
+});

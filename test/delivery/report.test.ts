@@ -1,0 +1,76 @@
+import { describe, expect, test } from '@jest/globals';
+import { formatLogLine, formatSummary, redact, REDACTED } from '../../src/delivery/report.js';
+
+const KEY = [
+  '-----BEGIN OPENSSH PRIVATE KEY-----',
+  'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
+  'QyNTUxOQAAACBn0p3dJcX8lBBg7vfb1nB3pVYhDT7r0XjE3u4T0n9YkwAAAJjYl0BS2JdA',
+  '-----END OPENSSH PRIVATE KEY-----',
+  '',
+].join('\n');
+const TOKEN = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+
+describe('redact', () => {
+  test.each([
+    ['a whole PEM block quoted in an error', `Load key "x": ${KEY}`, `Load key "x": ${REDACTED}\n`],
+    ['one line of the key, out of context', `bad line ${KEY.split('\n')[2]} here`, `bad line ${REDACTED} here`],
+    ['a PEM block cut short', `-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA`, REDACTED],
+    ['a bearer token in any header dump', `Authorization: Bearer ${TOKEN}`, `Authorization: Bearer ${REDACTED}`],
+    ['the token as a known secret, anywhere', `token=${TOKEN}`, `token=${REDACTED}`],
+    ['ordinary text', 'connection refused by 10.0.0.5:22', 'connection refused by 10.0.0.5:22'],
+  ])('%s', (_name, text, expected) => {
+    expect(redact(text, [KEY, TOKEN])).toBe(expected);
+  });
+
+  test('short or empty secrets never redact ordinary words', () => {
+    expect(redact('root at node-a', ['', 'root', '   '])).toBe('root at node-a');
+  });
+});
+
+describe('log lines', () => {
+  test('logfmt with quoting only where needed, undefined fields left out, secrets redacted', () => {
+    const line = formatLogLine(
+      [
+        ['level', 'error'],
+        ['node', 'win-a'],
+        ['address', '10.0.0.5:2222'],
+        ['step', 'connect'],
+        ['result', 'failed'],
+        ['host_key', undefined],
+        ['files', 3],
+        ['msg', `ssh failed: "Load key": ${KEY.split('\n')[1]}`],
+      ],
+      [KEY],
+    );
+    expect(line).toBe(`level=error node=win-a address=10.0.0.5:2222 step=connect result=failed files=3 msg="ssh failed: \\"Load key\\": ${REDACTED}"\n`);
+  });
+
+  test('a value with a newline stays on one line', () => {
+    expect(formatLogLine([['msg', 'a\nb']], [])).toBe('msg="a\\nb"\n');
+  });
+});
+
+describe('summary table', () => {
+  test('sorted by node, aligned, counts at the end, no timings', () => {
+    const table = formatSummary(
+      [
+        { name: 'win-b', address: '10.0.0.6', status: 'failed', step: 'connect', detail: 'connection refused by 10.0.0.6: nothing listens on port 22', written: 0, removed: 0 },
+        { name: 'win-a', address: '10.0.0.5', status: 'changed', detail: '', written: 2, removed: 1 },
+        { name: 'win-c', address: '10.0.0.7', status: 'unchanged', detail: '', written: 0, removed: 0 },
+        { name: 'win-d', address: '10.0.0.8', status: 'skipped', detail: 'not started: canary node win-a failed', written: 0, removed: 0 },
+      ],
+      [],
+    );
+    expect(table).toBe(
+      [
+        'NODE   ADDRESS   RESULT     WRITTEN  REMOVED  DETAIL',
+        'win-a  10.0.0.5  changed    2        1',
+        'win-b  10.0.0.6  failed     -        -        connect: connection refused by 10.0.0.6: nothing listens on port 22',
+        'win-c  10.0.0.7  unchanged  0        0',
+        'win-d  10.0.0.8  skipped    -        -        not started: canary node win-a failed',
+        '4 node(s): 1 changed, 1 unchanged, 1 failed, 1 skipped',
+        '',
+      ].join('\n'),
+    );
+  });
+});
