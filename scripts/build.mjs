@@ -30,3 +30,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// Cold start: dist/mirrorset-hosts.cjs becomes a loader that compiles the bundle with a V8 code cache
+// (scripts/code-cache.mjs; bench/README.md "Cold start"). The bare bundle stays as mirrorset-hosts.bundle.cjs.
+await import('./code-cache.mjs');

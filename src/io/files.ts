@@ -1,13 +1,17 @@
 // Reading inputs and writing output trees: the only module that touches the file system for the
 // render pipeline (globby stays here: it is ESM-only, and it is I/O).
-import { constants as fsConstants } from 'node:fs';
-import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: it loads streams and readline, about 10 ms that a KRM function
+// run would pay at start-up without using them (bench/README.md "Cold start"); the getter loads it on first use.
+import { constants as fsConstants, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { globby, isDynamicPattern } from 'globby';
 import type { Diagnostic } from '../diagnostics.js';
-import type { SourceFile } from '../parse/parse-manifests.js';
+import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { UsageError } from '../adapters/cli-io.js';
+
+// globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
+// what a KRM function run costs on top of Node's start (bench/README.md "Cold start").
+const loadGlobby = () => import('globby');
 
 export const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
 
@@ -31,12 +35,15 @@ export function displayPath(cwd: string, absolute: string): string {
 /**
  * PATH arguments -> source files: a file, a directory (recursively `*.yaml`, `*.yml`, `*.json`,
  * hidden entries skipped, symlinked directories not descended so a loop cannot trap us), a glob,
- * or `-` for stdin. A named path that does not exist is a usage error; a file inside a directory
- * that cannot be read is a READ_FAILED finding. Files come back in bytewise path order.
+ * or `-` for stdin. A named path that does not exist is a usage error; a file or directory inside
+ * a directory that cannot be read is a READ_FAILED finding. Files come back in bytewise path order.
+ * Files found in a directory or by a glob must be regular files (a named pipe would block the run, a
+ * device such as /dev/zero never ends); a path named on the command line may be a pipe (`<(...)`).
+ * No file is read beyond MAX_INPUT_BYTES.
  */
 export async function readInputs(args: readonly string[], context: InputContext): Promise<ReadInputsResult> {
   const diagnostics: Diagnostic[] = [];
-  const found = new Map<string, string>(); // display path -> absolute path
+  const found = new Map<string, { absolute: string; named: boolean }>(); // display path -> file
   const stdinFiles: SourceFile[] = [];
 
   for (const arg of args) {
@@ -46,53 +53,120 @@ export async function readInputs(args: readonly string[], context: InputContext)
     }
     const absolute = path.resolve(context.cwd, arg);
     let failure: NodeJS.ErrnoException | undefined;
-    const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => void (failure = err));
+    const info = await fsp.stat(absolute).catch((err: NodeJS.ErrnoException) => void (failure = err));
     if (!info) {
       const error = failure as NodeJS.ErrnoException;
-      if (error.code === 'ENOENT' && isDynamicPattern(arg)) {
-        const matches = await globby(arg, { cwd: context.cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
+      if (error.code === 'ENOENT' && (await loadGlobby()).isDynamicPattern(arg)) {
+        const matches = await (await loadGlobby()).globby(arg, { cwd: context.cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
         if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
-        for (const match of matches) found.set(displayPath(context.cwd, match), match);
+        for (const match of matches) found.set(displayPath(context.cwd, match), { absolute: match, named: false });
         continue;
       }
       throw new UsageError(`cannot read input ${arg}: ${describeFsError(error)}`);
     }
     if (info.isDirectory()) {
-      // Symbolic links are listed but not descended: a dangling link or a loop then fails to read
-      // with READ_FAILED instead of vanishing from the inputs unnoticed.
-      const entries = await globby(MANIFEST_GLOB, {
-        cwd: absolute,
-        absolute: true,
-        onlyFiles: false,
-        objectMode: true,
-        followSymbolicLinks: false,
-        suppressErrors: true,
-      });
-      for (const entry of entries) {
-        if (!entry.dirent.isFile() && !entry.dirent.isSymbolicLink()) continue;
-        if (entry.dirent.isSymbolicLink() && (await stat(entry.path).catch(() => undefined))?.isDirectory()) continue;
-        found.set(displayPath(context.cwd, entry.path), entry.path);
+      const listed = await listManifests(absolute);
+      for (const file of listed.files) found.set(displayPath(context.cwd, file), { absolute: file, named: false });
+      for (const { directory, error } of listed.unreadable) {
+        diagnostics.push({
+          code: 'READ_FAILED',
+          severity: 'error',
+          message: `cannot read the directory: ${describeFsError(error)}; the manifests in it would be left out of the render`,
+          location: { file: displayPath(context.cwd, directory), line: 1, column: 1 },
+        });
       }
     } else {
-      found.set(displayPath(context.cwd, absolute), absolute);
+      found.set(displayPath(context.cwd, absolute), { absolute, named: true });
     }
   }
 
   const files: SourceFile[] = [];
   for (const shown of [...found.keys()].sort()) {
-    const absolute = found.get(shown) as string;
+    const { absolute, named } = found.get(shown) as { absolute: string; named: boolean };
+    const location = { file: shown, line: 1, column: 1 };
     try {
-      files.push({ path: shown, content: await readFile(absolute) });
+      const content = await readBounded(absolute, named);
+      if (typeof content === 'number') diagnostics.push(tooLarge(shown, content));
+      else files.push({ path: shown, content });
     } catch (err) {
-      diagnostics.push({
-        code: 'READ_FAILED',
-        severity: 'error',
-        message: `cannot read the file: ${describeFsError(err as NodeJS.ErrnoException)}`,
-        location: { file: shown, line: 1, column: 1 },
-      });
+      const message = err instanceof NotRegularFile ? err.message : `cannot read the file: ${describeFsError(err as NodeJS.ErrnoException)}`;
+      diagnostics.push({ code: 'READ_FAILED', severity: 'error', message, location });
     }
   }
   return { files: [...files, ...stdinFiles], diagnostics };
+}
+
+/**
+ * `*.yaml`, `*.yml` and `*.json` below `root` (MANIFEST_GLOB), hidden entries skipped. Symbolic links
+ * are listed but never descended, so a loop cannot trap us, and a dangling link or a loop fails to
+ * read with READ_FAILED instead of vanishing; a link to a directory is left out. A directory that
+ * cannot be listed is reported: skipping it silently would render without its mirror sets.
+ */
+async function listManifests(root: string): Promise<{ files: string[]; unreadable: { directory: string; error: NodeJS.ErrnoException }[] }> {
+  const files: string[] = [];
+  const unreadable: { directory: string; error: NodeJS.ErrnoException }[] = [];
+  const pending = [root];
+  for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(directory, { withFileTypes: true });
+    } catch (err) {
+      unreadable.push({ directory, error: err as NodeJS.ErrnoException });
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) pending.push(full);
+      else if (!MANIFEST_NAME.test(entry.name)) continue;
+      else if (!entry.isSymbolicLink() || !(await fsp.stat(full).catch(() => undefined))?.isDirectory()) files.push(full);
+    }
+  }
+  return { files, unreadable };
+}
+
+const MANIFEST_NAME = /\.(?:yaml|yml|json)$/;
+
+class NotRegularFile extends Error {}
+
+/**
+ * The file's bytes, or its size when that is over MAX_INPUT_BYTES. Only a path the user `named` may
+ * be something other than a regular file (a pipe from `<(kustomize build)`), read up to the limit.
+ */
+async function readBounded(absolute: string, named: boolean): Promise<Uint8Array | number> {
+  const info = await fsp.stat(absolute);
+  if (!info.isFile() && !named) {
+    throw new NotRegularFile(
+      `expected a regular file, found ${describeFileType(info)}; only regular files are read from a directory or a glob ` +
+        `(a pipe would block the render, a device would never end): remove it, or name it on the command line`,
+    );
+  }
+  if (info.isFile() && info.size > MAX_INPUT_BYTES) return info.size;
+  const handle = await fsp.open(absolute, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      // A file that grew since stat, or a pipe: stop as soon as it is too large.
+      if (total > MAX_INPUT_BYTES) return total;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+function describeFileType(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'something that is not a regular file';
 }
 
 export function describeFsError(err: NodeJS.ErrnoException): string {
@@ -112,9 +186,34 @@ export function describeFsError(err: NodeJS.ErrnoException): string {
       return 'no space left on the device';
     case 'EROFS':
       return 'read-only file system';
+    case 'EIO':
+      return 'input/output error';
+    case 'EBUSY':
+      // rename(2) of a mount point, such as a container volume: it cannot be replaced as a whole.
+      return 'device or resource busy (a mount point cannot be replaced: name a directory inside it)';
     default:
       return err.code ?? err.message;
   }
+}
+
+/**
+ * Replacing a directory deletes everything in it. A previous output holds only the kinds of file the
+ * new tree holds (hosts.toml and CA files for render); a manifest (`*.yaml`, `*.yml`, `*.json`) of a
+ * kind the new tree does not write means the directory is not an output but most likely the input
+ * (`render --out . .`, `--out repo repo`), which the rename would delete. Returns the first one found.
+ */
+async function findForeignManifest(target: string, files: readonly RenderedFile[]): Promise<string | undefined> {
+  const written = new Set(files.map((f) => MANIFEST_NAME.exec(f.path)?.[0]));
+  const pending = [target];
+  for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
+    const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => [] as Dirent[]);
+    for (const entry of entries) {
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) pending.push(full);
+      else if (MANIFEST_NAME.test(entry.name) && !written.has(MANIFEST_NAME.exec(entry.name)?.[0])) return full;
+    }
+  }
+  return undefined;
 }
 
 /** A relative output path that cannot leave the output directory. */
@@ -133,37 +232,46 @@ export async function writeTreeAtomically(outDir: string, files: readonly Render
     if (!isSafeRelativePath(file.path)) throw new Error(`bug: refusing to write ${JSON.stringify(file.path)} outside the output directory`);
   }
   const target = path.resolve(outDir);
-  const existing = await lstat(target).catch(() => undefined);
+  const existing = await fsp.lstat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) {
     throw new UsageError(`--out ${shownAs} exists and is not a directory; name a directory (it is replaced as a whole)`);
+  }
+  if (existing) {
+    const foreign = path.dirname(target) === target ? target : await findForeignManifest(target, files);
+    if (foreign !== undefined) {
+      throw new UsageError(
+        `--out ${shownAs} holds ${displayPath(target, foreign) || foreign}, which is not an output of mirrorset-hosts; the output directory is ` +
+          `replaced as a whole, so that would delete it (is --out the input directory, or one that contains it?): name a new directory, or one that holds only a previous output`,
+      );
+    }
   }
   const parent = path.dirname(target);
   const base = path.basename(target);
   const temp = path.join(parent, `.${base}.mirrorset-hosts-tmp-${process.pid}`);
   const old = path.join(parent, `.${base}.mirrorset-hosts-old-${process.pid}`);
   try {
-    await mkdir(parent, { recursive: true });
-    await rm(temp, { recursive: true, force: true });
-    await mkdir(temp, { mode: 0o755 });
+    await fsp.mkdir(parent, { recursive: true });
+    await fsp.rm(temp, { recursive: true, force: true });
+    await fsp.mkdir(temp, { mode: 0o755 });
     for (const file of files) {
       const destination = path.join(temp, ...file.path.split('/'));
-      await mkdir(path.dirname(destination), { recursive: true, mode: 0o755 });
-      await writeFile(destination, file.content, { mode: 0o644, flag: fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY });
+      await fsp.mkdir(path.dirname(destination), { recursive: true, mode: 0o755 });
+      await fsp.writeFile(destination, file.content, { mode: 0o644, flag: fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY });
     }
     if (existing) {
-      await rename(target, old);
+      await fsp.rename(target, old);
       try {
-        await rename(temp, target);
+        await fsp.rename(temp, target);
       } catch (err) {
-        await rename(old, target);
+        await fsp.rename(old, target);
         throw err;
       }
-      await rm(old, { recursive: true, force: true });
+      await fsp.rm(old, { recursive: true, force: true });
     } else {
-      await rename(temp, target);
+      await fsp.rename(temp, target);
     }
   } catch (err) {
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    await fsp.rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot write ${shownAs}: ${describeFsError(err as NodeJS.ErrnoException)}; the previous contents are unchanged`);
   }

@@ -1,0 +1,100 @@
+// `mirrorset-hosts build [--config FILE] [--out DIR] [PATH...]`: the Kubernetes manifests for the
+// rendered tree (bundle ConfigMap/Secret, node-applier Job), on stdout or as committed output.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { exitCodeFor, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { committedOutputFiles } from '../bundle/committed-output.js';
+import { stringifyStream } from '../bundle/stringify.js';
+import { describeFsError, displayPath, writeTreeAtomically } from '../io/files.js';
+import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
+import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
+import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
+import { UsageError, type CliIo } from './cli-io.js';
+import { configFromText, generateManifests, validateConfigObject } from './generate-manifests.js';
+
+export const BUILD_HELP = `mirrorset-hosts build: Kubernetes manifests for the rendered files: a ConfigMap (or Secret)
+holding every file with its manifest, and the node-applier Job, names hashed from the content.
+
+Usage:
+  mirrorset-hosts build [--config FILE] [--profile containerd|wmco] [--strict] [--out DIR] [PATH...]
+
+  --config FILE   a MirrorSetHosts functionConfig (schema/function-config.schema.json); its
+                  spec.inputs are read relative to the file's directory
+  PATH...         mirror-set files or directories; replace spec.inputs when given
+  --profile, --strict   override spec.profile and spec.strict
+  --out DIR       write one file per object plus kustomization.yaml (committed output for Flux and
+                  reviews); DIR is replaced as a whole. Without it the manifests go to stdout.
+
+Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error, 3 internal error.
+`;
+
+export async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    ...COMMON_OPTIONS,
+    config: { type: 'string', short: 'c' },
+    out: { type: 'string', short: 'o' },
+  });
+  if (values.help) {
+    io.stdout(BUILD_HELP);
+    return 0;
+  }
+  const diagnostics: Diagnostic[] = [];
+  let config: MirrorSetHostsConfig | undefined = defaultConfig();
+  let baseDir = io.cwd;
+  let locateConfig: ((path: FieldPath) => ReturnType<ManifestObject['locate']>) | undefined;
+  if (values.config !== undefined) {
+    const file = path.resolve(io.cwd, values.config);
+    let content: Buffer;
+    try {
+      content = readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`cannot read --config ${values.config}: ${describeFsError(err as NodeJS.ErrnoException)}`);
+    }
+    const found = configFromText({ path: displayPath(io.cwd, file), content });
+    diagnostics.push(...found.diagnostics);
+    if (found.object) {
+      const validated = validateConfigObject(found.object);
+      diagnostics.push(...validated.diagnostics);
+      config = validated.config;
+      locateConfig = found.object.locate;
+    } else {
+      config = undefined;
+    }
+    baseDir = path.dirname(file);
+  }
+  if (config) {
+    if (values.profile !== undefined) config.profile = profileOf(values.profile);
+    if (values.strict) config.strict = true;
+    if (positionals.length === 0 && !config.inputs) {
+      throw new UsageError(values.config ? `${values.config} has no spec.inputs; name the mirror-set files as PATH arguments or in spec.inputs` : 'build needs --config FILE or at least one PATH');
+    }
+    const result = await generateManifests({
+      config,
+      baseDir,
+      cwd: io.cwd,
+      cliInputs: positionals,
+      readStdin: io.readStdin,
+      ...(locateConfig ? { locateConfig } : {}),
+    });
+    diagnostics.push(...result.diagnostics);
+    const sorted = sortDiagnostics(diagnostics);
+    if (sorted.length > 0) io.stderr(sorted.map((d) => formatDiagnostic(d)).join('\n') + '\n');
+    const code = exitCodeFor(sorted);
+    if (code !== 0) {
+      io.stderr(`mirrorset-hosts: nothing written${values.out ? ` to ${values.out}` : ''}\n`);
+      return code;
+    }
+    if (values.out === undefined) {
+      io.stdout(stringifyStream(result.objects));
+      return code;
+    }
+    const files = committedOutputFiles(result.objects);
+    await writeTreeAtomically(path.resolve(io.cwd, values.out), files, values.out);
+    io.stderr(`mirrorset-hosts: wrote ${files.length} file(s) to ${values.out} (${result.objects.length} object(s), ${result.fileCount} file(s) for the nodes)\n`);
+    return code;
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  io.stderr(sorted.map((d) => formatDiagnostic(d)).join('\n') + '\n');
+  io.stderr(`mirrorset-hosts: nothing written${values.out ? ` to ${values.out}` : ''}\n`);
+  return exitCodeFor(sorted);
+}

@@ -1,0 +1,65 @@
+// Rendered files + functionConfig -> every Kubernetes object the tool generates: the bundle
+// (ConfigMap/Secret parts) and the node-applier objects from ./job.ts. Pure.
+//
+// Names change with the content: the bundle parts carry the hash of their data, the Job (job.ts) the
+// hash of the bundle and of every setting that lands in its pod template, so a changed config rolls a new Job
+// instead of failing with "field is immutable" (research/ecosystem.md §4.3, §5).
+import type { Diagnostic } from '../diagnostics.js';
+import type { RenderedFile } from '../render/rendered-file.js';
+import type { MirrorSetHostsConfig } from '../validate/function-config.js';
+import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
+import { bundleLabels, buildBundle, type KubeObject } from './bundle-files.js';
+import { buildNodeApplierManifests, type BundleRefs } from './job.js';
+import { nodeApplierDiagnostics, toNodeApplierSettings } from './node-applier-settings.js';
+
+// Flux postBuild substitution replaces every `${var}` in the final YAML, unset ones with an empty
+// string (research/ecosystem.md §5): an object whose text holds `${` is opted out.
+export const FLUX_SUBSTITUTE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/substitute';
+
+export interface BuiltManifests {
+  /** Bundle parts first (the first holds the manifest), then the node-applier objects. */
+  objects: KubeObject[];
+  diagnostics: Diagnostic[];
+}
+
+export function buildManifests(files: readonly RenderedFile[], config: MirrorSetHostsConfig): BuiltManifests {
+  const bundle = buildBundle(files, {
+    name: config.name,
+    ...(config.namespace ? { namespace: config.namespace } : {}),
+    profile: config.profile,
+    sensitive: config.bundle.sensitive,
+    maxObjectBytes: config.bundle.maxObjectBytes,
+  });
+  if (bundle.objects.length === 0) return { objects: [], diagnostics: bundle.diagnostics };
+  const object = { apiVersion: FUNCTION_CONFIG_API_VERSION, kind: FUNCTION_CONFIG_KIND, name: config.name };
+
+  // The Job needs an image, and there is no default registry to pull one from: without spec.image
+  // the bundle alone is generated (files delivered by other means), and the result says so.
+  if (config.image === undefined) {
+    const skipped: Diagnostic = {
+      code: 'NODE_APPLIER_SKIPPED',
+      severity: 'info',
+      message: `no node-applier Job generated because spec.image is not set; the ${bundle.refs[0]?.kind ?? 'ConfigMap'} alone carries the files`,
+      field: 'spec.image',
+      object,
+    };
+    return { objects: bundle.objects, diagnostics: [...bundle.diagnostics, skipped] };
+  }
+  const problems = nodeApplierDiagnostics(config);
+  if (problems.length > 0) return { objects: [], diagnostics: [...bundle.diagnostics, ...problems] };
+
+  const refs: BundleRefs = { kind: bundle.refs[0]?.kind ?? 'ConfigMap', names: bundle.refs.map((r) => r.name) };
+  const labels = bundleLabels(config.name);
+  const applier = buildNodeApplierManifests(toNodeApplierSettings(config), refs, bundle.manifest.contentHash).map((made) => {
+    const objectOut = made as KubeObject;
+    return { ...objectOut, metadata: { ...objectOut.metadata, labels: { ...(objectOut.metadata.labels ?? {}), ...labels } } };
+  });
+  const objects = [...bundle.objects, ...applier].map(guardFluxSubstitution);
+  return { objects, diagnostics: bundle.diagnostics };
+}
+
+function guardFluxSubstitution(object: KubeObject): KubeObject {
+  if (!JSON.stringify(object).includes('${')) return object;
+  const annotations = { ...(object.metadata.annotations ?? {}), [FLUX_SUBSTITUTE_ANNOTATION]: 'disabled' };
+  return { ...object, metadata: { ...object.metadata, annotations } };
+}

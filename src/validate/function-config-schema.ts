@@ -1,0 +1,253 @@
+// The functionConfig kind `MirrorSetHosts`, as a JSON Schema (draft 2020-12 subset). This constant is
+// the source of truth: ./function-config.ts validates against it, and schema/function-config.schema.json
+// is this object as published (test/bundle/function-config.test.ts fails when they differ, and
+// rewrites the file with UPDATE_GOLDEN=1).
+
+export const FUNCTION_CONFIG_API_VERSION = 'mirrorset-hosts.io/v1alpha1';
+export const FUNCTION_CONFIG_KIND = 'MirrorSetHosts';
+
+export interface ConfigSchema {
+  description?: string;
+  type?: 'object' | 'array' | 'string' | 'boolean' | 'integer';
+  properties?: Record<string, ConfigSchema>;
+  /** `false`: unknown keys are errors; a schema: a map whose values follow it. */
+  additionalProperties?: false | ConfigSchema;
+  required?: string[];
+  items?: ConfigSchema;
+  enum?: readonly string[];
+  const?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  default?: unknown;
+  /** Said after "expected ..." when `pattern` does not match (not a JSON Schema keyword; ignored by other validators). */
+  'x-expected'?: string;
+}
+
+// DNS-1123 label: names of namespaces, Secrets; and our base name, which becomes part of other names.
+const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+// A Kubernetes node name (DNS-1123 subdomain), and a host name or IP literal for SSH.
+const NODE_NAME = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+const ADDRESS = '^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[?[0-9A-Fa-f:.]+\\]?)$';
+const USER = '^[A-Za-z0-9_][A-Za-z0-9._\\\\-]*$';
+// One label selector term list, `key=value` or `key!=value` or `key`, comma-separated (kubectl -l).
+const SELECTOR = '^[A-Za-z0-9][-A-Za-z0-9_./]*(?:(?:=|==|!=)[-A-Za-z0-9_.]*)?(?:,[A-Za-z0-9][-A-Za-z0-9_./]*(?:(?:=|==|!=)[-A-Za-z0-9_.]*)?)*$';
+// An image reference without spaces or shell metacharacters: registry/path[:tag][@digest].
+const IMAGE = '^[a-z0-9][a-z0-9._:/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$';
+// A path on the node, on one line, absolute (`/etc/...` or `C:\...`).
+const NODE_PATH = '^(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*$';
+
+const CONFIG_MAP_KEY = '^[-._a-zA-Z0-9]+$';
+
+const stringMap = (description: string): ConfigSchema => ({ description, type: 'object', additionalProperties: { type: 'string' } });
+
+/** Longest metadata.name: the Job name `<name>-<10 hex>` plus a role suffix must stay within 63. */
+export const MAX_CONFIG_NAME_LENGTH = 40;
+
+export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
+  description:
+    'mirrorset-hosts functionConfig: which mirror sets to render, for which nodes, and how the bundle (ConfigMap or Secret with the hosts.toml files, and the node-applier Job) is generated. Used by `mirrorset-hosts build --config`, the KRM function (kpt, kustomize) and the legacy kustomize exec plugin.',
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { type: 'string', enum: [FUNCTION_CONFIG_API_VERSION] },
+    kind: { type: 'string', enum: [FUNCTION_CONFIG_KIND] },
+    metadata: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: {
+          description: `Base of every generated name (\`<name>-hosts-<hash>\`, the Job's name). A DNS-1123 label of at most ${MAX_CONFIG_NAME_LENGTH} characters, so that generated names stay within 63.`,
+          type: 'string',
+          pattern: DNS1123_LABEL,
+          maxLength: MAX_CONFIG_NAME_LENGTH,
+          'x-expected': 'a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+        },
+        namespace: {
+          description: 'Namespace of the generated objects. kustomize `namespace:` and Flux `targetNamespace` override it.',
+          type: 'string',
+          pattern: DNS1123_LABEL,
+          maxLength: 63,
+          'x-expected': 'a DNS-1123 label',
+        },
+        labels: stringMap('Ignored by the tool.'),
+        annotations: stringMap('Ignored by the tool, except that kustomize and kpt read config.kubernetes.io/function here.'),
+        // Fields kustomize and kpt may carry along on a local-config object; never read.
+        generateName: { type: 'string' },
+        uid: { type: 'string' },
+        resourceVersion: { type: 'string' },
+        generation: { type: 'integer' },
+        creationTimestamp: { description: 'Ignored.' },
+        finalizers: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        inputs: {
+          description:
+            'Files, directories (recursively *.yaml, *.yml, *.json) and globs holding the mirror sets, relative to the directory of this config (kustomize: the kustomization directory; kpt: the directory of the config file in the package). When set, the function is a generator and reads only these; when absent, it takes the mirror sets from the ResourceList items (transformer, kpt).',
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          minItems: 1,
+        },
+        allowOutsideRoot: {
+          description:
+            'Allow inputs outside the directory of this config (`../`, absolute paths, symbolic links leading out). Off by default, as kustomize refuses files outside the kustomization root (LoadRestrictionsRootOnly).',
+          type: 'boolean',
+          default: false,
+        },
+        profile: {
+          description: 'containerd: correct, portable files for containerd 1.6+; wmco: exactly what OpenShift WMCO writes.',
+          type: 'string',
+          enum: ['containerd', 'wmco'],
+          default: 'containerd',
+        },
+        strict: { description: 'Treat every warning as an error.', type: 'boolean', default: false },
+        target: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            os: { description: 'Operating system of the nodes; picks the defaults below (as `mirrorset-hosts apply --target`).', type: 'string', enum: ['linux', 'windows'], default: 'windows' },
+            configDir: {
+              description: 'containerd config_path on the nodes. Default /etc/containerd/certs.d (linux), C:\\k\\containerd\\registries (windows, as WMCO).',
+              type: 'string',
+              pattern: NODE_PATH,
+              'x-expected': 'an absolute path on one line (/etc/... or C:\\...)',
+            },
+            containerdConfig: {
+              description: "containerd's config file, read on each node to check that config_path points at configDir; '' skips the check. Default /etc/containerd/config.toml (linux), C:\\k\\containerd\\containerd_conf.toml (windows).",
+              type: 'string',
+              pattern: '^(?:|(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*)$',
+              'x-expected': "an absolute path on one line, or '' to skip the check",
+            },
+          },
+        },
+        nodes: {
+          description: 'Which nodes the applier updates: those matching selector (read from the API by the Job), plus the static inventory.',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            selector: {
+              description: 'Label selector, as `kubectl get nodes -l` takes it. Default kubernetes.io/os=<target.os>.',
+              type: 'string',
+              pattern: SELECTOR,
+              'x-expected': 'a label selector such as kubernetes.io/os=windows or node-role.kubernetes.io/worker',
+            },
+            inventory: {
+              description: 'Nodes listed by hand (reached over SSH at their address).',
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'address'],
+                additionalProperties: false,
+                properties: {
+                  name: { type: 'string', pattern: NODE_NAME, maxLength: 253, 'x-expected': 'a Kubernetes node name' },
+                  address: { type: 'string', pattern: ADDRESS, 'x-expected': 'a host name or an IP address' },
+                  port: { type: 'integer', minimum: 1, maximum: 65535 },
+                  user: { type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
+                  os: { type: 'string', enum: ['linux', 'windows'] },
+                  configDir: { type: 'string', pattern: NODE_PATH, 'x-expected': 'an absolute path on one line' },
+                  containerdConfig: { type: 'string', pattern: '^(?:|(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*)$', 'x-expected': "an absolute path on one line, or ''" },
+                },
+              },
+            },
+          },
+        },
+        ssh: {
+          description: 'How the node-applier Job reaches the nodes. Only names Secrets and ConfigMaps: this tool never reads key material.',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            secretName: {
+              description: 'Secret (type kubernetes.io/ssh-auth, in the namespace of the generated objects) holding the SSH private key.',
+              type: 'string',
+              pattern: DNS1123_LABEL,
+              maxLength: 63,
+              'x-expected': 'a Secret name (DNS-1123 label)',
+            },
+            secretKey: { description: 'Key of the private key in that Secret. Default ssh-privatekey.', type: 'string', pattern: CONFIG_MAP_KEY, 'x-expected': 'a Secret key ([-._a-zA-Z0-9]+)' },
+            user: { description: 'SSH user. Default root (linux), Administrator (windows).', type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
+            port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
+            knownHosts: {
+              description: "known_hosts holding every node's host key (host keys are public: a ConfigMap will do). Required unless insecureIgnoreHostKeys.",
+              type: 'object',
+              required: ['kind', 'name'],
+              additionalProperties: false,
+              properties: {
+                kind: { type: 'string', enum: ['Secret', 'ConfigMap'] },
+                name: { type: 'string', pattern: DNS1123_LABEL, maxLength: 253, 'x-expected': 'an object name (DNS-1123 label)' },
+                key: { description: 'Default known_hosts.', type: 'string', pattern: CONFIG_MAP_KEY, 'x-expected': 'a key ([-._a-zA-Z0-9]+)' },
+              },
+            },
+            insecureIgnoreHostKeys: { description: 'Accept any host key: anyone on the network path can impersonate a node. Labs only.', type: 'boolean', default: false },
+          },
+        },
+        image: {
+          description: 'Image of the node-applier Job (holds mirrorset-hosts and an SSH client). Setting it asks for the Job (and then spec.ssh is required); without it only the bundle is generated. Part of the Job hash: changing it rolls a new Job.',
+          type: 'string',
+          pattern: IMAGE,
+          maxLength: 512,
+          'x-expected': 'an image reference such as registry.example.com/mirrorset-hosts:0.1.0',
+        },
+        imagePullPolicy: { type: 'string', enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent' },
+        gitops: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            strategy: {
+              description:
+                'How the Job survives "field is immutable": hashed-name (default: the name changes with the content; prune removes the old Job), argocd-hook (PostSync hook, BeforeHookCreation), force-recreate (Argo CD Force/Replace and Flux force annotations).',
+              type: 'string',
+              enum: ['hashed-name', 'argocd-hook', 'force-recreate'],
+              default: 'hashed-name',
+            },
+            syncWave: { description: 'Argo CD sync wave of the Job (the bundle is wave 0). Default 1.', type: 'integer', minimum: -1000, maximum: 1000 },
+          },
+        },
+        rollout: {
+          description: 'How the Job walks the nodes (see docs/node-applier.md).',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            canary: { description: 'Node updated alone first: a node name, auto (first by name) or none. Default auto.', type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'x-expected': 'a node name, auto or none' },
+            maxParallel: { description: 'Nodes at a time after the canary. Default 10.', type: 'integer', minimum: 1, maximum: 1000 },
+            maxFailures: { description: 'Start no new node after this many failures. Default 3.', type: 'integer', minimum: 1, maximum: 100000 },
+            shards: { description: 'More than 1: an Indexed Job, one pod per shard of the nodes.', type: 'integer', minimum: 1, maximum: 1000 },
+            schedule: { description: 'Also emit a CronJob with the same pod (cron syntax), so nodes that join later get the files.', type: 'string', pattern: '^\\S+(\\s+\\S+){4}$', 'x-expected': 'a five-field cron expression such as "0 * * * *"' },
+          },
+        },
+        bundle: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            sensitive: { description: 'Carry the files in a Secret instead of a ConfigMap.', type: 'boolean', default: false },
+            maxObjectBytes: {
+              description: 'Data bytes per ConfigMap/Secret before the files are split over several objects (the API server refuses more than 1048576).',
+              type: 'integer',
+              minimum: 4096,
+              maximum: 1048576,
+              default: 1000000,
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The document published as schema/function-config.schema.json. */
+export function publishedFunctionConfigSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://mirrorset-hosts.io/schema/function-config.schema.json',
+    title: `${FUNCTION_CONFIG_KIND} (${FUNCTION_CONFIG_API_VERSION})`,
+    ...FUNCTION_CONFIG_SCHEMA,
+  };
+}

@@ -1,0 +1,324 @@
+// The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
+// a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
+// positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
+type Profile = 'containerd' | 'wmco';
+import {
+  FUNCTION_CONFIG_API_VERSION,
+  FUNCTION_CONFIG_KIND,
+  FUNCTION_CONFIG_SCHEMA,
+  type ConfigSchema,
+} from './function-config-schema.js';
+import { formatFieldPath } from './json-schema.js';
+
+export type TargetOs = 'linux' | 'windows';
+export type GitopsStrategy = 'hashed-name' | 'argocd-hook' | 'force-recreate';
+
+export interface InventoryNode {
+  name: string;
+  address: string;
+  port?: number;
+  user?: string;
+  os?: TargetOs;
+  configDir?: string;
+  containerdConfig?: string;
+}
+
+/** The functionConfig with defaults applied (FUNCTION_CONFIG_SCHEMA documents every field). */
+export interface MirrorSetHostsConfig {
+  name: string;
+  namespace?: string;
+  /** Absent: take the mirror sets from the ResourceList items (transformer). */
+  inputs?: string[];
+  allowOutsideRoot: boolean;
+  profile: Profile;
+  strict: boolean;
+  target: { os: TargetOs; configDir?: string; containerdConfig?: string };
+  nodes: { selector?: string; inventory: InventoryNode[] };
+  ssh: {
+    secretName?: string;
+    secretKey?: string;
+    user?: string;
+    port?: number;
+    knownHosts?: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string };
+    insecureIgnoreHostKeys: boolean;
+  };
+  /** Set: the node-applier Job is generated too. */
+  image?: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  gitops: { strategy: GitopsStrategy; syncWave?: number };
+  rollout: { canary?: string; maxParallel?: number; maxFailures?: number; shards?: number; schedule?: string };
+  bundle: { sensitive: boolean; maxObjectBytes: number };
+}
+
+export interface FunctionConfigResult {
+  /** Absent when `diagnostics` holds an error. */
+  config?: MirrorSetHostsConfig;
+  diagnostics: Diagnostic[];
+}
+
+/** The name used when there is no functionConfig at all (`build` without --config, `kpt fn eval` without one). */
+export const DEFAULT_CONFIG_NAME = 'mirrorset-hosts';
+
+export function defaultConfig(name = DEFAULT_CONFIG_NAME): MirrorSetHostsConfig {
+  return {
+    name,
+    allowOutsideRoot: false,
+    profile: 'containerd',
+    strict: false,
+    target: { os: 'windows' },
+    nodes: { inventory: [] },
+    ssh: { insecureIgnoreHostKeys: false },
+    gitops: { strategy: 'hashed-name' },
+    rollout: {},
+    bundle: { sensitive: false, maxObjectBytes: 1_000_000 },
+  };
+}
+
+/** Is this object meant as our functionConfig (right group), even if its version or kind is wrong? */
+export function isOwnConfigGroup(apiVersion: string): boolean {
+  return apiVersion.split('/')[0] === FUNCTION_CONFIG_API_VERSION.split('/')[0];
+}
+
+/** A `MirrorSetHosts` object (a config file, the KRM functionConfig, the legacy plugin's config). */
+export function validateFunctionConfig(object: ManifestObject): FunctionConfigResult {
+  const diagnostics: Diagnostic[] = [];
+  const report = (code: DiagnosticCode, path: FieldPath, message: string, atKey = false): void => {
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      field: formatFieldPath([...object.basePath, ...path]),
+      location: atKey ? object.locateKey(path) : object.locate(path),
+      object: objectRef(object),
+    });
+  };
+  if (object.apiVersion !== FUNCTION_CONFIG_API_VERSION || object.kind !== FUNCTION_CONFIG_KIND) {
+    report(
+      'UNKNOWN_CONFIG_KIND',
+      object.apiVersion !== FUNCTION_CONFIG_API_VERSION ? ['apiVersion'] : ['kind'],
+      `expected apiVersion ${FUNCTION_CONFIG_API_VERSION} and kind ${FUNCTION_CONFIG_KIND}, found ${object.apiVersion} ${object.kind}`,
+    );
+    return { diagnostics };
+  }
+  walk(object.value, FUNCTION_CONFIG_SCHEMA, [], report);
+  if (diagnostics.length > 0) return { diagnostics };
+  return { config: toConfig(object.value), diagnostics };
+}
+
+// --- the ConfigMap form: `kpt fn eval --exec mirrorset-hosts -- profile=wmco inputs=mirrorsets/`
+// and a Kptfile `configMap:`. Flat keys, each standing for one spec field.
+interface FlatKey {
+  path: FieldPath;
+  type: 'string' | 'boolean' | 'integer' | 'list' | 'knownHosts';
+}
+const FLAT_KEYS: Readonly<Record<string, FlatKey>> = {
+  name: { path: ['metadata', 'name'], type: 'string' },
+  namespace: { path: ['metadata', 'namespace'], type: 'string' },
+  inputs: { path: ['spec', 'inputs'], type: 'list' },
+  allowOutsideRoot: { path: ['spec', 'allowOutsideRoot'], type: 'boolean' },
+  profile: { path: ['spec', 'profile'], type: 'string' },
+  strict: { path: ['spec', 'strict'], type: 'boolean' },
+  os: { path: ['spec', 'target', 'os'], type: 'string' },
+  configDir: { path: ['spec', 'target', 'configDir'], type: 'string' },
+  nodeSelector: { path: ['spec', 'nodes', 'selector'], type: 'string' },
+  sshSecretName: { path: ['spec', 'ssh', 'secretName'], type: 'string' },
+  sshUser: { path: ['spec', 'ssh', 'user'], type: 'string' },
+  sshPort: { path: ['spec', 'ssh', 'port'], type: 'integer' },
+  knownHostsConfigMap: { path: ['spec', 'ssh', 'knownHosts'], type: 'knownHosts' },
+  image: { path: ['spec', 'image'], type: 'string' },
+  strategy: { path: ['spec', 'gitops', 'strategy'], type: 'string' },
+  sensitive: { path: ['spec', 'bundle', 'sensitive'], type: 'boolean' },
+  maxObjectBytes: { path: ['spec', 'bundle', 'maxObjectBytes'], type: 'integer' },
+};
+export const CONFIG_MAP_KEYS: readonly string[] = Object.keys(FLAT_KEYS).sort();
+
+/**
+ * A ConfigMap functionConfig: `data` keys as listed in CONFIG_MAP_KEYS. Its metadata.name
+ * (`function-input` when kpt made it up) is not used as the base name: `data.name` is.
+ */
+export function validateConfigMapConfig(object: ManifestObject): FunctionConfigResult {
+  const diagnostics: Diagnostic[] = [];
+  const data = object.value['data'];
+  const spec: Record<string, unknown> = {};
+  const value: Record<string, unknown> = {
+    apiVersion: FUNCTION_CONFIG_API_VERSION,
+    kind: FUNCTION_CONFIG_KIND,
+    metadata: { name: DEFAULT_CONFIG_NAME },
+    spec,
+  };
+  const origin = new Map<string, string>(); // formatted spec path -> data key
+  const report = (code: DiagnosticCode, key: string | undefined, message: string, atKey = false): void => {
+    const path: FieldPath = key === undefined ? ['data'] : ['data', key];
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      field: formatFieldPath([...object.basePath, ...path]),
+      location: atKey ? object.locateKey(path) : object.locate(path),
+      object: objectRef(object),
+    });
+  };
+  if (data !== undefined && data !== null && !isPlainObject(data)) {
+    report('SCHEMA_TYPE', undefined, 'expected a mapping of strings for data');
+    return { diagnostics };
+  }
+  for (const [key, raw] of Object.entries(isPlainObject(data) ? data : {})) {
+    const flat = FLAT_KEYS[key];
+    if (!flat) {
+      report('SCHEMA_UNKNOWN_FIELD', key, `unknown key "${key}" in the ConfigMap functionConfig; expected one of: ${CONFIG_MAP_KEYS.join(', ')}`, true);
+      continue;
+    }
+    const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+    if (text === undefined) {
+      report('SCHEMA_TYPE', key, `expected a string, found ${describe(raw)}`);
+      continue;
+    }
+    let parsed: unknown = text;
+    if (flat.type === 'boolean') {
+      if (text !== 'true' && text !== 'false') {
+        report('SCHEMA_TYPE', key, `expected "true" or "false", found ${JSON.stringify(text)}`);
+        continue;
+      }
+      parsed = text === 'true';
+    } else if (flat.type === 'integer') {
+      if (!/^[0-9]+$/.test(text)) {
+        report('SCHEMA_TYPE', key, `expected an integer, found ${JSON.stringify(text)}`);
+        continue;
+      }
+      parsed = Number(text);
+    } else if (flat.type === 'list') {
+      parsed = text.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '');
+    } else if (flat.type === 'knownHosts') {
+      parsed = { kind: 'ConfigMap', name: text };
+    }
+    setPath(value, flat.path, parsed);
+    origin.set(formatFieldPath(flat.path), key);
+  }
+  walk(value, FUNCTION_CONFIG_SCHEMA, [], (code, path, message) => {
+    // Map spec.target.os (or spec.inputs[2]) back to the data key the user wrote.
+    const formatted = formatFieldPath(path);
+    const key = [...origin.entries()].find(([specPath]) => formatted === specPath || formatted.startsWith(specPath + '['))?.[1];
+    report(code, key, message);
+  });
+  if (diagnostics.length > 0) return { diagnostics };
+  return { config: toConfig(value), diagnostics };
+}
+
+type Report = (code: DiagnosticCode, path: FieldPath, message: string, atKey?: boolean) => void;
+
+function walk(value: unknown, schema: ConfigSchema, path: FieldPath, report: Report): void {
+  if (schema.type && !typeMatches(schema.type, value)) {
+    report('SCHEMA_TYPE', path, `expected ${article(schema.type)}, found ${describe(value)}`);
+    return;
+  }
+  if (isPlainObject(value)) {
+    for (const key of schema.required ?? []) {
+      if (value[key] === undefined || value[key] === null) report('SCHEMA_REQUIRED', path, `expected required field "${key}", found none`);
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const childSchema = schema.properties?.[key] ?? (schema.additionalProperties === false ? undefined : schema.additionalProperties);
+      if (!childSchema) {
+        if (schema.properties) {
+          const known = Object.keys(schema.properties).sort().join(', ');
+          report('SCHEMA_UNKNOWN_FIELD', [...path, key], `unknown field "${key}"; expected one of: ${known}`, true);
+        }
+        continue;
+      }
+      if (child === null) continue;
+      walk(child, childSchema, [...path, key], report);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) {
+      report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${schema.minItems} item(s), found ${value.length}`);
+    }
+    if (schema.items) value.forEach((item, index) => walk(item, schema.items as ConfigSchema, [...path, index], report));
+    return;
+  }
+  if (typeof value === 'string') {
+    if (schema.enum && !schema.enum.includes(value)) {
+      report('SCHEMA_ENUM', path, `expected one of ${schema.enum.join(', ')}, found ${JSON.stringify(value)}`);
+    } else if (schema.minLength !== undefined && value.length < schema.minLength) {
+      report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${schema.minLength} character(s), found ${value.length}`);
+    } else if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+      report('SCHEMA_OUT_OF_RANGE', path, `expected at most ${schema.maxLength} characters, found ${value.length} in ${JSON.stringify(value)}`);
+    } else if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
+      report('SCHEMA_PATTERN', path, `expected ${schema['x-expected'] ?? `a value matching ${schema.pattern}`}, found ${JSON.stringify(value)}`);
+    }
+    return;
+  }
+  if (typeof value === 'number') {
+    if ((schema.minimum !== undefined && value < schema.minimum) || (schema.maximum !== undefined && value > schema.maximum)) {
+      report('SCHEMA_OUT_OF_RANGE', path, `expected a number from ${schema.minimum ?? '-∞'} to ${schema.maximum ?? '∞'}, found ${value}`);
+    }
+  }
+}
+
+function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
+  // The schema walk has checked every type; this only copies what is set over the defaults.
+  const metadata = value['metadata'] as Record<string, unknown>;
+  const spec = (isPlainObject(value['spec']) ? value['spec'] : {}) as Record<string, unknown>;
+  const section = (key: string): Record<string, unknown> => (isPlainObject(spec[key]) ? (spec[key] as Record<string, unknown>) : {});
+  const config = defaultConfig(metadata['name'] as string);
+  const copy = <T extends object>(target: T, from: Record<string, unknown>, keys: readonly (keyof T & string)[]): void => {
+    for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
+  };
+  if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
+  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'image', 'imagePullPolicy']);
+  copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
+  copy(config.nodes, section('nodes'), ['selector', 'inventory']);
+  copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);
+  copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
+  copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule']);
+  copy(config.bundle, section('bundle'), ['sensitive', 'maxObjectBytes']);
+  return config;
+}
+
+function objectRef(object: ManifestObject): Diagnostic['object'] {
+  const metadata = object.value['metadata'];
+  const name = isPlainObject(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : '';
+  return { apiVersion: object.apiVersion, kind: object.kind, name };
+}
+
+function setPath(target: Record<string, unknown>, path: FieldPath, value: unknown): void {
+  let node = target;
+  path.forEach((step, i) => {
+    const key = String(step);
+    if (i === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  });
+}
+
+function typeMatches(type: NonNullable<ConfigSchema['type']>, value: unknown): boolean {
+  switch (type) {
+    case 'object':
+      return isPlainObject(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (isPlainObject(value)) return 'a mapping';
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  return type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : type === 'integer' ? 'an integer' : `a ${type}`;
+}
