@@ -60,6 +60,8 @@ export const DIAGNOSTIC_CODES = {
   SCHEMA_PATTERN: { severity: 'error', meaning: 'A source or mirror does not match the CRD pattern: host[:port][/lowercase path], no scheme, tag or digest.', fix: 'Write the repository location without scheme, tag or digest, path in lower case.' },
   SCHEMA_DUPLICATE_ITEM: { severity: 'error', meaning: 'A list declared as a set (x-kubernetes-list-type: set) holds the same value twice.', fix: 'Remove the duplicate.' },
   INVALID_NAME: { severity: 'error', meaning: 'metadata.name is missing or not a DNS-1123 subdomain.', fix: 'Use lower-case letters, digits, "-" and ".", at most 253 characters.' },
+  BUNDLE_KEY_TOO_LONG: { severity: 'error', meaning: 'A rendered path is too long to be a ConfigMap or Secret key (253 characters) even encoded.', fix: 'Shorten the registry host (a very long host name is almost always a mistake).' },
+  INVALID_REGISTRY_HOST: { severity: 'error', meaning: 'A source or mirror host is longer than a DNS name may be (253 characters, 63 per label); it cannot be a directory name on the nodes either.', fix: 'Use the registry host name as it really is.' },
   DUPLICATE_OBJECT: { severity: 'error', meaning: 'Two objects of the same kind have the same name; the second would replace the first.', fix: 'Rename or merge one of them.' },
   // --- what MCO rejects (validateRegistriesConfScopes)
   POLICY_CONFLICT: { severity: 'error', meaning: 'The same source has different mirrorSourcePolicy values (unset counts as AllowContactingSource); MCO refuses the whole config.', fix: 'Give every entry for that source the same policy.' },
@@ -133,7 +135,16 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : '';
   const field = d.field ? ` ${d.field}` : '';
-  return `${where}${d.severity} ${d.code}${field}: ${d.message}`;
+  return escapeInvisible(`${where}${d.severity} ${d.code}${field}: ${d.message}`);
+}
+
+// Control characters (a newline would split the line, ESC drives the terminal) and the invisible
+// and bidirectional formatting characters that make text display as something else ("Trojan Source",
+// CVE-2021-42574). Messages quote the user's keys and values, so they can hold any of these.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+function escapeInvisible(line: string): string {
+  return line.replace(INVISIBLE, (ch) => `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
 }
 
 /** `--strict`: every warning becomes an error. */

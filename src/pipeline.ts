@@ -31,16 +31,20 @@ export interface RunResult {
 
 export function run(inputs: readonly SourceFile[], options: RunOptions): RunResult {
   const diagnostics: Diagnostic[] = [];
+  // A loop, not push(...list): spreading 100k+ findings overflows the call stack (fixtures/hostile).
+  const collect = (found: readonly Diagnostic[]): void => {
+    for (const d of found) diagnostics.push(d);
+  };
   const finish = (files: RenderedFile[]): RunResult => {
     const found = sortDiagnostics(options.strict ? applyStrict(diagnostics) : diagnostics);
     return { files: hasErrors(found) ? [] : files, diagnostics: found };
   };
 
   const parsed = parseManifests(inputs);
-  diagnostics.push(...parsed.diagnostics);
+  collect(parsed.diagnostics);
   const validated = validateDocuments(parsed.objects);
-  diagnostics.push(...validated.diagnostics);
-  if (options.lint) diagnostics.push(...lintMirrorSets(validated.mirrorSets, options.profile));
+  collect(validated.diagnostics);
+  if (options.lint) collect(lintMirrorSets(validated.mirrorSets, options.profile));
   if (hasErrors(diagnostics)) return finish([]);
   if (validated.mirrorSets.length === 0) {
     diagnostics.push({
@@ -54,11 +58,12 @@ export function run(inputs: readonly SourceFile[], options: RunOptions): RunResu
   let files: RenderedFile[];
   if (options.profile === 'wmco') {
     const model = buildWmcoModel(validated.mirrorSets);
-    diagnostics.push(...model.diagnostics, ...reportTrustIgnoredByWmco(validated.trust));
+    collect(model.diagnostics);
+    collect(reportTrustIgnoredByWmco(validated.trust));
     files = model.files.map(renderWmcoHostsToml);
   } else {
     const model = buildContainerdModel(validated.mirrorSets, validated.trust);
-    diagnostics.push(...model.diagnostics);
+    collect(model.diagnostics);
     files = model.files.flatMap(renderContainerdHostsToml);
   }
   return finish(files.sort((a, b) => compareStrings(a.path, b.path)));

@@ -83,10 +83,22 @@ export function buildBundle(rendered: readonly RenderedFile[], options: BundleOp
   });
 
   for (const entry of entries) {
+    // A key may have 253 characters (IsConfigMapKey); encoding can triple a long path's length.
+    if (entry.key.length > 253) {
+      diagnostics.push({
+        code: 'BUNDLE_KEY_TOO_LONG',
+        severity: 'error',
+        message: `${entry.path} encodes to a ${entry.key.length}-character bundle key, more than the 253 a ConfigMap or Secret key may have; the registry host is too long to be carried in a bundle`,
+      });
+      continue;
+    }
     // encodeKey only emits [-.a-zA-Z0-9_]; this guards the contract, and the node applier's decodeKey.
-    if (!CONFIG_MAP_KEY.test(entry.key) || entry.key.length > 253 || decodeKey(entry.key) !== entry.path || entry.key === MANIFEST_KEY) {
+    if (!CONFIG_MAP_KEY.test(entry.key) || decodeKey(entry.key) !== entry.path || entry.key === MANIFEST_KEY) {
       throw new Error(`bug: bundle key ${JSON.stringify(entry.key)} for ${JSON.stringify(entry.path)} is not a valid, reversible key`);
     }
+  }
+  if (diagnostics.length > 0) {
+    return { objects: [], refs: [], manifest: { apiVersion: 'mirrorset-hosts.io/v1alpha1', kind: 'BundleManifest', profile: options.profile, contentHash: '', files: [] }, hash: '', diagnostics };
   }
 
   const contentHash = contentHashOf(entries);

@@ -130,8 +130,9 @@ const MANIFEST_NAME = /\.(?:yaml|yml|json)$/;
 class NotRegularFile extends Error {}
 
 /**
- * The file's bytes, or its size when that is over MAX_INPUT_BYTES. Only a path the user `named` may
- * be something other than a regular file (a pipe from `<(kustomize build)`), read up to the limit.
+ * The file's bytes, or its size when that is over MAX_INPUT_BYTES (MAX_INPUT_BYTES + 1 for "more, how
+ * much unknown": a pipe that goes on). Only a path the user `named` may be something other than a
+ * regular file (a pipe from `<(kustomize build)`), read up to the limit.
  */
 async function readBounded(absolute: string, named: boolean): Promise<Uint8Array | number> {
   const info = await fsp.stat(absolute);
@@ -152,8 +153,8 @@ async function readBounded(absolute: string, named: boolean): Promise<Uint8Array
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
-      // A file that grew since stat, or a pipe: stop as soon as it is too large.
-      if (total > MAX_INPUT_BYTES) return total;
+      // A pipe, or a file that grew since stat: stop as soon as it is too large, size unknown.
+      if (total > MAX_INPUT_BYTES) return MAX_INPUT_BYTES + 1;
     }
     return Buffer.concat(chunks, total);
   } finally {
@@ -188,6 +189,8 @@ export function describeFsError(err: NodeJS.ErrnoException): string {
       return 'read-only file system';
     case 'EIO':
       return 'input/output error';
+    case 'ENAMETOOLONG':
+      return 'file name too long (a registry host longer than the 255 bytes a directory name may have?)';
     case 'EBUSY':
       // rename(2) of a mount point, such as a container volume: it cannot be replaced as a whole.
       return 'device or resource busy (a mount point cannot be replaced: name a directory inside it)';
@@ -266,7 +269,6 @@ export async function writeTreeAtomically(outDir: string, files: readonly Render
         await fsp.rename(old, target);
         throw err;
       }
-      await fsp.rm(old, { recursive: true, force: true });
     } else {
       await fsp.rename(temp, target);
     }
@@ -274,5 +276,11 @@ export async function writeTreeAtomically(outDir: string, files: readonly Render
     await fsp.rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot write ${shownAs}: ${describeFsError(err as NodeJS.ErrnoException)}; the previous contents are unchanged`);
+  }
+  // The new tree is in place; the old one may not go away (files of another user): say so, truthfully.
+  if (existing) {
+    await fsp.rm(old, { recursive: true, force: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`wrote ${shownAs}, but cannot remove its previous contents, moved to ${old}: ${describeFsError(err)}; remove that directory`);
+    });
   }
 }

@@ -102,7 +102,8 @@ export function applyTrust(
       if (sourceCa) usedCa.add(sourceCa);
     } else {
       server = trustFor(file.registry, [file.registry], file.server);
-      if (!server.skipVerify) diagnostics.push(...narrowedEntries(file, trust, usedInsecure));
+      // Loops, not push(...): an Image may list 200k insecure registries.
+      if (!server.skipVerify) for (const d of narrowedEntries(file, trust, usedInsecure)) diagnostics.push(d);
     }
     const next: ContainerdHostsFile = { ...file, server: server.url, hosts };
     if (server.skipVerify) next.serverSkipVerify = true;
@@ -114,7 +115,7 @@ export function applyTrust(
     out.push(next);
   }
 
-  diagnostics.push(...unusedTrust(trust, usedInsecure, usedCa, out));
+  for (const d of unusedTrust(trust, usedInsecure, usedCa, out)) diagnostics.push(d);
   return { files: out, diagnostics };
 }
 

@@ -70,7 +70,9 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
       caps.add('pull');
       const locations = mirrorLocations.get(source.host) ?? new Map<string, string[]>();
       mirrorLocations.set(source.host, locations);
-      locations.set(url, [...(locations.get(url) ?? []), mirror.value]);
+      const written = locations.get(url);
+      if (written) written.push(mirror.value); // not a copy per mirror: 20k mirrors of one URL took seconds
+      else locations.set(url, [mirror.value]);
       // ITMS mirrors may resolve tags; IDMS and ICSP mirrors are digest-only (MCO: pull-from-mirror = "digest-only").
       if (resolvesTags(entry.kind)) caps.add('resolve');
     }

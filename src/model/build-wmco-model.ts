@@ -18,6 +18,8 @@ export interface WmcoModel {
 interface MergingSet {
   registry: string;
   mirrors: WmcoMirror[];
+  /** mergeMirrors' result by host, once a second entry arrived; `mirrors` is its values after the merge. */
+  unique?: Map<string, WmcoMirror>;
   policy: MirrorSourcePolicy | '';
   entries: MirrorEntry[];
 }
@@ -52,7 +54,10 @@ export function buildWmcoModel(mirrorSets: readonly MirrorSetObject[]): WmcoMode
       merged.set(registry, { registry, mirrors, policy: entry.policy?.value ?? '', entries: [entry] });
       continue;
     }
-    existing.mirrors = mergeMirrors(existing.mirrors, mirrors);
+    // One map kept across the entries of a registry: mergeMirrors rebuilds it from the merged list on
+    // every call, which is the same result but made 20k entries for one registry take half a minute.
+    existing.unique ??= new Map(existing.mirrors.map((m) => [m.host, m]));
+    mergeMirrors(existing.unique, mirrors);
     // mergeMirrorSets: "NeverContactSource is preferred", but only over a literal AllowContactingSource;
     // an unset policy that comes first wins over a later NeverContactSource.
     if (existing.policy === 'AllowContactingSource') existing.policy = entry.policy?.value ?? '';
@@ -62,7 +67,8 @@ export function buildWmcoModel(mirrorSets: readonly MirrorSetObject[]): WmcoMode
   const files: WmcoHostsFile[] = [];
   for (const registry of [...merged.keys()].sort(compareStrings)) {
     const set = merged.get(registry) as MergingSet;
-    diagnostics.push(...findDefects(set));
+    if (set.unique) set.mirrors = [...set.unique.values()];
+    for (const d of findDefects(set)) diagnostics.push(d); // not push(...): one registry may get 200k findings
     // sortMirrorSets: Go `<` on the truncated host; the priority the user wrote is discarded.
     const mirrors = [...set.mirrors].sort((a, b) => compareStrings(a.host, b.host));
     const first = mirrors[0];
@@ -120,14 +126,11 @@ export function extractRegistryOrgPath(location: string): string {
 }
 
 /** mergeMirrors: dedupe by host string across both lists; a tag (ITMS) mirror wins over a digest one. */
-function mergeMirrors(existing: readonly WmcoMirror[], added: readonly WmcoMirror[]): WmcoMirror[] {
-  const unique = new Map<string, WmcoMirror>();
-  for (const m of existing) unique.set(m.host, m);
+function mergeMirrors(unique: Map<string, WmcoMirror>, added: readonly WmcoMirror[]): void {
   for (const m of added) {
     const found = unique.get(m.host);
     if (!found || (!found.resolveTags && m.resolveTags)) unique.set(m.host, m);
   }
-  return [...unique.values()];
 }
 
 function findDefects(set: MergingSet): Diagnostic[] {
@@ -235,7 +238,7 @@ function findDefects(set: MergingSet): Diagnostic[] {
     }
   }
 
-  diagnostics.push(...policyOrderDefects(set));
+  for (const d of policyOrderDefects(set)) diagnostics.push(d);
   return diagnostics;
 }
 

@@ -53,7 +53,7 @@ export function mergePriorityLists(lists: readonly (readonly string[])[]): strin
       if (out.ins.size === 0 && !out.used) ready.push(out);
     }
     ready.sort((a, b) => compareStrings(a.name, b.name));
-    queue.push(...ready);
+    for (const n of ready) queue.push(n); // not push(...ready): a node may have 200k successors
   }
   return result;
 }

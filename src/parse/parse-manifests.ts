@@ -1,6 +1,6 @@
 // text -> Kubernetes objects with source positions. Positions come from the parser (node.range +
 // LineCounter), never from re-scanning the text (eemeli/yaml src/parse/line-counter.ts).
-import { isMap, isSeq, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isMap, isSeq, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 
 export interface SourceFile {
@@ -34,14 +34,23 @@ export interface ParseResult {
 const BOM = '\uFEFF';
 // An alias bomb is refused by yaml's toJS once aliases resolve to more nodes than this.
 const MAX_ALIAS_COUNT = 100;
+/**
+ * The largest input file read. The API server stores objects of at most 1.5 MiB (etcd's default
+ * request limit), so a manifest file holds a few of them at most; the parser needs about 100 times
+ * the file size in memory and up to a minute for 4 MiB of the worst shape, so a bigger file is refused
+ * before it can exhaust the machine (io/files.ts checks it before reading, this again for stdin and
+ * library callers).
+ */
+export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
 
 export function parseManifests(files: readonly SourceFile[]): ParseResult {
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
     const result = parseManifestFile(file);
-    objects.push(...result.objects);
-    diagnostics.push(...result.diagnostics);
+    // A loop, not push(...): a file of 200k documents or errors would overflow the call stack.
+    for (const object of result.objects) objects.push(object);
+    for (const diagnostic of result.diagnostics) diagnostics.push(diagnostic);
   }
   return { objects, diagnostics };
 }
@@ -52,6 +61,11 @@ function fileLocation(file: string): SourceLocation {
 
 export function decodeText(file: SourceFile): { text?: string; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  // A string's UTF-8 size is at least its length: checked without encoding it.
+  if (file.content.length > MAX_INPUT_BYTES) {
+    diagnostics.push(tooLarge(file.path, file.content.length));
+    return { diagnostics };
+  }
   let text: string;
   if (typeof file.content === 'string') {
     text = file.content;
@@ -89,17 +103,35 @@ export function decodeText(file: SourceFile): { text?: string; diagnostics: Diag
   return { text, diagnostics };
 }
 
+/** READ_FAILED for a file over MAX_INPUT_BYTES (`size` in bytes, or at least that many). */
+export function tooLarge(file: string, size: number): Diagnostic {
+  const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return {
+    code: 'READ_FAILED',
+    severity: 'error',
+    message:
+      `expected a manifest file of at most ${mib(MAX_INPUT_BYTES)}, found ${size > MAX_INPUT_BYTES + 1 ? mib(size) : `more than ${mib(MAX_INPUT_BYTES)}`}; ` +
+      `the API server stores objects of at most 1.5 MiB, so this is not a set of manifests: name the files that hold the mirror sets, or split this one`,
+    location: fileLocation(file),
+  };
+}
+
 function parseManifestFile(file: SourceFile): ParseResult {
   const decoded = decodeText(file);
   const diagnostics = decoded.diagnostics;
   const objects: ManifestObject[] = [];
   if (decoded.text === undefined) return { objects, diagnostics };
-  const text = decoded.text;
+  // A lone CR (classic Mac OS) is a line break in YAML 1.2 (§5.4) and for the API server's go-yaml,
+  // but yaml 2.x reads it as ordinary text: make it LF. Same length, so every offset stays valid.
+  const text = decoded.text.includes('\r') ? decoded.text.replace(/\r(?!\n)/g, '\n') : decoded.text;
 
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true }) as Document.Parsed[];
+    // uniqueKeys: false, because yaml compares each key with every earlier key of its mapping, which
+    // takes minutes for a mapping of 40k keys; findDuplicateKeys does the same check in linear time.
+    // logLevel 'error': yaml would print its warnings to the process's stderr, outside our diagnostics.
+    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' }) as Document.Parsed[];
   } catch (err) {
     // The parser itself gave up (for example a stack overflow on absurdly deep nesting).
     diagnostics.push({
@@ -119,32 +151,44 @@ function parseManifestFile(file: SourceFile): ParseResult {
 
   let sawContent = false;
   documents.forEach((doc, documentIndex) => {
-    const problems = [...doc.errors];
-    for (const problem of problems) {
-      const duplicate = problem.code === 'DUPLICATE_KEY';
+    for (const problem of doc.errors) {
       diagnostics.push({
-        code: duplicate ? 'DUPLICATE_KEY' : 'YAML_SYNTAX',
+        code: 'YAML_SYNTAX',
         severity: 'error',
-        message: duplicate
-          ? `key ${JSON.stringify(keyAt(text, problem.pos[0]))} appears twice in one mapping; the API server would keep only one of them: remove one`
-          : `${problem.message} (${problem.code})`,
+        message:
+          problem.code === 'RESOURCE_EXHAUSTION'
+            ? `the document is nested too deeply for the YAML parser (${problem.message}); a Kubernetes manifest is never nested this deep: fix or remove it`
+            : `${problem.message} (${problem.code})`,
         location: { ...at(problem.pos[0]), documentIndex },
       });
     }
-    if (problems.length > 0 || doc.contents === null) return;
+    const duplicates = doc.contents === null ? [] : findDuplicateKeys(doc.contents as Node);
+    for (const offset of duplicates) {
+      diagnostics.push({
+        code: 'DUPLICATE_KEY',
+        severity: 'error',
+        message: `key ${JSON.stringify(keyAt(text, offset))} appears twice in one mapping; the API server would keep only one of them: remove one`,
+        location: { ...at(offset), documentIndex },
+      });
+    }
+    if (doc.errors.length > 0 || duplicates.length > 0 || doc.contents === null) return;
     sawContent = true;
 
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
+      const reason = errorText(err);
+      const unresolved = /Unresolved alias/.test(reason);
       diagnostics.push({
         code: 'YAML_SYNTAX',
         severity: 'error',
-        message: /Unresolved alias/.test(errorText(err))
-          ? `the document uses an alias that is never defined (${errorText(err)}); a plain value starting with "*" is an alias in YAML: quote it`
-          : `the document cannot be expanded (${errorText(err)}); aliases that expand exponentially are refused`,
-        location: { ...at(doc.contents.range[0]), documentIndex },
+        message: unresolved
+          ? `the document uses an alias that is never defined (${reason}); a plain value starting with "*" is an alias in YAML: quote it`
+          : /Maximum call stack/.test(reason)
+            ? `the document is nested too deeply to be read (${reason}); a Kubernetes manifest is never nested this deep: fix or remove it`
+            : `the document cannot be expanded (${reason}); aliases that expand exponentially are refused`,
+        location: { ...at((unresolved ? unresolvedAliasOffset(doc) : undefined) ?? doc.contents.range[0]), documentIndex },
       });
       return;
     }
@@ -189,8 +233,54 @@ function isListKind(value: Record<string, unknown>): boolean {
   return typeof kind === 'string' && (kind === 'ResourceList' || kind.endsWith('List'));
 }
 
+/** A mapping: not a list, nor a tagged value (`!!binary` gives bytes, `!!set` a Set, YAML 1.1 `!!timestamp` a Date). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/**
+ * Offsets of the keys that repeat an earlier key of the same mapping, as yaml's `uniqueKeys: true`
+ * finds them (compose/util-map-includes.ts: two scalar keys with the same value, `1` and `1.0` alike;
+ * other keys only if they are the same node), reported where yaml reports them (the key's start).
+ * Iterative, with one Set per mapping: linear in the size of the document, at any depth.
+ */
+function findDuplicateKeys(root: Node): number[] {
+  const offsets: number[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        if (isScalar(key) && !Number.isNaN(key.value)) {
+          if (seen.has(key.value)) offsets.push(key.range?.[0] ?? 0);
+          else seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return offsets;
+}
+
+/** Where the first alias whose anchor is not defined before it sits (only called when that failed). */
+function unresolvedAliasOffset(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  try {
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.resolve(doc) !== undefined) return undefined;
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+  } catch {
+    // visit recurses: on a document nested deeply enough to overflow, fall back to its start.
+  }
+  return offset;
 }
 
 /** Offset of the deepest node along `path` (its key when `wantKey` and the last step exists). */

@@ -7,6 +7,7 @@ import { CRD_SCHEMAS } from './crd-schemas.js';
 import { validateImageConfig, type TrustConfig } from './image-config.js';
 import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located, MirrorEntry, MirrorSetObject, MirrorSourcePolicy } from './mirror-set.js';
+import type { FieldPath } from '../parse/parse-manifests.js';
 import { runRules } from './rules/index.js';
 
 export interface ValidationResult {
@@ -50,11 +51,17 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
       continue;
     }
     const schema = CRD_SCHEMAS[`${object.apiVersion}/${kind}`] as JsonSchema;
-    const found = validateAgainstSchema(object, schema, explainLocation, (path) => path.length === 1 && path[0] === 'metadata');
+    const found = validateAgainstSchema(
+      object,
+      schema,
+      (value) => `${JSON.stringify(value)} is not a valid repository location: ${explainLocation(value)}`,
+      (path) => path.length === 1 && path[0] === 'metadata',
+    );
     found.push(...validateMetadata(object));
     // ICSP's CRD has no patterns, but MCO's validateRegistriesConfScopes applies the same regexes to it.
     if (kind === 'ImageContentSourcePolicy') found.push(...validateIcspLocations(object, locationPatterns));
-    diagnostics.push(...found);
+    // A loop, not push(...found): an object with 200k bad entries would overflow the call stack.
+    for (const d of found) diagnostics.push(d);
     if (found.some((d) => d.severity === 'error')) continue;
     mirrorSets.push(toMirrorSet(object, kind));
   }
@@ -80,7 +87,7 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
   diagnostics.push(...image.diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { mirrorSets: [], trust: image.trust, diagnostics };
 
-  diagnostics.push(...runRules(mirrorSets));
+  for (const d of runRules(mirrorSets)) diagnostics.push(d);
   return { mirrorSets, trust: image.trust, diagnostics };
 }
 
@@ -166,9 +173,24 @@ function validateIcspLocations(object: ManifestObject, patterns: EntryPatterns):
 
 /** Why a location misses the CRD pattern, most common mistakes first. */
 export function explainLocation(value: string): string {
+  // Characters no location may hold come first: a look-alike letter or an invisible character is
+  // what the user cannot see, so name it and where it is.
+  const odd = /[^\x21-\x7e]|["'\\%?#&=;,<>`{}|^\[\]]/u.exec(value);
+  if (odd) {
+    const ch = odd[0];
+    const code = `U+${(ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+    const where = `at position ${[...value.slice(0, odd.index)].length + 1}`;
+    return (ch.codePointAt(0) as number) > 0x7e
+      ? `${code} ${where} is not ASCII (a look-alike or invisible character?): write the location in ASCII, an internationalized host as punycode (xn--...)`
+      : `${JSON.stringify(ch)} (${code}) ${where} cannot appear in a repository location: write host[:port][/path] with nothing else`;
+  }
   if (value.includes('://')) return 'remove the scheme: write host[:port][/path]';
-  if (value.includes('@')) return 'remove the digest: a source or mirror names a repository, not an image';
   const slash = value.indexOf('/');
+  if (value.slice(0, slash < 0 ? undefined : slash).includes('@')) return 'remove the user name and password: credentials belong in the pull secret, not in the location';
+  if (value.includes('@')) return 'remove the digest: a source or mirror names a repository, not an image';
+  if (/^[/.~:]/.test(value)) return 'a repository location starts with the registry host (host[:port][/path]), not a file path';
+  if (/\.(?=$|[:/])/.test(value.slice(0, slash < 0 ? undefined : slash))) return 'remove the trailing dot of the host: write it as image references do';
+  if (/(^|\/)\.\.?(\/|$)/.test(value.slice(slash + 1))) return 'remove the "." and ".." path elements: a repository location is not a file path';
   const path = slash < 0 ? '' : value.slice(slash + 1);
   if (path.includes(':')) return 'remove the tag: a source or mirror names a repository, not an image';
   if (/[A-Z]/.test(path)) return 'repository paths must be lower case';
@@ -183,36 +205,77 @@ function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObje
   const spec = object.value['spec'] as Record<string, unknown>;
   const listField = ENTRIES_FIELD[kind];
   const list = Array.isArray(spec[listField]) ? (spec[listField] as Record<string, unknown>[]) : [];
-  // Positions are looked up when a diagnostic reads them, not for every field of every entry:
-  // most entries never get a diagnostic, and the lookup dominated the validate stage at 10k entries.
-  const located = <T>(value: T, path: (string | number)[]): Located<T> => lazyLocation({ value, field: formatFieldPath([...object.basePath, ...path]) }, object, path);
+  const prefix = formatFieldPath(object.basePath);
+  const listPath = `${prefix ? `${prefix}.` : ''}spec.${listField}`;
   const entries: MirrorEntry[] = list.map((raw, index) => {
     const base = ['spec', listField, index];
+    const field = `${listPath}[${index}]`;
     const mirrors = Array.isArray(raw['mirrors']) ? (raw['mirrors'] as string[]) : [];
     const policy = raw['mirrorSourcePolicy'];
-    const entry: MirrorEntry = lazyLocation(
-      {
-        kind,
-        object: ref,
-        index,
-        field: formatFieldPath([...object.basePath, ...base]),
-        source: located(raw['source'] as string, [...base, 'source']),
-        mirrors: mirrors.map((m, j) => located(m, [...base, 'mirrors', j])),
-      },
+    return new ValidatedEntry(
+      kind,
+      ref,
+      index,
+      field,
       object,
       base,
+      new LocatedValue(raw['source'] as string, `${field}.source`, object, [...base, 'source']),
+      mirrors.map((m, j) => new LocatedValue(m, `${field}.mirrors[${j}]`, object, [...base, 'mirrors', j])),
+      typeof policy === 'string'
+        ? new LocatedValue(policy as MirrorSourcePolicy, `${field}.mirrorSourcePolicy`, object, [...base, 'mirrorSourcePolicy'])
+        : undefined,
     );
-    if (typeof policy === 'string') entry.policy = located(policy as MirrorSourcePolicy, [...base, 'mirrorSourcePolicy']);
-    return entry;
   });
-  return lazyLocation({ kind, object: ref, entries }, object, ['metadata', 'name']);
+  return new ValidatedMirrorSet(kind, ref, entries, object);
 }
 
-/** Adds a `location` property computed on first read. */
-function lazyLocation<T extends object>(target: T, object: ManifestObject, path: (string | number)[]): T & { location: SourceLocation } {
-  let cached: SourceLocation | undefined;
-  return Object.defineProperty(target, 'location', {
-    get: () => (cached ??= object.locate(path)),
-    enumerable: true,
-  }) as T & { location: SourceLocation };
+// Positions are looked up when a diagnostic reads `location`, not for every field of every entry:
+// most entries never get a diagnostic, and eager lookups dominated validation at 10k entries.
+// The getters live on the prototypes, so objects stay small and fast; `location` is a plain object.
+
+class LocatedValue<T> implements Located<T> {
+  #location: SourceLocation | undefined;
+  constructor(
+    readonly value: T,
+    readonly field: string,
+    private readonly object: ManifestObject,
+    private readonly path: FieldPath,
+  ) {}
+  get location(): SourceLocation {
+    return (this.#location ??= this.object.locate(this.path));
+  }
+}
+
+class ValidatedEntry implements MirrorEntry {
+  #location: SourceLocation | undefined;
+  readonly policy?: Located<MirrorSourcePolicy>;
+  constructor(
+    readonly kind: MirrorSetKind,
+    readonly object: ObjectRef,
+    readonly index: number,
+    readonly field: string,
+    private readonly manifest: ManifestObject,
+    private readonly path: FieldPath,
+    readonly source: Located<string>,
+    readonly mirrors: Located<string>[],
+    policy: Located<MirrorSourcePolicy> | undefined,
+  ) {
+    if (policy) this.policy = policy;
+  }
+  get location(): SourceLocation {
+    return (this.#location ??= this.manifest.locate(this.path));
+  }
+}
+
+class ValidatedMirrorSet implements MirrorSetObject {
+  #location: SourceLocation | undefined;
+  constructor(
+    readonly kind: MirrorSetKind,
+    readonly object: ObjectRef,
+    readonly entries: MirrorEntry[],
+    private readonly manifest: ManifestObject,
+  ) {}
+  get location(): SourceLocation {
+    return (this.#location ??= this.manifest.locate(['metadata', 'name']));
+  }
 }

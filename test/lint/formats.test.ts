@@ -27,11 +27,10 @@ const findings: Diagnostic[] = [
   { code: 'NO_MIRROR_SETS', severity: 'error', message: 'expected at least one mirror set, found none' },
 ];
 
-test('text: one gcc-style line per finding, then the count', () => {
+test('text: one gcc-style line per finding (a newline in a message stays escaped), then the count', () => {
   expect(formatText(findings).split('\n')).toEqual([
     'mirror sets/idms,1.yaml:9:7: error SCHEMA_PATTERN spec.imageDigestMirrors[0].mirrors[1]: remove the tag: a source names a repository, not an image',
-    'itms.yaml:7:13: warning ITMS_REGISTRY_WIDE spec.imageTagMirrors[0].source: line one',
-    'line two: 100% sure',
+    'itms.yaml:7:13: warning ITMS_REGISTRY_WIDE spec.imageTagMirrors[0].source: line one\\u000aline two: 100% sure',
     'itms.yaml:9:7: info SOURCE_LISTED_AS_MIRROR: the source is tried first',
     'error NO_MIRROR_SETS: expected at least one mirror set, found none',
     'mirrorset-hosts: 2 errors, 1 warning, 1 info',

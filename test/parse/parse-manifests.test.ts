@@ -40,7 +40,7 @@ test.each([
   ['malformed YAML', 'a: [1\n', 'YAML_SYNTAX', 2, 1],
   ['a duplicate key', 'apiVersion: v1\nkind: A\nkind: B\n', 'DUPLICATE_KEY', 3, 1],
   ['a tab as indentation', 'apiVersion: v1\nspec:\n\tx: 1\n', 'YAML_SYNTAX', 3, 1],
-  ['an undefined alias (an unquoted *.domain)', 'apiVersion: v1\nkind: A\nsource: *.example.com\n', 'YAML_SYNTAX', 1, 1],
+  ['an undefined alias (an unquoted *.domain)', 'apiVersion: v1\nkind: A\nsource: *.example.com\n', 'YAML_SYNTAX', 3, 9],
 ])('%s is an error with a position', (_name, text, code, line, column) => {
   const { diagnostics } = parse(text);
   expect(diagnostics[0]).toMatchObject({ code, severity: 'error', location: { file: 'm.yaml', line, column } });
