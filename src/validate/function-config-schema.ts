@@ -2,30 +2,13 @@
 // the source of truth: ./function-config.ts validates against it, and schema/function-config.schema.json
 // is this object as published (test/bundle/function-config.test.ts fails when they differ, and
 // rewrites the file with UPDATE_GOLDEN=1).
+import type { JsonSchema } from './json-schema.js';
 
 export const FUNCTION_CONFIG_API_VERSION = 'mirrorset-hosts.io/v1alpha1';
 export const FUNCTION_CONFIG_KIND = 'MirrorSetHosts';
 
-export interface ConfigSchema {
-  description?: string;
-  type?: 'object' | 'array' | 'string' | 'boolean' | 'integer';
-  properties?: Record<string, ConfigSchema>;
-  /** `false`: unknown keys are errors; a schema: a map whose values follow it. */
-  additionalProperties?: false | ConfigSchema;
-  required?: string[];
-  items?: ConfigSchema;
-  enum?: readonly string[];
-  const?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  minItems?: number;
-  default?: unknown;
-  /** Said after "expected ..." when `pattern` does not match (not a JSON Schema keyword; ignored by other validators). */
-  'x-expected'?: string;
-}
+/** Our functionConfig schema uses the same schema language and walker as the CRDs (json-schema.ts). */
+export type ConfigSchema = JsonSchema;
 
 // DNS-1123 label: names of namespaces, Secrets; and our base name, which becomes part of other names.
 const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';

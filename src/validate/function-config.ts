@@ -3,14 +3,10 @@
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
+import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA } from './function-config-schema.js';
+import { formatFieldPath, typeName, walkSchema, type SchemaReport, type SchemaWalkOptions } from './json-schema.js';
+
 type Profile = 'containerd' | 'wmco';
-import {
-  FUNCTION_CONFIG_API_VERSION,
-  FUNCTION_CONFIG_KIND,
-  FUNCTION_CONFIG_SCHEMA,
-  type ConfigSchema,
-} from './function-config-schema.js';
-import { formatFieldPath } from './json-schema.js';
 
 export type TargetOs = 'linux' | 'windows';
 export type GitopsStrategy = 'hashed-name' | 'argocd-hook' | 'force-recreate';
@@ -84,13 +80,13 @@ export function isOwnConfigGroup(apiVersion: string): boolean {
 /** A `MirrorSetHosts` object (a config file, the KRM functionConfig, the legacy plugin's config). */
 export function validateFunctionConfig(object: ManifestObject): FunctionConfigResult {
   const diagnostics: Diagnostic[] = [];
-  const report = (code: DiagnosticCode, path: FieldPath, message: string, atKey = false): void => {
+  const report: SchemaReport = (code, path, message, atKey = false, at = path) => {
     diagnostics.push({
       code,
       severity: 'error',
       message,
       field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(path) : object.locate(path),
+      location: atKey ? object.locateKey(at) : object.locate(at),
       object: objectRef(object),
     });
   };
@@ -102,7 +98,7 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
     );
     return { diagnostics };
   }
-  walk(object.value, FUNCTION_CONFIG_SCHEMA, [], report);
+  walkSchema(object.value, FUNCTION_CONFIG_SCHEMA, [], report, walkOptions);
   if (diagnostics.length > 0) return { diagnostics };
   return { config: toConfig(object.value), diagnostics };
 }
@@ -172,7 +168,7 @@ export function validateConfigMapConfig(object: ManifestObject): FunctionConfigR
     }
     const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
     if (text === undefined) {
-      report('SCHEMA_TYPE', key, `expected a string, found ${describe(raw)}`);
+      report('SCHEMA_TYPE', key, `expected a string, found ${typeName(raw)}`);
       continue;
     }
     let parsed: unknown = text;
@@ -196,66 +192,20 @@ export function validateConfigMapConfig(object: ManifestObject): FunctionConfigR
     setPath(value, flat.path, parsed);
     origin.set(formatFieldPath(flat.path), key);
   }
-  walk(value, FUNCTION_CONFIG_SCHEMA, [], (code, path, message) => {
+  walkSchema(value, FUNCTION_CONFIG_SCHEMA, [], (code, path, message) => {
     // Map spec.target.os (or spec.inputs[2]) back to the data key the user wrote.
     const formatted = formatFieldPath(path);
     const key = [...origin.entries()].find(([specPath]) => formatted === specPath || formatted.startsWith(specPath + '['))?.[1];
     report(code, key, message);
-  });
+  }, walkOptions);
   if (diagnostics.length > 0) return { diagnostics };
   return { config: toConfig(value), diagnostics };
 }
 
-type Report = (code: DiagnosticCode, path: FieldPath, message: string, atKey?: boolean) => void;
-
-function walk(value: unknown, schema: ConfigSchema, path: FieldPath, report: Report): void {
-  if (schema.type && !typeMatches(schema.type, value)) {
-    report('SCHEMA_TYPE', path, `expected ${article(schema.type)}, found ${describe(value)}`);
-    return;
-  }
-  if (isPlainObject(value)) {
-    for (const key of schema.required ?? []) {
-      if (value[key] === undefined || value[key] === null) report('SCHEMA_REQUIRED', path, `expected required field "${key}", found none`);
-    }
-    for (const [key, child] of Object.entries(value)) {
-      const childSchema = schema.properties?.[key] ?? (schema.additionalProperties === false ? undefined : schema.additionalProperties);
-      if (!childSchema) {
-        if (schema.properties) {
-          const known = Object.keys(schema.properties).sort().join(', ');
-          report('SCHEMA_UNKNOWN_FIELD', [...path, key], `unknown field "${key}"; expected one of: ${known}`, true);
-        }
-        continue;
-      }
-      if (child === null) continue;
-      walk(child, childSchema, [...path, key], report);
-    }
-    return;
-  }
-  if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) {
-      report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${schema.minItems} item(s), found ${value.length}`);
-    }
-    if (schema.items) value.forEach((item, index) => walk(item, schema.items as ConfigSchema, [...path, index], report));
-    return;
-  }
-  if (typeof value === 'string') {
-    if (schema.enum && !schema.enum.includes(value)) {
-      report('SCHEMA_ENUM', path, `expected one of ${schema.enum.join(', ')}, found ${JSON.stringify(value)}`);
-    } else if (schema.minLength !== undefined && value.length < schema.minLength) {
-      report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${schema.minLength} character(s), found ${value.length}`);
-    } else if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-      report('SCHEMA_OUT_OF_RANGE', path, `expected at most ${schema.maxLength} characters, found ${value.length} in ${JSON.stringify(value)}`);
-    } else if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
-      report('SCHEMA_PATTERN', path, `expected ${schema['x-expected'] ?? `a value matching ${schema.pattern}`}, found ${JSON.stringify(value)}`);
-    }
-    return;
-  }
-  if (typeof value === 'number') {
-    if ((schema.minimum !== undefined && value < schema.minimum) || (schema.maximum !== undefined && value > schema.maximum)) {
-      report('SCHEMA_OUT_OF_RANGE', path, `expected a number from ${schema.minimum ?? '-∞'} to ${schema.maximum ?? '∞'}, found ${value}`);
-    }
-  }
-}
+// Our own schema's pattern failures read "expected <x-expected>, found <value>".
+const walkOptions: SchemaWalkOptions = {
+  patternMessage: (value, node) => `expected ${node['x-expected'] ?? `a value matching ${node.pattern}`}, found ${JSON.stringify(value)}`,
+};
 
 function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   // The schema walk has checked every type; this only copies what is set over the defaults.
@@ -294,31 +244,4 @@ function setPath(target: Record<string, unknown>, path: FieldPath, value: unknow
     if (!isPlainObject(node[key])) node[key] = {};
     node = node[key] as Record<string, unknown>;
   });
-}
-
-function typeMatches(type: NonNullable<ConfigSchema['type']>, value: unknown): boolean {
-  switch (type) {
-    case 'object':
-      return isPlainObject(value);
-    case 'array':
-      return Array.isArray(value);
-    case 'string':
-      return typeof value === 'string';
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (isPlainObject(value)) return 'a mapping';
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-function article(type: string): string {
-  return type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : type === 'integer' ? 'an integer' : `a ${type}`;
 }

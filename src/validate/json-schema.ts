@@ -6,41 +6,56 @@ import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
 import { isPlainObject } from '../parse/parse-manifests.js';
 
 export interface JsonSchema {
+  description?: string;
   type?: 'object' | 'array' | 'string' | 'boolean' | 'integer' | 'number';
   properties?: Record<string, JsonSchema>;
+  /** With `properties`: `false` (or absent) makes other keys unknown fields; a schema makes a map of it. */
+  additionalProperties?: false | JsonSchema;
   required?: string[];
   items?: JsonSchema;
-  enum?: string[];
+  enum?: readonly string[];
+  const?: string;
   pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  default?: unknown;
   'x-kubernetes-list-type'?: 'set' | 'atomic' | 'map';
+  /** Said after "expected ..." when `pattern` does not match (not a JSON Schema keyword; ignored by other validators). */
+  'x-expected'?: string;
 }
+
+// A key that reads as a field name; anything else (a user's unknown key with spaces, ": ", a newline
+// or a dot) is quoted, so the field stays one unambiguous token of the diagnostic line.
+const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 export function formatFieldPath(path: FieldPath): string {
   let out = '';
-  for (const step of path) out += typeof step === 'number' ? `[${step}]` : out ? `.${step}` : step;
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else if (!PLAIN_KEY.test(step)) out += `[${JSON.stringify(step)}]`;
+    else out += out ? `.${step}` : step;
+  }
   return out;
 }
 
-/** Explains why a source or mirror misses the pattern: the common mistakes first. */
-export type PatternHint = (value: string) => string;
+/** Reports one finding; `at` is where to point: the field itself, or its parent when the field is missing. */
+export type SchemaReport = (code: DiagnosticCode, path: FieldPath, message: string, atKey?: boolean, at?: FieldPath) => void;
 
-export function validateAgainstSchema(
-  object: ManifestObject,
-  schema: JsonSchema,
-  hint: PatternHint,
-  skip: (path: FieldPath) => boolean,
-): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  // `at` is where to point: the field itself, or its parent mapping when the field is missing.
-  const report = (code: DiagnosticCode, path: FieldPath, message: string, atKey = false, at: FieldPath = path): void => {
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(at) : object.locate(at),
-    });
-  };
+export interface SchemaWalkOptions {
+  /** The message for a string that misses `node.pattern`. */
+  patternMessage(value: string, node: JsonSchema): string;
+  /** Paths checked elsewhere (metadata, for example). */
+  skip?(path: FieldPath): boolean;
+}
+
+/**
+ * The one schema walker: the CRDs' structural schemas and our own functionConfig schema. Checks
+ * types, required fields, unknown fields, enums, lengths, ranges, patterns and set uniqueness.
+ */
+export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, report: SchemaReport, options: SchemaWalkOptions): void {
   const patterns = new Map<string, RegExp>();
   const regex = (pattern: string): RegExp => {
     let re = patterns.get(pattern);
@@ -49,32 +64,35 @@ export function validateAgainstSchema(
   };
 
   const walk = (value: unknown, node: JsonSchema, path: FieldPath): void => {
-    if (skip(path)) return;
-    const actual = typeName(value);
+    if (options.skip?.(path)) return;
     if (node.type && !typeMatches(node.type, value)) {
-      report('SCHEMA_TYPE', path, `expected ${article(node.type)}, found ${actual}`);
+      report('SCHEMA_TYPE', path, `expected ${article(node.type)}, found ${typeName(value)}`);
       return;
     }
-    if (node.type === 'object' && isPlainObject(value)) {
+    if (isPlainObject(value)) {
       for (const key of node.required ?? []) {
         // The API server prunes null values of non-nullable fields before validating, so `key: null` is absent.
         if (value[key] === undefined || value[key] === null) {
           report('SCHEMA_REQUIRED', [...path, key], `expected required field "${key}", found none`, false, path);
         }
       }
-      if (node.properties) {
-        for (const [key, child] of Object.entries(value)) {
-          const childSchema = node.properties[key];
-          if (!childSchema) {
-            const known = Object.keys(node.properties).sort().join(', ');
-            report('SCHEMA_UNKNOWN_FIELD', [...path, key], `unknown field "${key}"; expected one of: ${known}`, true);
-            continue;
-          }
-          if (child === null) continue;
-          walk(child, childSchema, [...path, key]);
+      if (!node.properties && !node.additionalProperties) return;
+      for (const [key, child] of Object.entries(value)) {
+        // Own properties only: `__proto__` or `constructor` must not find Object.prototype's members.
+        const childSchema =
+          node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : node.additionalProperties || undefined;
+        if (!childSchema) {
+          const known = Object.keys(node.properties ?? {}).sort().join(', ');
+          report('SCHEMA_UNKNOWN_FIELD', [...path, key], `unknown field "${key}"; expected one of: ${known}`, true);
+          continue;
         }
+        if (child === null) continue;
+        walk(child, childSchema, [...path, key]);
       }
-    } else if (node.type === 'array' && Array.isArray(value)) {
+    } else if (Array.isArray(value)) {
+      if (node.minItems !== undefined && value.length < node.minItems) {
+        report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${node.minItems} item(s), found ${value.length}`);
+      }
       if (node.items) value.forEach((item, index) => walk(item, node.items as JsonSchema, [...path, index]));
       if (node['x-kubernetes-list-type'] === 'set') {
         const seen = new Map<string, number>();
@@ -85,15 +103,43 @@ export function validateAgainstSchema(
           else report('SCHEMA_DUPLICATE_ITEM', [...path, index], `duplicate value ${JSON.stringify(item)}: it already appears at index ${first} of this set`);
         });
       }
-    } else if (node.type === 'string' && typeof value === 'string') {
+    } else if (typeof value === 'string') {
       if (node.enum && !node.enum.includes(value)) {
         report('SCHEMA_ENUM', path, `expected one of ${node.enum.join(', ')}, found ${JSON.stringify(value)}`);
+      } else if (node.minLength !== undefined && value.length < node.minLength) {
+        report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${node.minLength} character(s), found ${value.length}`);
+      } else if (node.maxLength !== undefined && value.length > node.maxLength) {
+        report('SCHEMA_OUT_OF_RANGE', path, `expected at most ${node.maxLength} characters, found ${value.length} in ${JSON.stringify(value)}`);
       } else if (node.pattern && !regex(node.pattern).test(value)) {
-        report('SCHEMA_PATTERN', path, `${JSON.stringify(value)} is not a valid repository location: ${hint(value)}`);
+        report('SCHEMA_PATTERN', path, options.patternMessage(value, node));
+      }
+    } else if (typeof value === 'number') {
+      if ((node.minimum !== undefined && value < node.minimum) || (node.maximum !== undefined && value > node.maximum)) {
+        report('SCHEMA_OUT_OF_RANGE', path, `expected a number from ${node.minimum ?? '-∞'} to ${node.maximum ?? '∞'}, found ${value}`);
       }
     }
   };
-  walk(object.value, schema, []);
+  walk(value, schema, path);
+}
+
+/** A CRD schema check of one object: diagnostics with the object's field paths and positions. */
+export function validateAgainstSchema(
+  object: ManifestObject,
+  schema: JsonSchema,
+  patternMessage: (value: string) => string,
+  skip: (path: FieldPath) => boolean,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report: SchemaReport = (code, path, message, atKey = false, at = path) => {
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      field: formatFieldPath([...object.basePath, ...path]),
+      location: atKey ? object.locateKey(at) : object.locate(at),
+    });
+  };
+  walkSchema(object.value, schema, [], report, { patternMessage: (value) => patternMessage(value), skip });
   return diagnostics;
 }
 
@@ -114,14 +160,17 @@ function typeMatches(type: NonNullable<JsonSchema['type']>, value: unknown): boo
   }
 }
 
-function typeName(value: unknown): string {
+export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (isPlainObject(value)) return 'a mapping';
+  if (ArrayBuffer.isView(value)) return 'binary data (a !!binary value)';
+  if (Object.prototype.toString.call(value) === '[object Date]') return 'a timestamp (a YAML 1.1 !!timestamp)';
+  if (typeof value === 'object') return `a ${Object.prototype.toString.call(value).slice(8, -1)} (a YAML tag the API server does not know)`;
   if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
-function article(type: string): string {
+export function article(type: string): string {
   return type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : type === 'integer' ? 'an integer' : `a ${type}`;
 }

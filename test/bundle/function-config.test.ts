@@ -52,7 +52,7 @@ describe('functionConfig', () => {
     ['a value outside the enum', `${header}spec:\n  gitops:\n    strategy: replace\n`, 'mirrorset-hosts.yaml:7:15: error SCHEMA_ENUM spec.gitops.strategy: expected one of hashed-name, argocd-hook, force-recreate, found "replace"'],
     ['a number out of range', `${header}spec:\n  bundle:\n    maxObjectBytes: 2000000\n`, 'mirrorset-hosts.yaml:7:21: error SCHEMA_OUT_OF_RANGE spec.bundle.maxObjectBytes: expected a number from 4096 to 1048576, found 2000000'],
     ['a bad pattern', `${header}spec:\n  image: "registry.example.com/x:1; rm -rf /"\n`, 'mirrorset-hosts.yaml:6:10: error SCHEMA_PATTERN spec.image: expected an image reference'],
-    ['a missing required field', `${header}spec:\n  ssh:\n    knownHosts: {kind: ConfigMap}\n`, 'mirrorset-hosts.yaml:7:17: error SCHEMA_REQUIRED spec.ssh.knownHosts: expected required field "name", found none'],
+    ['a missing required field', `${header}spec:\n  ssh:\n    knownHosts: {kind: ConfigMap}\n`, 'mirrorset-hosts.yaml:7:17: error SCHEMA_REQUIRED spec.ssh.knownHosts.name: expected required field "name", found none'],
     ['a name too long for the generated names', header.replace('name: mirrors', `name: ${'m'.repeat(41)}`), 'mirrorset-hosts.yaml:4:9: error SCHEMA_OUT_OF_RANGE metadata.name: expected at most 40 characters'],
     ['another kind', 'apiVersion: mirrorset-hosts.io/v1\nkind: MirrorSetHosts\nmetadata: {name: x}\n', 'mirrorset-hosts.yaml:1:13: error UNKNOWN_CONFIG_KIND apiVersion: expected apiVersion mirrorset-hosts.io/v1alpha1 and kind MirrorSetHosts'],
   ])('rejects %s with a positioned diagnostic', (_name, text, expected) => {
