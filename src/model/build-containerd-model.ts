@@ -19,13 +19,18 @@ interface Contribution {
   urls: string[];
 }
 
+interface RegistryMirrors {
+  contributions: Contribution[];
+  /** Host URL -> PULL | RESOLVE bits. */
+  capabilities: Map<string, number>;
+  /** Host URL -> the mirror locations as written that produce it: insecure registries match those (apply-trust.ts). */
+  locations: Map<string, string[]>;
+}
+
 export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], trust?: TrustConfig): ContainerdModel {
   const diagnostics: Diagnostic[] = [];
-  // Registry -> host URL -> the mirror locations as written: insecure registries match those (apply-trust.ts).
-  const mirrorLocations = new Map<string, Map<string, string[]>>();
-  // Registry -> contributions, in reading order (IDMS, ICSP, ITMS; name; list order).
-  const byRegistry = new Map<string, Contribution[]>();
-  const capabilities = new Map<string, Map<string, Set<Capability>>>();
+  // Per source registry, in reading order (IDMS, ICSP, ITMS; name; list order): one lookup per entry.
+  const registries = new Map<string, RegistryMirrors>();
 
   for (const entry of mirrorSets.flatMap((set) => set.entries)) {
     const source = splitLocation(entry.source.value);
@@ -43,6 +48,7 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
       }
       continue;
     }
+    let state = registries.get(source.host);
     const urls: string[] = [];
     for (const mirror of entry.mirrors) {
       const target = splitLocation(mirror.value);
@@ -61,30 +67,22 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
         });
         continue;
       }
+      if (!state) registries.set(source.host, (state = { contributions: [], capabilities: new Map(), locations: new Map() }));
       const url = hostUrl(target.host, prefix);
       urls.push(url);
-      const registryCaps = capabilities.get(source.host) ?? new Map<string, Set<Capability>>();
-      capabilities.set(source.host, registryCaps);
-      const caps = registryCaps.get(url) ?? new Set<Capability>();
-      registryCaps.set(url, caps);
-      caps.add('pull');
-      const locations = mirrorLocations.get(source.host) ?? new Map<string, string[]>();
-      mirrorLocations.set(source.host, locations);
-      const written = locations.get(url);
-      if (written) written.push(mirror.value); // not a copy per mirror: 20k mirrors of one URL took seconds
-      else locations.set(url, [mirror.value]);
       // ITMS mirrors may resolve tags; IDMS and ICSP mirrors are digest-only (MCO: pull-from-mirror = "digest-only").
-      if (resolvesTags(entry.kind)) caps.add('resolve');
+      state.capabilities.set(url, (state.capabilities.get(url) ?? 0) | (resolvesTags(entry.kind) ? PULL | RESOLVE : PULL));
+      const written = state.locations.get(url);
+      if (written) written.push(mirror.value); // not a copy per mirror: 20k mirrors of one URL took seconds
+      else state.locations.set(url, [mirror.value]);
     }
-    if (urls.length === 0) continue;
-    const list = byRegistry.get(source.host) ?? [];
-    byRegistry.set(source.host, list);
-    list.push({ entry, urls });
+    if (urls.length > 0) (state as RegistryMirrors).contributions.push({ entry, urls });
   }
 
   const files: ContainerdHostsFile[] = [];
-  for (const registry of [...byRegistry.keys()].sort(compareStrings)) {
-    const contributions = byRegistry.get(registry) as Contribution[];
+  for (const registry of [...registries.keys()].sort(compareStrings)) {
+    const { contributions, capabilities } = registries.get(registry) as RegistryMirrors;
+    if (contributions.length === 0) continue;
     const conflict = policyConflict(contributions);
     if (conflict) {
       diagnostics.push(conflict);
@@ -105,8 +103,7 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
       });
     }
     const order = mergePriorityLists(contributions.map((c) => c.urls));
-    const caps = capabilities.get(registry) as Map<string, Set<Capability>>;
-    const hosts = order.map((url) => ({ url, capabilities: sortCapabilities(caps.get(url) as Set<Capability>) }));
+    const hosts = order.map((url) => ({ url, capabilities: capabilityList(capabilities.get(url) as number) }));
     const never = effectivePolicy((contributions[0] as Contribution).entry) === 'NeverContactSource';
     files.push({
       registry,
@@ -118,7 +115,9 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
       entries: contributions.map((c) => c.entry),
     });
   }
-  if (!trust) return { files, diagnostics };
+  // Nothing to apply when the inputs declare no insecure registry and no additional CA.
+  if (!trust || (trust.insecureRegistries.length === 0 && !trust.additionalTrustedCA && !trust.caConfigMap)) return { files, diagnostics };
+  const mirrorLocations = new Map([...registries].map(([registry, state]) => [registry, state.locations]));
   const trusted = applyTrust(files, mirrorLocations, trust);
   return { files: trusted.files, diagnostics: [...diagnostics, ...trusted.diagnostics] };
 }
@@ -145,8 +144,12 @@ function policyConflict(contributions: readonly Contribution[]): Diagnostic | un
   return undefined;
 }
 
-function sortCapabilities(caps: ReadonlySet<Capability>): Capability[] {
-  return (['pull', 'resolve'] as const).filter((c) => caps.has(c));
+const PULL = 1;
+const RESOLVE = 2;
+
+/** The union of capabilities as containerd's list, never empty (an empty list means all of them). */
+function capabilityList(bits: number): Capability[] {
+  return bits & RESOLVE ? ['pull', 'resolve'] : ['pull'];
 }
 
 /**

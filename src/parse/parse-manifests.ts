@@ -2,6 +2,7 @@
 // LineCounter), never from re-scanning the text (eemeli/yaml src/parse/line-counter.ts).
 import { isMap, isSeq, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
+import { readBlockSubset, type PositionNode } from './block-subset.js';
 
 export interface SourceFile {
   /** The path shown in diagnostics, `/`-separated (relative to where the user ran the tool). */
@@ -43,11 +44,16 @@ const MAX_ALIAS_COUNT = 100;
  */
 export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
 
-export function parseManifests(files: readonly SourceFile[]): ParseResult {
+export interface ParseOptions {
+  /** Read plain block YAML with the fast subset reader (./block-subset.ts); false: always the yaml library. */
+  blockSubset?: boolean;
+}
+
+export function parseManifests(files: readonly SourceFile[], options: ParseOptions = {}): ParseResult {
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
-    const result = parseManifestFile(file);
+    const result = parseManifestFile(file, options.blockSubset ?? true);
     // A loop, not push(...): a file of 200k documents or errors would overflow the call stack.
     for (const object of result.objects) objects.push(object);
     for (const diagnostic of result.diagnostics) diagnostics.push(diagnostic);
@@ -116,7 +122,7 @@ export function tooLarge(file: string, size: number): Diagnostic {
   };
 }
 
-function parseManifestFile(file: SourceFile): ParseResult {
+function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult {
   const decoded = decodeText(file);
   const diagnostics = decoded.diagnostics;
   const objects: ManifestObject[] = [];
@@ -124,6 +130,22 @@ function parseManifestFile(file: SourceFile): ParseResult {
   // A lone CR (classic Mac OS) is a line break in YAML 1.2 (§5.4) and for the API server's go-yaml,
   // but yaml 2.x reads it as ordinary text: make it LF. Same length, so every offset stays valid.
   const text = decoded.text.includes('\r') ? decoded.text.replace(/\r(?!\n)/g, '\n') : decoded.text;
+
+  // Most files are plain block YAML: read them with the fast subset reader, else with yaml.
+  const subset = blockSubset ? readBlockSubset(text) : undefined;
+  if (subset) {
+    const lineCounter = new LineCounter();
+    for (const start of subset.lineStarts) lineCounter.addNewLine(start);
+    const at = (offset: number): SourceLocation => {
+      const pos = lineCounter.linePos(offset);
+      return { file: file.path, line: pos.line, column: pos.col };
+    };
+    subset.documents.forEach((doc, documentIndex) => {
+      collectObjects(file.path, doc.value, documentIndex, (path, wantKey) => at(positionOffset(doc.position, path, wantKey)), objects);
+    });
+    if (subset.documents.length === 0) diagnostics.push(emptyFile(file.path));
+    return { objects, diagnostics };
+  }
 
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
@@ -193,39 +215,66 @@ function parseManifestFile(file: SourceFile): ParseResult {
       return;
     }
     const root = doc.contents as Node;
-    const makeObject = (objectValue: unknown, basePath: FieldPath): void => {
-      if (!isPlainObject(objectValue)) return;
-      const apiVersion = objectValue['apiVersion'];
-      const kind = objectValue['kind'];
-      if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
-      const locate = (path: FieldPath): SourceLocation => ({
-        ...at(nodeOffset(root, [...basePath, ...path], false)),
-        documentIndex,
-      });
-      const locateKey = (path: FieldPath): SourceLocation => ({
-        ...at(nodeOffset(root, [...basePath, ...path], true)),
-        documentIndex,
-      });
-      objects.push({ file: file.path, documentIndex, basePath, value: objectValue, apiVersion, kind, locate, locateKey });
-    };
-
-    // `List` (kubectl output, `oc get -o yaml`) and `ResourceList` (KRM) carry objects in `items`.
-    if (isPlainObject(value) && isListKind(value) && Array.isArray(value['items'])) {
-      value['items'].forEach((item, index) => makeObject(item, ['items', index]));
-    } else {
-      makeObject(value, []);
-    }
+    collectObjects(file.path, value, documentIndex, (path, wantKey) => at(nodeOffset(root, path, wantKey)), objects);
   });
 
-  if (!sawContent && diagnostics.every((d) => d.severity !== 'error')) {
-    diagnostics.push({
-      code: 'EMPTY_FILE',
-      severity: 'warning',
-      message: 'expected at least one YAML document, found none; remove the file or add the manifests it should hold',
-      location: fileLocation(file.path),
-    });
-  }
+  if (!sawContent && diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(emptyFile(file.path));
   return { objects, diagnostics };
+}
+
+function emptyFile(file: string): Diagnostic {
+  return {
+    code: 'EMPTY_FILE',
+    severity: 'warning',
+    message: 'expected at least one YAML document, found none; remove the file or add the manifests it should hold',
+    location: fileLocation(file),
+  };
+}
+
+/** The Kubernetes objects of one document: the document itself, or the members of a List's `items`. */
+function collectObjects(
+  file: string,
+  value: unknown,
+  documentIndex: number,
+  locateAt: (path: FieldPath, wantKey: boolean) => Omit<SourceLocation, 'documentIndex'>,
+  objects: ManifestObject[],
+): void {
+  const makeObject = (objectValue: unknown, basePath: FieldPath): void => {
+    if (!isPlainObject(objectValue)) return;
+    const apiVersion = objectValue['apiVersion'];
+    const kind = objectValue['kind'];
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
+    const locate = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], false), documentIndex });
+    const locateKey = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], true), documentIndex });
+    objects.push({ file, documentIndex, basePath, value: objectValue, apiVersion, kind, locate, locateKey });
+  };
+  // `List` (kubectl output, `oc get -o yaml`) and `ResourceList` (KRM) carry objects in `items`.
+  if (isPlainObject(value) && isListKind(value) && Array.isArray(value['items'])) {
+    value['items'].forEach((item, index) => makeObject(item, ['items', index]));
+  } else {
+    makeObject(value, []);
+  }
+}
+
+/** positionOffset over the subset reader's positions: the same answers as nodeOffset over yaml's nodes. */
+function positionOffset(root: PositionNode, path: FieldPath, wantKey: boolean): number {
+  let node = root;
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i] as string | number;
+    if (node.entries) {
+      const entry = node.entries.get(String(step));
+      if (!entry) return node.offset;
+      if (i === path.length - 1 && wantKey) return entry.keyOffset;
+      node = entry.value;
+    } else if (node.items && typeof step === 'number') {
+      const item = node.items[step];
+      if (!item) return node.offset;
+      node = item;
+    } else {
+      return node.offset;
+    }
+  }
+  return node.offset;
 }
 
 function isListKind(value: Record<string, unknown>): boolean {

@@ -208,22 +208,17 @@ function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObje
   const prefix = formatFieldPath(object.basePath);
   const listPath = `${prefix ? `${prefix}.` : ''}spec.${listField}`;
   const entries: MirrorEntry[] = list.map((raw, index) => {
-    const base = ['spec', listField, index];
-    const field = `${listPath}[${index}]`;
+    const origin: EntryOrigin = { object, path: ['spec', listField, index], field: `${listPath}[${index}]` };
     const mirrors = Array.isArray(raw['mirrors']) ? (raw['mirrors'] as string[]) : [];
     const policy = raw['mirrorSourcePolicy'];
     return new ValidatedEntry(
       kind,
       ref,
       index,
-      field,
-      object,
-      base,
-      new LocatedValue(raw['source'] as string, `${field}.source`, object, [...base, 'source']),
-      mirrors.map((m, j) => new LocatedValue(m, `${field}.mirrors[${j}]`, object, [...base, 'mirrors', j])),
-      typeof policy === 'string'
-        ? new LocatedValue(policy as MirrorSourcePolicy, `${field}.mirrorSourcePolicy`, object, [...base, 'mirrorSourcePolicy'])
-        : undefined,
+      origin,
+      new LocatedValue(raw['source'] as string, origin, 'source'),
+      mirrors.map((m, j) => new LocatedValue(m, origin, j)),
+      typeof policy === 'string' ? new LocatedValue(policy as MirrorSourcePolicy, origin, 'mirrorSourcePolicy') : undefined,
     );
   });
   return new ValidatedMirrorSet(kind, ref, entries, object);
@@ -233,16 +228,29 @@ function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObje
 // most entries never get a diagnostic, and eager lookups dominated validation at 10k entries.
 // The getters live on the prototypes, so objects stay small and fast; `location` is a plain object.
 
+/** Where an entry sits: shared by the entry and its fields, so each field costs one small object. */
+interface EntryOrigin {
+  object: ManifestObject;
+  /** `['spec', 'imageDigestMirrors', 0]`. */
+  path: FieldPath;
+  /** `spec.imageDigestMirrors[0]`. */
+  field: string;
+}
+
+/** A field of an entry: `source`, `mirrorSourcePolicy`, or mirror number `key`. */
 class LocatedValue<T> implements Located<T> {
   #location: SourceLocation | undefined;
   constructor(
     readonly value: T,
-    readonly field: string,
-    private readonly object: ManifestObject,
-    private readonly path: FieldPath,
+    private readonly origin: EntryOrigin,
+    private readonly key: 'source' | 'mirrorSourcePolicy' | number,
   ) {}
+  get field(): string {
+    return typeof this.key === 'number' ? `${this.origin.field}.mirrors[${this.key}]` : `${this.origin.field}.${this.key}`;
+  }
   get location(): SourceLocation {
-    return (this.#location ??= this.object.locate(this.path));
+    const path = typeof this.key === 'number' ? [...this.origin.path, 'mirrors', this.key] : [...this.origin.path, this.key];
+    return (this.#location ??= this.origin.object.locate(path));
   }
 }
 
@@ -253,17 +261,18 @@ class ValidatedEntry implements MirrorEntry {
     readonly kind: MirrorSetKind,
     readonly object: ObjectRef,
     readonly index: number,
-    readonly field: string,
-    private readonly manifest: ManifestObject,
-    private readonly path: FieldPath,
+    private readonly origin: EntryOrigin,
     readonly source: Located<string>,
     readonly mirrors: Located<string>[],
     policy: Located<MirrorSourcePolicy> | undefined,
   ) {
     if (policy) this.policy = policy;
   }
+  get field(): string {
+    return this.origin.field;
+  }
   get location(): SourceLocation {
-    return (this.#location ??= this.manifest.locate(this.path));
+    return (this.#location ??= this.origin.object.locate(this.origin.path));
   }
 }
 

@@ -11,6 +11,7 @@ const MAX_LABEL = 63;
 export function checkRegistryHostLength(mirrorSets: readonly MirrorSetObject[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const check = (location: Located<string>, object: MirrorSetObject['object']): void => {
+    if (location.value.length <= MAX_LABEL) return; // too short to break either limit: the common case
     const host = (location.value.split('/')[0] as string).replace(/:\d+$/, '');
     const longLabel = host.split('.').find((label) => label.length > MAX_LABEL);
     if (host.length <= MAX_HOST && !longLabel) return;
