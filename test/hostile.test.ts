@@ -144,12 +144,10 @@ describe('generated inputs', () => {
     mkdirSync(path.dirname(file));
     writeFileSync(file, VALID + `# ${'x'.repeat(50 * 1024 * 1024)}\n`);
     writeFileSync(path.join(work.dir, 'in', 'valid.yaml'), VALID);
-    const started = Date.now();
     const lines = await expectRefused(['in'], 1);
     expect(lines).toEqual([
       'in/huge.yaml:1:1: error READ_FAILED: expected a manifest file of at most 4.0 MiB, found 50.0 MiB; the API server stores objects of at most 1.5 MiB, so this is not a set of manifests: name the files that hold the mirror sets, or split this one',
     ]);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   test('a file just under the size limit is still read', async () => {
@@ -187,25 +185,21 @@ describe('generated inputs', () => {
     for (const line of lines) expect(line).toMatch(/^in\/deep\.yaml:\d+:\d+: error YAML_SYNTAX: the document is nested too deeply/);
   }, 60_000);
 
-  test('a mapping of 40,000 keys (the duplicate-key check was quadratic: minutes) renders in seconds', async () => {
+  test('a mapping of 40,000 keys renders (the duplicate-key check was quadratic: it took minutes, past this test\'s timeout)', async () => {
     const annotations = Array.from({ length: 40_000 }, (_, i) => `    k${i}: v\n`).join('');
     mkdirSync(path.join(work.dir, 'in'));
     writeFileSync(path.join(work.dir, 'in', 'wide.yaml'), VALID.replace('  name: valid\n', `  name: valid\n  annotations:\n${annotations}`));
-    const started = Date.now();
     const result = await runCli(['render', '--out', 'out', 'in'], { cwd: work.dir });
     expect(result.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(20_000);
   }, 60_000);
 
-  test('--profile wmco with 20,000 distinct mirror hosts for one registry (the merge was quadratic) renders in seconds', async () => {
+  test('--profile wmco with 20,000 distinct mirror hosts for one registry renders (the merge was quadratic: past this test\'s timeout)', async () => {
     const entries = Array.from({ length: 20_000 }, (_, i) => `  - source: quay.io/p${i}\n    mirrors: [m${i}.example/p${i}]\n`).join('');
     mkdirSync(path.join(work.dir, 'in'));
     writeFileSync(path.join(work.dir, 'in', 'many.yaml'), VALID.replace(/  imageDigestMirrors:\n[\s\S]*$/, `  imageDigestMirrors:\n${entries}`));
-    const started = Date.now();
     const result = await runCli(['render', '--profile', 'wmco', '--out', 'out', 'in'], { cwd: work.dir });
     expect(result.code).toBe(0);
     expect(readTree(path.join(work.dir, 'out')).get('quay.io/hosts.toml')?.split('[host.').length).toBe(20_001);
-    expect(Date.now() - started).toBeLessThan(20_000);
   }, 60_000);
 
   test('a registry whose mirror lists give one host 200,000 successors merges without overflowing the stack', () => {
@@ -281,11 +275,9 @@ describe('the file system', () => {
     ['a symbolic link to /dev/zero', (dir: string) => symlinkSync('/dev/zero', path.join(dir, 'zero.yaml')), 'repo/zero.yaml:1:1: error READ_FAILED: expected a regular file, found a character device; only regular files are read from a directory or a glob (a pipe would block the render, a device would never end): remove it, or name it on the command line'],
   ])('%s in an input directory is reported by name, never waited on or skipped, and nothing is written', async (_name, make, expected) => {
     make(path.join(work.dir, 'repo'));
-    const started = Date.now();
     const result = await render(['repo']);
     expect(result.code).toBe(1);
     expect(diagnosticLines(result.stderr)).toEqual(expected.split('\n'));
-    expect(Date.now() - started).toBeLessThan(5_000);
     outIntact();
   });
 

@@ -83,14 +83,11 @@ describeSsh('nodes that fail', () => {
     await fleet.writeInventory(['  - {name: node-hung, address: 127.0.32.200, port: ' + hang.port + ', user: root, os: linux, configDir: /nonexistent}']);
     try {
       const v2 = await writeBundle(fleet.bundleDir('v2'), V2);
-      const started = Date.now();
       const result = await apply([...fleet.args(v2, ['--canary', 'node-a']), '--connect-timeout', '1']);
-      const elapsed = Date.now() - started;
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/^node-hung +127\.0\.32\.200:\d+ +failed +- +- +connect: no SSH answer from 127\.0\.32\.200:\d+ within 1s \(connect timeout\)/m);
       for (const n of fleet.nodes) expect(await hostsTreeOf(n.configDir)).toEqual(V2);
       expect(result.stdout).toContain('3 changed, 0 unchanged, 1 failed, 0 skipped');
-      expect(elapsed).toBeLessThan(15000);
     } finally {
       await fleet.writeInventory();
     }
