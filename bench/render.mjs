@@ -58,6 +58,9 @@ function timeCli(files) {
   const dir = mkdtempSync(path.join(tmpdir(), 'mirrorset-hosts-bench-'));
   try {
     for (const f of files) writeFileSync(path.join(dir, f.path), f.content);
+    // Flush the inputs (and the previous run's deletions) first: the CLI's own writes should not
+    // wait behind the setup's write-back on this VM's disk.
+    spawnSync('sync');
     const child = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, path.join(root, 'dist/mirrorset-hosts.cjs'), 'render', '--out', path.join(dir, 'out'), dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     // A render with warnings exits 0; anything else is a broken benchmark.
     if (child.status !== 0) throw new Error(`CLI run failed (${child.status}): ${child.stderr.slice(-500)}`);

@@ -63,63 +63,76 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
     return re;
   };
 
-  const walk = (value: unknown, node: JsonSchema, path: FieldPath): void => {
-    if (options.skip?.(path)) return;
+  // One path array, pushed and popped as the walk descends: copied only when a finding is reported.
+  const current: (string | number)[] = [...path];
+  const at = (...more: (string | number)[]): FieldPath => [...current, ...more];
+  const walk = (value: unknown, node: JsonSchema): void => {
+    if (options.skip?.(current)) return;
     if (node.type && !typeMatches(node.type, value)) {
-      report('SCHEMA_TYPE', path, `expected ${article(node.type)}, found ${typeName(value)}`);
+      report('SCHEMA_TYPE', at(), `expected ${article(node.type)}, found ${typeName(value)}`);
       return;
     }
     if (isPlainObject(value)) {
       for (const key of node.required ?? []) {
         // The API server prunes null values of non-nullable fields before validating, so `key: null` is absent.
         if (value[key] === undefined || value[key] === null) {
-          report('SCHEMA_REQUIRED', [...path, key], `expected required field "${key}", found none`, false, path);
+          report('SCHEMA_REQUIRED', at(key), `expected required field "${key}", found none`, false, at());
         }
       }
       if (!node.properties && !node.additionalProperties) return;
-      for (const [key, child] of Object.entries(value)) {
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const child = value[key];
         // Own properties only: `__proto__` or `constructor` must not find Object.prototype's members.
         const childSchema =
           node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : node.additionalProperties || undefined;
         if (!childSchema) {
           const known = Object.keys(node.properties ?? {}).sort().join(', ');
-          report('SCHEMA_UNKNOWN_FIELD', [...path, key], `unknown field "${key}"; expected one of: ${known}`, true);
+          report('SCHEMA_UNKNOWN_FIELD', at(key), `unknown field "${key}"; expected one of: ${known}`, true);
           continue;
         }
         if (child === null) continue;
-        walk(child, childSchema, [...path, key]);
+        current.push(key);
+        walk(child, childSchema);
+        current.pop();
       }
     } else if (Array.isArray(value)) {
       if (node.minItems !== undefined && value.length < node.minItems) {
-        report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${node.minItems} item(s), found ${value.length}`);
+        report('SCHEMA_OUT_OF_RANGE', at(), `expected at least ${node.minItems} item(s), found ${value.length}`);
       }
-      if (node.items) value.forEach((item, index) => walk(item, node.items as JsonSchema, [...path, index]));
+      if (node.items) {
+        for (let index = 0; index < value.length; index++) {
+          current.push(index);
+          walk(value[index], node.items);
+          current.pop();
+        }
+      }
       if (node['x-kubernetes-list-type'] === 'set') {
         const seen = new Map<string, number>();
         value.forEach((item, index) => {
-          const key = JSON.stringify(item);
+          const key = typeof item === 'string' ? `s${item}` : JSON.stringify(item);
           const first = seen.get(key);
           if (first === undefined) seen.set(key, index);
-          else report('SCHEMA_DUPLICATE_ITEM', [...path, index], `duplicate value ${JSON.stringify(item)}: it already appears at index ${first} of this set`);
+          else report('SCHEMA_DUPLICATE_ITEM', at(index), `duplicate value ${JSON.stringify(item)}: it already appears at index ${first} of this set`);
         });
       }
     } else if (typeof value === 'string') {
       if (node.enum && !node.enum.includes(value)) {
-        report('SCHEMA_ENUM', path, `expected one of ${node.enum.join(', ')}, found ${JSON.stringify(value)}`);
+        report('SCHEMA_ENUM', at(), `expected one of ${node.enum.join(', ')}, found ${JSON.stringify(value)}`);
       } else if (node.minLength !== undefined && value.length < node.minLength) {
-        report('SCHEMA_OUT_OF_RANGE', path, `expected at least ${node.minLength} character(s), found ${value.length}`);
+        report('SCHEMA_OUT_OF_RANGE', at(), `expected at least ${node.minLength} character(s), found ${value.length}`);
       } else if (node.maxLength !== undefined && value.length > node.maxLength) {
-        report('SCHEMA_OUT_OF_RANGE', path, `expected at most ${node.maxLength} characters, found ${value.length} in ${JSON.stringify(value)}`);
+        report('SCHEMA_OUT_OF_RANGE', at(), `expected at most ${node.maxLength} characters, found ${value.length} in ${JSON.stringify(value)}`);
       } else if (node.pattern && !regex(node.pattern).test(value)) {
-        report('SCHEMA_PATTERN', path, options.patternMessage(value, node));
+        report('SCHEMA_PATTERN', at(), options.patternMessage(value, node));
       }
     } else if (typeof value === 'number') {
       if ((node.minimum !== undefined && value < node.minimum) || (node.maximum !== undefined && value > node.maximum)) {
-        report('SCHEMA_OUT_OF_RANGE', path, `expected a number from ${node.minimum ?? '-∞'} to ${node.maximum ?? '∞'}, found ${value}`);
+        report('SCHEMA_OUT_OF_RANGE', at(), `expected a number from ${node.minimum ?? '-∞'} to ${node.maximum ?? '∞'}, found ${value}`);
       }
     }
   };
-  walk(value, schema, path);
+  walk(value, schema);
 }
 
 /** A CRD schema check of one object: diagnostics with the object's field paths and positions. */
