@@ -5,9 +5,8 @@ import { readFileSync, chmodSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-await build({
-  entryPoints: ['src/bin.ts'],
-  outfile: 'dist/mirrorset-hosts.cjs',
+// Both bundles: Node 20, CommonJS, the version baked in.
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -15,21 +14,13 @@ await build({
   define: { __VERSION__: JSON.stringify(pkg.version) },
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+
+await build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/mirrorset-hosts.cjs' });
 chmodSync('dist/mirrorset-hosts.cjs', 0o755);
 
 // The library API (src/index.ts) for programs and benchmarks that call the pipeline in-process.
-await build({
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/index.cjs',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  define: { __VERSION__: JSON.stringify(pkg.version) },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs' });
 
 // Cold start: dist/mirrorset-hosts.cjs becomes a loader that compiles the bundle with a V8 code cache
 // (scripts/code-cache.mjs; bench/README.md "Cold start"). The bare bundle stays as mirrorset-hosts.bundle.cjs.

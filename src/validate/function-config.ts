@@ -4,7 +4,7 @@
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA } from './function-config-schema.js';
-import { formatFieldPath, typeName, walkSchema, type SchemaReport, type SchemaWalkOptions } from './json-schema.js';
+import { formatFieldPath, reportInto, typeName, walkSchema, type SchemaWalkOptions } from './json-schema.js';
 
 type Profile = 'containerd' | 'wmco';
 
@@ -80,16 +80,7 @@ export function isOwnConfigGroup(apiVersion: string): boolean {
 /** A `MirrorSetHosts` object (a config file, the KRM functionConfig, the legacy plugin's config). */
 export function validateFunctionConfig(object: ManifestObject): FunctionConfigResult {
   const diagnostics: Diagnostic[] = [];
-  const report: SchemaReport = (code, path, message, atKey = false, at = path) => {
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(at) : object.locate(at),
-      object: objectRef(object),
-    });
-  };
+  const report = reportInto(diagnostics, object, objectRef(object));
   if (object.apiVersion !== FUNCTION_CONFIG_API_VERSION || object.kind !== FUNCTION_CONFIG_KIND) {
     report(
       'UNKNOWN_CONFIG_KIND',

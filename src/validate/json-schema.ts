@@ -1,7 +1,7 @@
 // The subset of a CRD's structural openAPIV3Schema the mirror-set CRDs use, checked the way the
 // API server does with strict field validation (kubectl's default since 1.27): wrong types, missing
 // required fields, unknown fields, enums, patterns and `x-kubernetes-list-type: set` uniqueness.
-import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, ObjectRef } from '../diagnostics.js';
 import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
 import { isPlainObject } from '../parse/parse-manifests.js';
 
@@ -135,6 +135,20 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
   walk(value, schema);
 }
 
+/** A SchemaReport that adds findings about `object` to `diagnostics`, with its field paths and positions. */
+export function reportInto(diagnostics: Diagnostic[], object: ManifestObject, ref?: ObjectRef): SchemaReport {
+  return (code, path, message, atKey = false, at = path) => {
+    diagnostics.push({
+      code,
+      severity: 'error',
+      message,
+      field: formatFieldPath([...object.basePath, ...path]),
+      location: atKey ? object.locateKey(at) : object.locate(at),
+      ...(ref ? { object: ref } : {}),
+    });
+  };
+}
+
 /** A CRD schema check of one object: diagnostics with the object's field paths and positions. */
 export function validateAgainstSchema(
   object: ManifestObject,
@@ -143,16 +157,7 @@ export function validateAgainstSchema(
   skip: (path: FieldPath) => boolean,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report: SchemaReport = (code, path, message, atKey = false, at = path) => {
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(at) : object.locate(at),
-    });
-  };
-  walkSchema(object.value, schema, [], report, { patternMessage: (value) => patternMessage(value), skip });
+  walkSchema(object.value, schema, [], reportInto(diagnostics, object), { patternMessage: (value) => patternMessage(value), skip });
   return diagnostics;
 }
 
