@@ -1,6 +1,6 @@
 // run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O.
 // Any `error` stops the pipeline and no file is returned, so adapters write all or nothing.
-import { applyStrict, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { applyStrict, compareStrings, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { reportTrustIgnoredByWmco } from './model/apply-trust.js';
 import { buildContainerdModel } from './model/build-containerd-model.js';
 import { buildWmcoModel } from './model/build-wmco-model.js';
@@ -8,7 +8,6 @@ import { parseManifests, type SourceFile } from './parse/parse-manifests.js';
 import { renderContainerdHostsToml } from './render/render-containerd.js';
 import type { RenderedFile } from './render/rendered-file.js';
 import { renderWmcoHostsToml } from './render/render-wmco.js';
-import { compareStrings } from './diagnostics.js';
 import { lintMirrorSets } from './validate/lint-rules/index.js';
 import { validateDocuments } from './validate/validate-documents.js';
 
