@@ -122,9 +122,9 @@ export interface NodeState {
 
 export type ProbeParse = { ok: true; state: NodeState } | { ok: false; problem: string };
 
-/** The probe program's stdout -> NodeState. Incomplete output (no end line) is a failure, never a guess. */
-export function parseProbeOutput(stdout: string): ProbeParse {
-  const state: NodeState = {
+/** What is known of a node before its probe says anything; tests start from it too. */
+export function unknownNodeState(): NodeState {
+  return {
     osId: null,
     missingTools: [],
     dir: 'absent',
@@ -136,6 +136,11 @@ export function parseProbeOutput(stdout: string): ProbeParse {
     markers: [],
     containerdConfig: { state: 'not-checked' },
   };
+}
+
+/** The probe program's stdout -> NodeState. Incomplete output (no end line) is a failure, never a guess. */
+export function parseProbeOutput(stdout: string): ProbeParse {
+  const state = unknownNodeState();
   let begun = false;
   let ended = false;
   for (const fields of protocolLines(stdout)) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import type { NodeState } from '../../src/delivery/node-state.js';
+import { unknownNodeState, type NodeState } from '../../src/delivery/node-state.js';
 import { resolveTarget, type NodeTarget } from '../../src/delivery/node-target.js';
 import { preflightProblems } from '../../src/delivery/preflight.js';
 
@@ -7,19 +7,7 @@ const linux = resolveTarget({ name: 'lin-a', address: '10.0.0.6' }, { os: 'linux
 const windows = resolveTarget({ name: 'win-a', address: '10.0.0.5' }, { os: 'windows', port: 22 });
 
 function state(partial: Partial<NodeState> = {}): NodeState {
-  return {
-    osId: 'debian',
-    missingTools: [],
-    dir: 'exists',
-    dirWritable: true,
-    record: null,
-    dirs: [],
-    files: new Map(),
-    firstLines: new Map(),
-    markers: [],
-    containerdConfig: { state: 'not-checked' },
-    ...partial,
-  };
+  return { ...unknownNodeState(), osId: 'debian', dir: 'exists', dirWritable: true, ...partial };
 }
 const config = (text: string): Partial<NodeState> => ({ containerdConfig: { state: 'read', text } });
 

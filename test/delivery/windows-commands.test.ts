@@ -1,7 +1,7 @@
 // The Windows command set, exactly: no Windows host runs in this suite, so the commands and paths
 // are pinned here and reviewed as text (PowerShell 5.1 semantics noted where they matter).
 import { describe, expect, test } from '@jest/globals';
-import { bytesToBase64, serializeRecord, type DesiredFile, type NodeState } from '../../src/delivery/node-state.js';
+import { bytesToBase64, serializeRecord, unknownNodeState, type DesiredFile, type NodeState } from '../../src/delivery/node-state.js';
 import { resolveTarget } from '../../src/delivery/node-target.js';
 import { planNode } from '../../src/delivery/plan-node.js';
 import { markerPaths } from '../../src/delivery/preflight.js';
@@ -11,19 +11,7 @@ const sha = (c: string): string => c.repeat(64);
 const target = resolveTarget({ name: 'win-a', address: '10.0.0.5' }, { os: 'windows', port: 22 });
 
 function state(partial: Partial<NodeState>): NodeState {
-  return {
-    osId: 'windows',
-    missingTools: [],
-    dir: 'exists',
-    dirWritable: true,
-    record: null,
-    dirs: [],
-    files: new Map(),
-    firstLines: new Map(),
-    markers: [],
-    containerdConfig: { state: 'not-checked' },
-    ...partial,
-  };
+  return { ...unknownNodeState(), osId: 'windows', dir: 'exists', dirWritable: true, ...partial };
 }
 
 describe('paths on a WMCO node', () => {
