@@ -12,7 +12,8 @@
 import { compareStrings, type Diagnostic } from '../diagnostics.js';
 import type { CaBundle, TrustConfig } from '../validate/image-config.js';
 import type { Located } from '../validate/mirror-set.js';
-import { splitLocation } from './locations.js';
+import { splitLocation } from '../validate/locations.js';
+import { hostDirectory } from './host-names.js';
 import type { ContainerdHost, ContainerdHostsFile } from './types.js';
 
 /** Per registry: host URL -> the mirror locations, as written in the mirror sets, that produced it. */
@@ -151,9 +152,7 @@ export function scopeIsNestedInsideScope(subScope: string, superScope: string): 
  * Windows 1.6–2.2 that replaces the system roots. A `.pem` file is only ever read through `ca`.
  */
 export function caFileName(registry: string): string {
-  const colon = registry.lastIndexOf(':');
-  const name = colon < 0 ? registry : `${registry.slice(0, colon)}_${registry.slice(colon + 1)}_`;
-  return `ca-${name}.pem`;
+  return `ca-${hostDirectory(registry)}.pem`;
 }
 
 /** Exactly the certificates containerd loads: no text between blocks, no keys, LF, final newline. */

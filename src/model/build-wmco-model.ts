@@ -5,7 +5,7 @@
 import { compareStrings, type Diagnostic } from '../diagnostics.js';
 import { ICSP, IDMS, ITMS, resolvesTags } from '../kinds.js';
 import { listEntries, type MirrorEntry, type MirrorSetObject, type MirrorSourcePolicy } from '../validate/mirror-set.js';
-import { mirrorPrefix, splitLocation } from './locations.js';
+import { mirrorPrefix, splitLocation } from '../validate/locations.js';
 import { mergePriorityLists } from './topo-merge.js';
 import type { WmcoHostsFile, WmcoMirror } from './types.js';
 

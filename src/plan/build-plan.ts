@@ -4,7 +4,8 @@
 // "Delivery to nodes"); Linux nodes under MCO follow the docs 5.6.1 table (./mco-impact.ts).
 // Pure: the adapter renders both revisions and hands the results in.
 import { compareStrings } from '../diagnostics.js';
-import { hostDirectory } from '../model/build-containerd-model.js';
+import { hostDirectory } from '../model/host-names.js';
+import { splitLocation } from '../validate/locations.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import type { MirrorSetObject } from '../validate/mirror-set.js';
 import { diffObjects, mcoImpact, type McoImpact, type ObjectChange } from './mco-impact.js';
@@ -96,7 +97,7 @@ export function buildPlan(base: PlanSide, head: PlanSide, profile: PlanProfile):
 function registryNames(mirrorSets: readonly MirrorSetObject[], profile: PlanProfile): Map<string, string> {
   const names = new Map<string, string>();
   for (const entry of mirrorSets.flatMap((set) => set.entries)) {
-    const host = entry.source.value.split('/')[0] as string;
+    const host = splitLocation(entry.source.value).host;
     names.set(profile === 'wmco' ? host : hostDirectory(host), host);
   }
   return names;

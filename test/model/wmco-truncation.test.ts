@@ -1,5 +1,5 @@
 import { extractMirrorURL, extractRegistryHostname, extractRegistryOrgPath } from '../../src/model/build-wmco-model.js';
-import { mirrorPrefix } from '../../src/model/locations.js';
+import { mirrorPrefix } from '../../src/validate/locations.js';
 
 // WMCO's own TestExtractMirrorURL cases (pkg/registries/registries_test.go, wmco.md section 6, E1-E10).
 test.each([

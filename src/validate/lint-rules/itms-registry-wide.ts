@@ -9,7 +9,8 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { ITMS } from '../../kinds.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 import { DOC_WINDOWS_MIRRORS, type LintContext, type LintRule } from './lint-rule.js';
-import { keepsSourcePath, splitRepository, writtenMirrors } from './repository-path.js';
+import { writtenMirrors } from './repository-path.js';
+import { mirrorPrefix, splitLocation } from '../locations.js';
 
 export const itmsRegistryWide: LintRule = {
   id: 'itms-registry-wide',
@@ -19,13 +20,13 @@ export const itmsRegistryWide: LintRule = {
     const diagnostics: Diagnostic[] = [];
     for (const entry of mirrorSets.flatMap((set) => set.entries)) {
       if (entry.kind !== ITMS) continue;
-      const source = splitRepository(entry.source.value);
+      const source = splitLocation(entry.source.value);
       if (source.path === '') continue; // a registry-level source is meant to cover the whole registry
       const mirror = writtenMirrors(entry, context.profile)[0];
       if (!mirror) continue;
-      const target = splitRepository(mirror.value);
+      const target = splitLocation(mirror.value);
       // Where containerd looks for another repository of the registry: the mirror's prefix plus the full path.
-      const root = keepsSourcePath(source.path, target.path)
+      const root = mirrorPrefix(source.path, target.path) !== undefined
         ? [target.host, target.path.slice(0, Math.max(0, target.path.length - source.path.length - 1))].filter(Boolean).join('/')
         : mirror.value;
       diagnostics.push({

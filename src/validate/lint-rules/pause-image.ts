@@ -8,7 +8,8 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { ICSP } from '../../kinds.js';
 import { describeEntry, type MirrorEntry, type MirrorSetObject } from '../mirror-set.js';
 import { DOC_CONFIGURING, type LintContext, type LintRule } from './lint-rule.js';
-import { covers, keepsSourcePath, splitRepository, writtenMirrors } from './repository-path.js';
+import { covers, writtenMirrors } from './repository-path.js';
+import { mirrorPrefix, splitLocation } from '../locations.js';
 
 export const PAUSE_REGISTRY = 'mcr.microsoft.com';
 export const PAUSE_REPOSITORY = 'mcr.microsoft.com/oss/kubernetes/pause';
@@ -21,11 +22,11 @@ export const pauseImage: LintRule = {
     const entries = mirrorSets
       .flatMap((set) => set.entries)
       .filter((e) => !(context.profile === 'wmco' && e.kind === ICSP))
-      .filter((e) => splitRepository(e.source.value).host === PAUSE_REGISTRY);
+      .filter((e) => splitLocation(e.source.value).host === PAUSE_REGISTRY);
     const isCovering = (e: MirrorEntry): boolean => {
       if (!covers(e.source.value, PAUSE_REPOSITORY)) return false;
-      const sourcePath = splitRepository(e.source.value).path;
-      return e.mirrors.some((m) => keepsSourcePath(sourcePath, splitRepository(m.value).path));
+      const sourcePath = splitLocation(e.source.value).path;
+      return e.mirrors.some((m) => mirrorPrefix(sourcePath, splitLocation(m.value).path) !== undefined);
     };
     if (entries.some(isCovering)) return [];
     const reason = (e: MirrorEntry): string | undefined => {

@@ -7,7 +7,8 @@
 import type { Diagnostic } from '../../diagnostics.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 import { DOC_WINDOWS_MIRRORS, type LintContext, type LintRule } from './lint-rule.js';
-import { splitRepository, writtenMirrors } from './repository-path.js';
+import { writtenMirrors } from './repository-path.js';
+import { splitLocation } from '../locations.js';
 
 export const policyRegistryWide: LintRule = {
   id: 'policy-registry-wide',
@@ -18,7 +19,7 @@ export const policyRegistryWide: LintRule = {
     const diagnostics: Diagnostic[] = [];
     for (const entry of mirrorSets.flatMap((set) => set.entries)) {
       if (entry.policy?.value !== 'NeverContactSource') continue;
-      const source = splitRepository(entry.source.value);
+      const source = splitLocation(entry.source.value);
       if (source.path === '' || writtenMirrors(entry, context.profile).length === 0) continue;
       diagnostics.push({
         code: 'POLICY_REGISTRY_WIDE',

@@ -1,29 +1,9 @@
-// Repository locations as the CRDs define them, host[:port][/path], and which mirrors a profile
-// writes. The path rule is SPEC.md "Mirror path" (src/model/locations.ts mirrorPrefix applies it when
-// rendering; validate may not import the model, so the comparison is restated here).
+// Which mirrors a profile writes, and whether a source covers a repository. Locations are split and
+// compared with ../locations.ts, the same rule the model renders with (SPEC.md "Mirror path").
 import { ICSP } from '../../kinds.js';
 import type { Located, MirrorEntry } from '../mirror-set.js';
 import type { LintProfile } from './lint-rule.js';
-
-export interface RepositoryLocation {
-  /** `host[:port]`. */
-  host: string;
-  /** Without the leading `/`; `''` for a registry. */
-  path: string;
-}
-
-export function splitRepository(location: string): RepositoryLocation {
-  const slash = location.indexOf('/');
-  return slash < 0 ? { host: location, path: '' } : { host: location.slice(0, slash), path: location.slice(slash + 1) };
-}
-
-/**
- * The Windows naming requirement (docs 5.6): a mirror must end with the source's whole namespace/image
- * path, by whole path elements; a registry-level source allows any mirror path.
- */
-export function keepsSourcePath(sourcePath: string, mirrorPath: string): boolean {
-  return sourcePath === '' || mirrorPath === sourcePath || mirrorPath.endsWith(`/${sourcePath}`);
-}
+import { mirrorPrefix, splitLocation } from '../locations.js';
 
 /** `true` when `location` (a source) applies to `repository`: equal, or a whole-element prefix of it. */
 export function covers(location: string, repository: string): boolean {
@@ -37,7 +17,7 @@ export function covers(location: string, repository: string): boolean {
  */
 export function writtenMirrors(entry: MirrorEntry, profile: LintProfile): Located<string>[] {
   if (profile === 'wmco') return entry.kind === ICSP ? [] : entry.mirrors;
-  const source = splitRepository(entry.source.value);
+  const source = splitLocation(entry.source.value);
   if (source.host.startsWith('*.')) return [];
-  return entry.mirrors.filter((m) => keepsSourcePath(source.path, splitRepository(m.value).path));
+  return entry.mirrors.filter((m) => mirrorPrefix(source.path, splitLocation(m.value).path) !== undefined);
 }

@@ -3,6 +3,7 @@
 // the limit. A longer one could never be pulled from; refusing it here gives a position instead of a
 // failed write.
 import type { Diagnostic } from '../../diagnostics.js';
+import { splitLocation } from '../locations.js';
 import type { Located, MirrorSetObject } from '../mirror-set.js';
 
 const MAX_HOST = 253;
@@ -12,7 +13,7 @@ export function checkRegistryHostLength(mirrorSets: readonly MirrorSetObject[]):
   const diagnostics: Diagnostic[] = [];
   const check = (location: Located<string>, object: MirrorSetObject['object']): void => {
     if (location.value.length <= MAX_LABEL) return; // too short to break either limit: the common case
-    const host = (location.value.split('/')[0] as string).replace(/:\d+$/, '');
+    const host = splitLocation(location.value).host.replace(/:\d+$/, '');
     const longLabel = host.split('.').find((label) => label.length > MAX_LABEL);
     if (host.length <= MAX_HOST && !longLabel) return;
     diagnostics.push({
