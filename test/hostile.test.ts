@@ -12,7 +12,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -326,10 +326,27 @@ describe('the file system', () => {
       else if (lstatSync(full).isFile()) chmodSync(full, 0o666);
     }
   };
+  /**
+   * A copy of the built CLI that "nobody" can read: the checkout itself may sit below a directory
+   * only root may enter (a `mktemp -d` clone is mode 0700).
+   */
+  let sharedCli: string | undefined;
+  const unprivilegedCli = (): string => {
+    if (sharedCli) return sharedCli;
+    expect(existsSync(cliPath)).toBe(true); // run `npm run build` first
+    const dir = mkdtempSync(path.join(tmpdir(), 'mirrorset-hosts-cli-'));
+    chmodSync(dir, 0o755);
+    sharedCli = path.join(dir, 'mirrorset-hosts.cjs');
+    copyFileSync(cliPath, sharedCli);
+    chmodSync(sharedCli, 0o755);
+    return sharedCli;
+  };
+  afterAll(() => {
+    if (sharedCli) rmSync(path.dirname(sharedCli), { recursive: true, force: true });
+  });
   async function renderUnprivileged(args: string[]): Promise<CliRun> {
     if (!isRoot) return render(args);
-    expect(existsSync(cliPath)).toBe(true); // run `npm run build` first
-    const child = spawnSync(process.execPath, [cliPath, 'render', '--out', 'out', ...args], { cwd: work.dir, uid: 65534, gid: 65534, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [unprivilegedCli(), 'render', '--out', 'out', ...args], { cwd: work.dir, uid: 65534, gid: 65534, encoding: 'utf8' });
     return { code: child.status ?? -1, stdout: child.stdout, stderr: child.stderr };
   }
 
