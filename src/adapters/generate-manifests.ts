@@ -2,15 +2,15 @@
 // (read from spec.inputs, or handed in as ResourceList items) -> pipeline -> bundle manifests.
 // The I/O here is reading the inputs; everything else is the pure stages.
 // Synchronous on purpose: node:fs/promises loads streams and readline at start-up (bench/README.md).
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics.js';
+import { formatDiagnostic, formatDiagnosticAt, hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics.js';
 import { buildManifests } from '../bundle/build-manifests.js';
 import type { KubeObject } from '../bundle/bundle-files.js';
-import { describeFsError, displayPath, readInputs } from '../io/files.js';
+import { displayPath, readInputs, readManifestDirectory } from '../io/files.js';
 import { parseManifests, type FieldPath, type ManifestObject, type SourceFile } from '../parse/parse-manifests.js';
 import { run } from '../pipeline.js';
-import { validateConfigMapConfig, validateFunctionConfig, type FunctionConfigResult, type MirrorSetHostsConfig } from '../validate/function-config.js';
+import { isOwnConfigGroup, validateConfigMapConfig, validateFunctionConfig, type FunctionConfigResult, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
 import { UsageError } from './cli-io.js';
 
@@ -116,41 +116,6 @@ async function readConfigInputs(request: GenerateRequest): Promise<{ files: Sour
   return { files: sorted, diagnostics };
 }
 
-/**
- * The manifests of a directory, as readInputs lists them (io/files.ts MANIFEST_GLOB: `*.yaml`,
- * `*.yml`, `*.json` at any depth, hidden entries skipped, symbolic links listed but not descended),
- * without loading globby: a directory is what a generator config usually names, and globby is a
- * large part of the start-up cost kustomize pays on every build (bench/README.md "Cold start").
- */
-function readManifestDirectory(dir: string, cwd: string): { files: SourceFile[]; diagnostics: Diagnostic[] } {
-  const files: SourceFile[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const entries = tryFs(() => readdirSync(dir, { recursive: true, withFileTypes: true })) ?? [];
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (!/\.(?:ya?ml|json)$/.test(entry.name)) continue;
-    const absolute = path.join((entry as { parentPath?: string }).parentPath ?? entry.path, entry.name);
-    if (path.relative(dir, absolute).split(path.sep).some((part) => part.startsWith('.'))) continue;
-    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-    if (entry.isSymbolicLink() && tryFs(() => statSync(absolute))?.isDirectory()) continue;
-    found.push(absolute);
-  }
-  for (const absolute of found.sort()) {
-    const shown = displayPath(cwd, absolute);
-    try {
-      files.push({ path: shown, content: readFileSync(absolute) });
-    } catch (err) {
-      diagnostics.push({
-        code: 'READ_FAILED',
-        severity: 'error',
-        message: `cannot read the file: ${describeFsError(err as NodeJS.ErrnoException)}`,
-        location: { file: shown, line: 1, column: 1 },
-      });
-    }
-  }
-  return { files, diagnostics };
-}
-
 function tryFs<T>(call: () => T): T | undefined {
   try {
     return call();
@@ -182,7 +147,7 @@ export function configFromText(file: SourceFile): { object?: ManifestObject; dia
   const parsed = parseManifests([file]);
   const diagnostics = [...parsed.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics };
-  const candidates = parsed.objects.filter((o) => o.kind === FUNCTION_CONFIG_KIND || o.apiVersion.startsWith('mirrorset-hosts.io/'));
+  const candidates = parsed.objects.filter((o) => o.kind === FUNCTION_CONFIG_KIND || isOwnConfigGroup(o.apiVersion));
   const chosen = candidates[0] ?? parsed.objects[0];
   if (!chosen || candidates.length > 1) {
     diagnostics.push({
@@ -208,7 +173,7 @@ export function formatFinding(d: Diagnostic, syntheticFiles: ReadonlySet<string>
   let where = '';
   if (d.location) where = `${d.location.file}${d.location.documentIndex ? ` (document ${d.location.documentIndex})` : ''}: `;
   else if (d.object) where = `${d.object.kind}/${d.object.name}: `;
-  return `${where}${d.severity} ${d.code}${d.field ? ` ${d.field}` : ''}: ${d.message}`;
+  return formatDiagnosticAt(d, where);
 }
 
 /** Errors and warnings on stderr, one line each, prefixed with the tool's name. */

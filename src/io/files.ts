@@ -2,7 +2,7 @@
 // render pipeline (globby stays here: it is ESM-only, and it is I/O).
 // fs.promises, not node:fs/promises: it loads streams and readline, about 10 ms that a KRM function
 // run would pay at start-up without using them (bench/README.md "Cold start"); the getter loads it on first use.
-import { promises as fsp, rmSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readdirSync, readSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
@@ -65,27 +65,50 @@ export async function readInputs(args: readonly string[], context: InputContext)
       throw new UsageError(`cannot read input ${arg}: ${describeFsError(error)}`);
     }
     if (info.isDirectory()) {
-      const listed = await listManifests(absolute);
+      const listed = listManifests(absolute);
       for (const file of listed.files) found.set(displayPath(context.cwd, file), { absolute: file, named: false });
-      for (const { directory, error } of listed.unreadable) {
-        diagnostics.push({
-          code: 'READ_FAILED',
-          severity: 'error',
-          message: `cannot read the directory: ${describeFsError(error)}; the manifests in it would be left out of the render`,
-          location: { file: displayPath(context.cwd, directory), line: 1, column: 1 },
-        });
-      }
+      diagnostics.push(...unreadableDirectories(listed.unreadable, context.cwd));
     } else {
       found.set(displayPath(context.cwd, absolute), { absolute, named: true });
     }
   }
 
+  const read = readFound(found);
+  diagnostics.push(...read.diagnostics);
+  const files = read.files;
+  return { files: [...files, ...stdinFiles], diagnostics };
+}
+
+/**
+ * The manifests of one directory, listed and read exactly as readInputs does, synchronously: the
+ * KRM function and the exec plugin read their config's inputs with it, without loading globby or
+ * fs.promises (bench/README.md "Cold start").
+ */
+export function readManifestDirectory(directory: string, cwd: string): ReadInputsResult {
+  const listed = listManifests(directory);
+  const found = new Map(listed.files.map((file) => [displayPath(cwd, file), { absolute: file, named: false }]));
+  const read = readFound(found);
+  return { files: read.files, diagnostics: [...unreadableDirectories(listed.unreadable, cwd), ...read.diagnostics] };
+}
+
+function unreadableDirectories(unreadable: readonly { directory: string; error: NodeJS.ErrnoException }[], cwd: string): Diagnostic[] {
+  return unreadable.map(({ directory, error }) => ({
+    code: 'READ_FAILED',
+    severity: 'error',
+    message: `cannot read the directory: ${describeFsError(error)}; the manifests in it would be left out of the render`,
+    location: { file: displayPath(cwd, directory), line: 1, column: 1 },
+  }));
+}
+
+/** Reads every found file (display path -> file) in bytewise path order, each bounded by MAX_INPUT_BYTES. */
+function readFound(found: ReadonlyMap<string, { absolute: string; named: boolean }>): ReadInputsResult {
   const files: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
   for (const shown of [...found.keys()].sort()) {
     const { absolute, named } = found.get(shown) as { absolute: string; named: boolean };
     const location = { file: shown, line: 1, column: 1 };
     try {
-      const content = await readBounded(absolute, named);
+      const content = readBounded(absolute, named);
       if (typeof content === 'number') diagnostics.push(tooLarge(shown, content));
       else files.push({ path: shown, content });
     } catch (err) {
@@ -93,7 +116,7 @@ export async function readInputs(args: readonly string[], context: InputContext)
       diagnostics.push({ code: 'READ_FAILED', severity: 'error', message, location });
     }
   }
-  return { files: [...files, ...stdinFiles], diagnostics };
+  return { files, diagnostics };
 }
 
 /**
@@ -102,14 +125,14 @@ export async function readInputs(args: readonly string[], context: InputContext)
  * read with READ_FAILED instead of vanishing; a link to a directory is left out. A directory that
  * cannot be listed is reported: skipping it silently would render without its mirror sets.
  */
-async function listManifests(root: string): Promise<{ files: string[]; unreadable: { directory: string; error: NodeJS.ErrnoException }[] }> {
+function listManifests(root: string): { files: string[]; unreadable: { directory: string; error: NodeJS.ErrnoException }[] } {
   const files: string[] = [];
   const unreadable: { directory: string; error: NodeJS.ErrnoException }[] = [];
   const pending = [root];
   for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
     let entries: Dirent[];
     try {
-      entries = await fsp.readdir(directory, { withFileTypes: true });
+      entries = readdirSync(directory, { withFileTypes: true });
     } catch (err) {
       unreadable.push({ directory, error: err as NodeJS.ErrnoException });
       continue;
@@ -119,7 +142,7 @@ async function listManifests(root: string): Promise<{ files: string[]; unreadabl
       const full = path.join(directory, entry.name);
       if (entry.isDirectory()) pending.push(full);
       else if (!MANIFEST_NAME.test(entry.name)) continue;
-      else if (!entry.isSymbolicLink() || !(await fsp.stat(full).catch(() => undefined))?.isDirectory()) files.push(full);
+      else if (!entry.isSymbolicLink() || !statIfAny(full)?.isDirectory()) files.push(full);
     }
   }
   return { files, unreadable };
@@ -134,8 +157,8 @@ class NotRegularFile extends Error {}
  * much unknown": a pipe that goes on). Only a path the user `named` may be something other than a
  * regular file (a pipe from `<(kustomize build)`), read up to the limit.
  */
-async function readBounded(absolute: string, named: boolean): Promise<Uint8Array | number> {
-  const info = await fsp.stat(absolute);
+function readBounded(absolute: string, named: boolean): Uint8Array | number {
+  const info = statSync(absolute);
   if (!info.isFile() && !named) {
     throw new NotRegularFile(
       `expected a regular file, found ${describeFileType(info)}; only regular files are read from a directory or a glob ` +
@@ -143,13 +166,13 @@ async function readBounded(absolute: string, named: boolean): Promise<Uint8Array
     );
   }
   if (info.isFile() && info.size > MAX_INPUT_BYTES) return info.size;
-  const handle = await fsp.open(absolute, 'r');
+  const fd = openSync(absolute, 'r');
   try {
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
       const chunk = Buffer.allocUnsafe(64 * 1024);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -158,7 +181,15 @@ async function readBounded(absolute: string, named: boolean): Promise<Uint8Array
     }
     return Buffer.concat(chunks, total);
   } finally {
-    await handle.close();
+    closeSync(fd);
+  }
+}
+
+function statIfAny(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
   }
 }
 
