@@ -9,6 +9,7 @@ import { renderContainerdHostsToml } from './render/render-containerd.js';
 import type { RenderedFile } from './render/rendered-file.js';
 import { renderWmcoHostsToml } from './render/render-wmco.js';
 import { lintMirrorSets } from './validate/lint-rules/index.js';
+import type { MirrorSetObject } from './validate/mirror-set.js';
 import { validateDocuments } from './validate/validate-documents.js';
 
 export type Profile = 'containerd' | 'wmco';
@@ -29,19 +30,24 @@ export interface RunResult {
 }
 
 export function run(inputs: readonly SourceFile[], options: RunOptions): RunResult {
+  const { files, diagnostics } = runWithMirrorSets(inputs, options);
+  return { files, diagnostics };
+}
+
+/** run(), also returning the validated mirror sets (plan compares them between revisions). */
+export function runWithMirrorSets(inputs: readonly SourceFile[], options: RunOptions): RunResult & { mirrorSets: MirrorSetObject[] } {
   const diagnostics: Diagnostic[] = [];
   // A loop, not push(...list): spreading 100k+ findings overflows the call stack (fixtures/hostile).
   const collect = (found: readonly Diagnostic[]): void => {
     for (const d of found) diagnostics.push(d);
   };
-  const finish = (files: RenderedFile[]): RunResult => {
-    const found = sortDiagnostics(options.strict ? applyStrict(diagnostics) : diagnostics);
-    return { files: hasErrors(found) ? [] : files, diagnostics: found };
-  };
-
   const parsed = parseManifests(inputs);
   collect(parsed.diagnostics);
   const validated = validateDocuments(parsed.objects);
+  const finish = (files: RenderedFile[]): RunResult & { mirrorSets: MirrorSetObject[] } => {
+    const found = sortDiagnostics(options.strict ? applyStrict(diagnostics) : diagnostics);
+    return { files: hasErrors(found) ? [] : files, diagnostics: found, mirrorSets: validated.mirrorSets };
+  };
   collect(validated.diagnostics);
   if (options.lint) collect(lintMirrorSets(validated.mirrorSets, options.profile));
   if (hasErrors(diagnostics)) return finish([]);

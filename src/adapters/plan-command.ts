@@ -6,10 +6,9 @@ import path from 'node:path';
 import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { readInputsAtRevision, repositoryRoot, resolveCommit } from '../io/git.js';
-import { parseManifests, type SourceFile } from '../parse/parse-manifests.js';
-import { run, type Profile } from '../pipeline.js';
+import type { SourceFile } from '../parse/parse-manifests.js';
+import { runWithMirrorSets, type Profile } from '../pipeline.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
-import { validateDocuments } from '../validate/validate-documents.js';
 import { UsageError, type CliIo } from './cli-io.js';
 import { parseCommandArgs, profileOf } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
@@ -123,8 +122,7 @@ async function readWorkTree(paths: readonly string[], io: CliIo): Promise<WorkTr
 
 /** Render one revision; no mirror set at all is an empty side (the change adds or removes them all). */
 function renderSide(files: readonly SourceFile[], profile: Profile, readDiagnostics: readonly Diagnostic[] = []): RenderedSide {
-  const result = run(files, { profile });
-  const mirrorSets = validateDocuments(parseManifests(files).objects).mirrorSets;
+  const result = runWithMirrorSets(files, { profile });
   const diagnostics = sortDiagnostics([...readDiagnostics, ...result.diagnostics.filter((d) => d.code !== 'NO_MIRROR_SETS')]);
-  return { files: result.files, mirrorSets, diagnostics };
+  return { files: result.files, mirrorSets: result.mirrorSets, diagnostics };
 }

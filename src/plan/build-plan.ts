@@ -84,12 +84,13 @@ export function buildPlan(base: PlanSide, head: PlanSide, profile: PlanProfile):
   registries.sort((a, b) => compareStrings(a.registry, b.registry));
 
   const pick = (kind: FileChangeKind): string[] => changes.filter((c) => c.change === kind).map((c) => c.path);
+  const objects = diffObjects(base.mirrorSets, head.mirrorSets);
   return {
     profile,
     registries,
-    objects: diffObjects(base.mirrorSets, head.mirrorSets),
+    objects,
     containerd: { added: pick('added'), changed: pick('changed'), removed: pick('removed') },
-    mco: mcoImpact(base.mirrorSets, head.mirrorSets),
+    mco: mcoImpact(base.mirrorSets, head.mirrorSets, objects),
   };
 }
 

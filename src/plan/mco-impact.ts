@@ -56,8 +56,11 @@ function entriesKey(set: MirrorSetObject): string {
   return JSON.stringify(set.entries.map((e) => [e.source.value, e.mirrors.map((m) => m.value), e.policy?.value ?? null]));
 }
 
-export function mcoImpact(base: readonly MirrorSetObject[], head: readonly MirrorSetObject[]): McoImpact {
-  const objects = diffObjects(base, head);
+export function mcoImpact(
+  base: readonly MirrorSetObject[],
+  head: readonly MirrorSetObject[],
+  objects: readonly ObjectChange[] = diffObjects(base, head),
+): McoImpact {
   if (objects.length === 0) return { action: 'none', reasons: ['no mirror set changes what MCO writes'] };
   const before = registriesConfScopes(base);
   const after = registriesConfScopes(head);
