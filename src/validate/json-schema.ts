@@ -41,6 +41,14 @@ export function formatFieldPath(path: FieldPath): string {
   return out;
 }
 
+// The schemas are constants: each pattern is compiled once per process, not once per object.
+const patterns = new Map<string, RegExp>();
+export function compiledPattern(pattern: string): RegExp {
+  let re = patterns.get(pattern);
+  if (!re) patterns.set(pattern, (re = new RegExp(pattern)));
+  return re;
+}
+
 /** Reports one finding; `at` is where to point: the field itself, or its parent when the field is missing. */
 export type SchemaReport = (code: DiagnosticCode, path: FieldPath, message: string, atKey?: boolean, at?: FieldPath) => void;
 
@@ -56,12 +64,6 @@ export interface SchemaWalkOptions {
  * types, required fields, unknown fields, enums, lengths, ranges, patterns and set uniqueness.
  */
 export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, report: SchemaReport, options: SchemaWalkOptions): void {
-  const patterns = new Map<string, RegExp>();
-  const regex = (pattern: string): RegExp => {
-    let re = patterns.get(pattern);
-    if (!re) patterns.set(pattern, (re = new RegExp(pattern)));
-    return re;
-  };
 
   // One path array, pushed and popped as the walk descends: copied only when a finding is reported.
   const current: (string | number)[] = [...path];
@@ -123,7 +125,7 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
         report('SCHEMA_OUT_OF_RANGE', at(), `expected at least ${node.minLength} character(s), found ${value.length}`);
       } else if (node.maxLength !== undefined && value.length > node.maxLength) {
         report('SCHEMA_OUT_OF_RANGE', at(), `expected at most ${node.maxLength} characters, found ${value.length} in ${JSON.stringify(value)}`);
-      } else if (node.pattern && !regex(node.pattern).test(value)) {
+      } else if (node.pattern && !compiledPattern(node.pattern).test(value)) {
         report('SCHEMA_PATTERN', at(), options.patternMessage(value, node));
       }
     } else if (typeof value === 'number') {

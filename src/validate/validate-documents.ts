@@ -5,7 +5,7 @@ import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, ty
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
 import { CRD_SCHEMAS } from './crd-schemas.js';
 import { validateImageConfig, type TrustConfig } from './image-config.js';
-import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
+import { compiledPattern, formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located, MirrorEntry, MirrorSetObject, MirrorSourcePolicy } from './mirror-set.js';
 import type { FieldPath } from '../parse/parse-manifests.js';
 import { runRules } from './rules/index.js';
@@ -143,7 +143,7 @@ function entryPatterns(schema: JsonSchema): EntryPatterns {
   const source = entry?.properties?.['source']?.pattern;
   const mirror = entry?.properties?.['mirrors']?.items?.pattern;
   if (!source || !mirror) throw new Error('bug: the IDMS CRD schema has no source/mirror pattern');
-  return { source: new RegExp(source), mirror: new RegExp(mirror) };
+  return { source: compiledPattern(source), mirror: compiledPattern(mirror) };
 }
 
 function validateIcspLocations(object: ManifestObject, patterns: EntryPatterns): Diagnostic[] {
