@@ -10,8 +10,7 @@
 // the medians; the lower quartiles are printed too (other work on the machine only ever adds time,
 // so they show what the tool costs on a quiet machine).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,9 +44,6 @@ functionConfig:
     ssh: {secretName: node-ssh, knownHosts: {kind: ConfigMap, name: node-known-hosts}}
     image: registry.example.com/mirrorset-hosts:0.1.0
 `;
-const scratch = mkdtempSync(path.join(tmpdir(), 'mh-coldstart-'));
-const stdinFile = path.join(scratch, 'resource-list.yaml');
-writeFileSync(stdinFile, resourceList);
 
 const commands = {
   node: [process.execPath, ['-e', '0']],
@@ -90,7 +86,6 @@ for (let i = 0; i < runs; i++) {
     cpu[name] += sample.cpuMs;
   }
 }
-rmSync(scratch, { recursive: true, force: true });
 
 const stats = (list) => {
   const s = [...list].sort((a, b) => a - b);

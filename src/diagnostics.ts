@@ -112,10 +112,6 @@ export const DIAGNOSTIC_CODES = {
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
-export function defaultSeverity(code: DiagnosticCode): Severity {
-  return DIAGNOSTIC_CODES[code].severity;
-}
-
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Sort by file, position, then severity, code and message: output independent of discovery order. */
@@ -133,7 +129,11 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 
 /** gcc-style, one line, clickable in editors and CI logs: `path:line:col: severity CODE field: message`. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : '';
+  return formatDiagnosticAt(d, d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : '');
+}
+
+/** The same line with another position prefix (findings about inputs that have no real lines). */
+export function formatDiagnosticAt(d: Diagnostic, where: string): string {
   const field = d.field ? ` ${d.field}` : '';
   return escapeInvisible(`${where}${d.severity} ${d.code}${field}: ${d.message}`);
 }

@@ -1,11 +1,11 @@
 // `mirrorset-hosts apply`: flags and files in, a rollout over ssh, a report out. The decisions live
 // in src/delivery/ (pure); this file reads the bundle, inventory and key, finds nodes, and wires the
 // ssh transport in.
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeKey, MANIFEST_KEY, type BundleManifest } from '../bundle/bundle-manifest.js';
+import { sha256Hex } from '../bundle/content-hash.js';
 import { applyNode, type ApplyContext, type NodeOutcome, type StepLog } from '../delivery/apply-node.js';
 import type { DesiredFile } from '../delivery/node-state.js';
 import {
@@ -361,7 +361,7 @@ async function readBundle(dir: string): Promise<{ contentHash: string; files: De
     const content = await readFile(path.join(dir, file.key)).catch(() => {
       throw new UsageError(`the bundle names ${file.path} under key ${file.key}, but ${path.join(dir, file.key)} cannot be read; is every bundle object (${file.object}) mounted in ${dir}?`);
     });
-    const sha256 = createHash('sha256').update(content).digest('hex');
+    const sha256 = sha256Hex(content);
     if (sha256 !== file.sha256) {
       throw new UsageError(`${file.path} in ${dir} has sha256 ${sha256}, the manifest says ${file.sha256}: the mounted bundle is torn or stale; wait for the mount to update, or regenerate the bundle`);
     }

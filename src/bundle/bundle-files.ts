@@ -10,16 +10,13 @@
 import { compareStrings, type Diagnostic } from '../diagnostics.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { decodeKey, encodeKey, MANIFEST_KEY, type BundleFile, type BundleManifest } from './bundle-manifest.js';
+import { bytesToBase64 } from '../delivery/node-state.js';
 import { hashSuffix, sha256Hex } from './content-hash.js';
 
 /** k8s.io/apimachinery/pkg/util/validation IsConfigMapKey (also used for Secret keys). */
 export const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 /** The API server's limit on one ConfigMap's or Secret's data (core validation `MaxSecretSize`). */
 export const API_OBJECT_DATA_LIMIT = 1024 * 1024;
-/** Default budget per object: under the limit, leaving room for metadata in the same request. */
-export const DEFAULT_MAX_OBJECT_BYTES = 1_000_000;
-/** The smallest budget accepted: below it the manifest alone may not fit. */
-export const MIN_MAX_OBJECT_BYTES = 4096;
 
 export type BundleKind = 'ConfigMap' | 'Secret';
 
@@ -168,8 +165,8 @@ export function buildBundle(rendered: readonly RenderedFile[], options: BundleOp
   const refs: BundleObjectRef[] = [];
   parts.forEach((part, index) => {
     const data: Record<string, string> = {};
-    if (index === 0) data[MANIFEST_KEY] = kind === 'Secret' ? toBase64(manifestContent) : manifestContent;
-    for (const entry of part) data[entry.key] = kind === 'Secret' ? toBase64(entry.content) : entry.content;
+    if (index === 0) data[MANIFEST_KEY] = kind === 'Secret' ? bytesToBase64(new TextEncoder().encode(manifestContent)) : manifestContent;
+    for (const entry of part) data[entry.key] = kind === 'Secret' ? bytesToBase64(entry.bytes) : entry.content;
     const metadata: KubeObject['metadata'] = { name: partName(index), labels: { ...labels } };
     if (options.namespace) metadata.namespace = options.namespace;
     const object: KubeObject =
@@ -205,13 +202,6 @@ export function readManifest(object: KubeObject): BundleManifest {
 
 function base64Length(bytes: number): number {
   return 4 * Math.ceil(bytes / 3);
-}
-
-// btoa/atob work on Latin-1 strings: go through bytes so any UTF-8 content survives.
-function toBase64(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 function fromBase64(encoded: string): string {

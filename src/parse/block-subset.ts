@@ -90,10 +90,10 @@ function read(text: string): SubsetResult {
     if (end < 0) break;
     start = end + 1;
   }
-  return { documents: docs.map((lines) => readDocument(lines, text)), lineStarts };
+  return { documents: docs.map(readDocument), lineStarts };
 }
 
-function readDocument(lines: Line[], text: string): SubsetDocument {
+function readDocument(lines: Line[]): SubsetDocument {
   if (lines.length === 0) {
     // An empty document: yaml gives a null scalar right after its `---`.
     return { value: null, position: { offset: 0 } };
@@ -102,7 +102,6 @@ function readDocument(lines: Line[], text: string): SubsetDocument {
   const first = lines[0] as Line;
   const node = reader.node(first.indent, 0);
   if (reader.index < lines.length) decline();
-  void text;
   return node;
 }
 

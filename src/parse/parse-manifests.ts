@@ -131,15 +131,17 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
   // but yaml 2.x reads it as ordinary text: make it LF. Same length, so every offset stays valid.
   const text = decoded.text.includes('\r') ? decoded.text.replace(/\r(?!\n)/g, '\n') : decoded.text;
 
+  // Offsets -> positions, for either reader (yaml fills the line counter as it parses).
+  const lineCounter = new LineCounter();
+  const at = (offset: number): SourceLocation => {
+    const pos = lineCounter.linePos(offset);
+    return { file: file.path, line: pos.line, column: pos.col };
+  };
+
   // Most files are plain block YAML: read them with the fast subset reader, else with yaml.
   const subset = blockSubset ? readBlockSubset(text) : undefined;
   if (subset) {
-    const lineCounter = new LineCounter();
     for (const start of subset.lineStarts) lineCounter.addNewLine(start);
-    const at = (offset: number): SourceLocation => {
-      const pos = lineCounter.linePos(offset);
-      return { file: file.path, line: pos.line, column: pos.col };
-    };
     subset.documents.forEach((doc, documentIndex) => {
       collectObjects(file.path, doc.value, documentIndex, (path, wantKey) => at(positionOffset(doc.position, path, wantKey)), objects);
     });
@@ -147,7 +149,6 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
     return { objects, diagnostics };
   }
 
-  const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {
     // uniqueKeys: false, because yaml compares each key with every earlier key of its mapping, which
@@ -165,11 +166,6 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
     return { objects, diagnostics };
   }
   if (!Array.isArray(documents)) documents = [documents];
-
-  const at = (offset: number): SourceLocation => {
-    const pos = lineCounter.linePos(offset);
-    return { file: file.path, line: pos.line, column: pos.col };
-  };
 
   let sawContent = false;
   documents.forEach((doc, documentIndex) => {

@@ -26,4 +26,3 @@ export interface LintRule {
 export const DOC_WINDOWS_MIRRORS = '5.6 "Using Windows containers with a mirror registry"';
 export const DOC_UNDERSTANDING = '5.6.1 "Understanding image registry repository mirroring"';
 export const DOC_CONFIGURING = '5.6.2 "Configuring image registry repository mirroring"';
-export const DOC_LINUX = '5.7 "Configuring image registry repository mirroring" (Linux)';
