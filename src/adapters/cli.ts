@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT_INTERNAL, EXIT_USAGE, exitCodeFor, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
-import { readInputs, writeTreeAtomically } from '../io/files.js';
+import { readInputs } from '../io/files.js';
+import { writeTreeAtomically } from '../io/output-tree.js';
 import { PROFILES, run, type Profile } from '../pipeline.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
