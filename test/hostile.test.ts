@@ -22,6 +22,7 @@ import { mergePriorityLists } from '../src/model/topo-merge.js';
 import { MAX_INPUT_BYTES } from '../src/parse/parse-manifests.js';
 import { runCli, tempDir, idms, type CliRun } from './helpers/cli.js';
 import { readTree, updating, writeTree } from './helpers/golden.js';
+import { OUTPUT_MARKER } from '../src/io/output-tree.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const hostileDir = path.join(root, 'fixtures', 'hostile');
@@ -104,6 +105,7 @@ describe('committed corpus (fixtures/hostile)', () => {
         }
         if (result.code === 0) {
           for (const [file, text] of readTree(out)) {
+            if (file === OUTPUT_MARKER) continue;
             expect(file).toMatch(/^[^/]+\/hosts\.toml$/);
             parseToml(text);
           }
@@ -289,7 +291,7 @@ describe('the file system', () => {
     symlinkSync('../other', path.join(work.dir, 'repo', 'linked'));
     const result = await render(['repo']);
     expect(result.code).toBe(0);
-    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual(['quay.io/hosts.toml']);
+    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml']);
   });
 
   test('a symbolic link to a file elsewhere is read like the file (it names the link)', async () => {
@@ -310,7 +312,7 @@ describe('the file system', () => {
     const result = await render(['stream.yaml']);
     expect(await exited).toBe(0);
     expect(result.code).toBe(0);
-    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual(['quay.io/hosts.toml']);
+    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml']);
   });
 
   // Root reads and writes whatever the permission bits say, so the permission cases run the built CLI
@@ -373,7 +375,7 @@ describe('the file system', () => {
     expect(denied.stderr).not.toMatch(/internal error|^\s+at /m);
     expect(denied.code).toBe(1);
     expect(diagnosticLines(denied.stderr)).toEqual(['repo/team:1:1: error READ_FAILED: cannot read the directory: permission denied; the manifests in it would be left out of the render']);
-    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual(['quay.io/hosts.toml', 'registry.k8s.io/hosts.toml']);
+    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml', 'registry.k8s.io/hosts.toml']);
   });
 
   // Only root can give a file to another user; CI runs as root.
@@ -384,10 +386,10 @@ describe('the file system', () => {
     const result = await renderUnprivileged(['repo']);
     expect(result.stderr).not.toMatch(/internal error|^\s+at /m);
     expect(result.code).toBe(2);
-    const leftover = readdirSync(work.dir).find((n) => n.startsWith('.out.mirrorset-hosts-old-')) as string;
+    const leftover = readdirSync(work.dir).find((n) => n.startsWith('.out.mirrorset-hosts-')) as string;
     expect(result.stderr).toContain(`mirrorset-hosts: wrote out, but cannot remove its previous contents, moved to ${path.join(work.dir, leftover)}: permission denied; remove that directory`);
-    expect(readTree(path.join(work.dir, leftover)).get('quay.io/hosts.toml')).toBe(baseline.get('quay.io/hosts.toml'));
-    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual(['quay.io/hosts.toml']);
+    expect(readTree(path.join(work.dir, leftover, 'old')).get('quay.io/hosts.toml')).toBe(baseline.get('quay.io/hosts.toml'));
+    expect([...readTree(path.join(work.dir, 'out')).keys()]).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml']);
   });
 
   test('an output directory inside the input directory works, and is not read back as input on the next run', async () => {
@@ -400,15 +402,15 @@ describe('the file system', () => {
   });
 
   test.each([
-    ['the input directory itself', ['--out', 'repo', 'repo'], 'repo holds valid.yaml'],
-    ['a directory that contains the input', ['--out', '.', 'repo'], '. holds repo/valid.yaml'],
+    ['the input directory itself', ['--out', 'repo', 'repo'], 'repo holds .gitkeep, valid.yaml and has no'],
+    ['a directory that contains the input', ['--out', '.', 'repo'], '. holds out, repo and has no'],
   ])('an output directory that is %s is refused (exit 2): replacing it would delete the mirror sets', async (_name, args, holds) => {
     writeFileSync(path.join(work.dir, 'repo', '.gitkeep'), '');
     const before = snapshot(work.dir);
     const result = await runCli(['render', ...args], { cwd: work.dir });
     expectNoCrash(result);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`mirrorset-hosts: --out ${holds}, which is not an output of mirrorset-hosts;`);
+    expect(result.stderr).toContain(`mirrorset-hosts: --out ${holds} ${OUTPUT_MARKER}: mirrorset-hosts did not write it`);
     expect(snapshot(work.dir)).toEqual(before);
   });
 

@@ -24,7 +24,9 @@ Usage:
   PATH...         mirror-set files or directories; replace spec.inputs when given
   --profile, --strict   override spec.profile and spec.strict
   --out DIR       write one file per object plus kustomization.yaml (committed output for Flux and
-                  reviews); DIR is replaced as a whole. Without it the manifests go to stdout.
+                  reviews); DIR is replaced as a whole, and refused unless absent, empty, or an
+                  earlier output (its .mirrorset-hosts-output lists everything in it). Without
+                  it the manifests go to stdout.
 
 Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error, 3 internal error.
 `;

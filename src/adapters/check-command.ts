@@ -5,6 +5,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
 import { describeFsError, displayPath, readInputs } from '../io/files.js';
+import { describeInTheWay, OUTPUT_MARKER, unownedEntries, withOwnershipMarker } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
 import { unifiedDiff } from '../plan/unified-diff.js';
 import { UsageError, type CliIo } from './cli-io.js';
@@ -54,7 +55,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
   const outDir = path.resolve(io.cwd, out);
   const shownDir = displayPath(io.cwd, outDir);
   const committed = await readTree(outDir, out);
-  const expected = new Map(result.files.map((f) => [f.path, f.content]));
+  // The committed output holds the ownership marker `render --out` writes with it.
+  const expected = new Map(withOwnershipMarker(result.files).map((f) => [f.path, f.content]));
   const rows: string[] = [];
   let diff = '';
   for (const file of [...new Set([...expected.keys(), ...committed.keys()])].sort()) {
@@ -75,17 +77,23 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
     });
   }
   if (rows.length === 0) {
-    io.stderr(`mirrorset-hosts: ${shownDir} is up to date (${expected.size} file(s), profile ${profile})\n`);
+    io.stderr(`mirrorset-hosts: ${shownDir} is up to date (${result.files.length} file(s), profile ${profile})\n`);
     return 0;
   }
   io.stdout(diff);
   const command = ['mirrorset-hosts', 'render', '--profile', profile, ...(strict ? ['--strict'] : []), '--out', out, ...paths]
     .map(shellWord)
     .join(' ');
+  // The fix command refuses to replace what it did not write: say so here rather than in the next run.
+  const unowned = await unownedEntries(outDir).catch(() => []);
+  const blocked =
+    unowned.length > 0
+      ? `render will not replace ${out} while it holds ${describeInTheWay(unowned)}, which mirrorset-hosts did not write (no ${OUTPUT_MARKER} lists it): move that out first, then\n`
+      : '';
   io.stderr(
     `mirrorset-hosts: ${shownDir} is stale: it is not what the mirror sets render (profile ${profile}):\n` +
       `${rows.join('\n')}\n` +
-      `Update it with: ${command}\n`,
+      (blocked ? `${blocked}update it with: ${command}\n` : `Update it with: ${command}\n`),
   );
   return 1;
 }

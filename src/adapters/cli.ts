@@ -30,7 +30,9 @@ Options:
   --profile containerd  correct, portable files for containerd 1.6+ on Linux and Windows (default)
   --profile wmco        exactly what OpenShift's Windows Machine Config Operator writes, defects reported
   --strict              treat every warning as an error
-  --out DIR             output directory; replaced as a whole, and only when everything succeeded
+  --out DIR             output directory; replaced as a whole, and only when everything succeeded;
+                        refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
+                        lists everything in it): nothing mirrorset-hosts did not write is deleted
 
 Exit codes: 0 ok (warnings allowed), 1 invalid input (nothing written), 2 usage error, 3 internal error.
 `;

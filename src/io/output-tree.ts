@@ -1,28 +1,33 @@
-// Writing an output tree (`render --out`, `build --out`): all or nothing, and only where the tool may.
-import { promises as fsp, rmSync, type Dirent } from 'node:fs';
+// Writing an output tree (`render --out`, `build --out`): all or nothing, and only over what the tool
+// itself wrote.
+//
+// An output directory is owned through a marker file the tool writes into it, listing every file of
+// the tree. A later run replaces the directory only when everything in it is listed there: a directory
+// without the marker (the input, a Git checkout, a home directory) or with anything added by hand is
+// refused, naming what is in the way, so nothing the tool did not write is ever deleted.
+import { existsSync, mkdirSync, promises as fsp, rmSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
+import { compareStrings } from '../diagnostics.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { UsageError } from '../adapters/cli-io.js';
-import { describeFsError, displayPath, MANIFEST_NAME } from './files.js';
+import { describeFsError } from './files.js';
 
-/**
- * Replacing a directory deletes everything in it. A previous output holds only the kinds of file the
- * new tree holds (hosts.toml and CA files for render); a manifest (`*.yaml`, `*.yml`, `*.json`) of a
- * kind the new tree does not write means the directory is not an output but most likely the input
- * (`render --out . .`, `--out repo repo`), which the rename would delete. Returns the first one found.
- */
-async function findForeignManifest(target: string, files: readonly RenderedFile[]): Promise<string | undefined> {
-  const written = new Set(files.map((f) => MANIFEST_NAME.exec(f.path)?.[0]));
-  const pending = [target];
-  for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
-    const entries = await fsp.readdir(directory, { withFileTypes: true }).catch(() => [] as Dirent[]);
-    for (const entry of entries) {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) pending.push(full);
-      else if (MANIFEST_NAME.test(entry.name) && !written.has(MANIFEST_NAME.exec(entry.name)?.[0])) return full;
-    }
-  }
-  return undefined;
+/** The ownership marker at the top of every output tree. Hidden: input directories skip it, and no
+ * registry directory or bundle file name starts with '.'. */
+export const OUTPUT_MARKER = '.mirrorset-hosts-output';
+
+const MARKER_HEADER =
+  '# Written by mirrorset-hosts. This directory is replaced as a whole by the next `render --out` or\n' +
+  '# `build --out`, which refuses to run while it holds anything not listed here: keep this file with\n' +
+  '# the output, and keep your own files elsewhere.\n';
+
+/** How many entries in the way a refusal names before it counts the rest. */
+const NAMED_IN_REFUSAL = 5;
+
+/** The tree as written: `files` plus the marker that lists them (sorted, so the bytes are deterministic). */
+export function withOwnershipMarker(files: readonly RenderedFile[]): RenderedFile[] {
+  const listed = files.map((f) => f.path).sort(compareStrings);
+  return [...files, { path: OUTPUT_MARKER, content: MARKER_HEADER + listed.map((p) => `${p}\n`).join('') }];
 }
 
 /** A relative output path that cannot leave the output directory. */
@@ -32,88 +37,143 @@ export function isSafeRelativePath(relative: string): boolean {
 }
 
 /**
- * Writes exactly `files` as the tree `outDir`, all or nothing: everything goes to a sibling temp
- * directory first, which then replaces `outDir` by rename, so a failure leaves the previous output
- * as it was. Nothing outside `outDir` remains afterwards.
+ * What in `target` the tool did not write, by `/`-separated relative path (a directory is named once,
+ * not descended): everything when there is no marker, else every entry the marker does not list, and
+ * anything that is not a regular file or directory (a symbolic link is never ours). Empty when the
+ * directory may be replaced; a missing directory is empty.
+ */
+export async function unownedEntries(target: string): Promise<string[]> {
+  const top = await readEntries(target);
+  if (top === undefined) return [];
+  const listed = await readMarker(target, top);
+  const owned = new Set<string>();
+  const ownedDirs = new Set<string>();
+  for (const file of listed ?? []) {
+    owned.add(file);
+    for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) ownedDirs.add(dir);
+  }
+  const unowned: string[] = [];
+  const pending: Array<{ relative: string; entries: Dirent[] }> = [{ relative: '', entries: top }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const entry of next.entries) {
+      const relative = next.relative ? `${next.relative}/${entry.name}` : entry.name;
+      if (relative === OUTPUT_MARKER && listed !== undefined) continue;
+      if (entry.isDirectory() && ownedDirs.has(relative)) {
+        pending.push({ relative, entries: (await readEntries(path.join(target, relative))) ?? [] });
+      } else if (!(entry.isFile() && owned.has(relative))) {
+        unowned.push(relative);
+      }
+    }
+  }
+  return unowned.sort(compareStrings);
+}
+
+async function readEntries(directory: string): Promise<Dirent[] | undefined> {
+  try {
+    return await fsp.readdir(directory, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The paths the marker lists, or undefined when there is no marker (or it is not a regular file). */
+async function readMarker(target: string, top: readonly Dirent[]): Promise<string[] | undefined> {
+  if (!top.some((entry) => entry.name === OUTPUT_MARKER && entry.isFile())) return undefined;
+  const text = await fsp.readFile(path.join(target, OUTPUT_MARKER), 'utf8');
+  // A line that is not a safe relative path is not a claim of ownership: it can never match an entry.
+  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && isSafeRelativePath(line));
+}
+
+/** Entries in the way, named up to a few, for a message. */
+export function describeInTheWay(unowned: readonly string[]): string {
+  const named = unowned.slice(0, NAMED_IN_REFUSAL).join(', ');
+  return unowned.length > NAMED_IN_REFUSAL ? `${named} and ${unowned.length - NAMED_IN_REFUSAL} more` : named;
+}
+
+/**
+ * Writes exactly `files` (plus the ownership marker) as the tree `outDir`, all or nothing: the new
+ * tree is staged in a directory beside `outDir`, created exclusively under a unique name, and swapped
+ * in by rename(2), so a failure leaves the previous output as it was and a reader sees the old tree or
+ * the new one. `outDir` must be absent, empty, or a previous output that holds nothing unlisted.
+ * The staging directory is the only thing written outside `outDir`, and it is gone when this returns
+ * (rename needs both on one file system; inside `outDir` the swap could not be atomic).
  */
 export async function writeTreeAtomically(outDir: string, files: readonly RenderedFile[], shownAs = outDir): Promise<void> {
-  for (const file of files) {
+  const tree = withOwnershipMarker(files);
+  for (const file of tree) {
     if (!isSafeRelativePath(file.path)) throw new Error(`bug: refusing to write ${JSON.stringify(file.path)} outside the output directory`);
   }
   const target = path.resolve(outDir);
+  const parent = path.dirname(target);
+  if (parent === target) throw new UsageError(`--out ${shownAs} is the root directory; name a new directory for the output`);
   const existing = await fsp.lstat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) {
-    throw new UsageError(`--out ${shownAs} exists and is not a directory; name a directory (it is replaced as a whole)`);
+    throw new UsageError(`--out ${shownAs} exists and is not a directory; name a new directory, or one that holds only a previous output`);
   }
   if (existing) {
-    const foreign = path.dirname(target) === target ? target : await findForeignManifest(target, files);
-    if (foreign !== undefined) {
-      throw new UsageError(
-        `--out ${shownAs} holds ${displayPath(target, foreign) || foreign}, which is not an output of mirrorset-hosts; the output directory is ` +
-          `replaced as a whole, so that would delete it (is --out the input directory, or one that contains it?): name a new directory, or one that holds only a previous output`,
-      );
+    let unowned: string[];
+    try {
+      unowned = await unownedEntries(target);
+    } catch (err) {
+      throw new UsageError(`cannot read --out ${shownAs}: ${describeFsError(err as NodeJS.ErrnoException)}`);
     }
+    if (unowned.length > 0) throw new UsageError(refusal(shownAs, unowned, existsSync(path.join(target, OUTPUT_MARKER))));
   }
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  const temp = path.join(parent, `.${base}.mirrorset-hosts-tmp-${process.pid}`);
-  const old = path.join(parent, `.${base}.mirrorset-hosts-old-${process.pid}`);
+  let stage: string | undefined;
   try {
     await fsp.mkdir(parent, { recursive: true });
-    await fsp.rm(temp, { recursive: true, force: true });
-    await fsp.mkdir(temp, { mode: 0o755 });
-    // Sixteen writes in flight: on a slow disk each mkdir and create waits on the journal, and
-    // overlapping them cut the write of a 500-registry tree by a third (bench/render.mjs).
-    const made = new Map<string, Promise<unknown>>();
-    const queue = [...files];
-    const writeOne = async (file: RenderedFile): Promise<void> => {
-      const destination = path.join(temp, ...file.path.split('/'));
-      const dir = path.dirname(destination);
-      let dirReady = made.get(dir);
-      // Registry directories sit right under the temp root: a plain mkdir, no recursive walk.
-      if (!dirReady) made.set(dir, (dirReady = fsp.mkdir(dir, { recursive: path.dirname(dir) !== temp, mode: 0o755 })));
-      await dirReady;
-      await fsp.writeFile(destination, file.content, { mode: 0o644, flag: 'wx' }); // create, never overwrite
-    };
-    // On a failure every writer stops taking files, and all of them settle before the temp tree is
-    // removed, so none can write into it afterwards.
-    let failed = false;
-    const settled = await Promise.allSettled(
-      Array.from({ length: Math.min(16, queue.length) }, async () => {
-        for (let file = queue.shift(); file && !failed; file = queue.shift()) {
-          try {
-            await writeOne(file);
-          } catch (err) {
-            failed = true;
-            throw err;
-          }
-        }
-      }),
-    );
-    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw rejected.reason;
+    // mkdtemp creates the directory exclusively under a name no earlier run can have left behind.
+    stage = await fsp.mkdtemp(path.join(parent, `.${path.basename(target)}.mirrorset-hosts-`));
+    const staged = path.join(stage, 'new');
+    mkdirSync(staged, { mode: 0o755 });
+    for (const dir of new Set(tree.map((f) => path.posix.dirname(f.path)).filter((d) => d !== '.'))) {
+      mkdirSync(path.join(staged, ...dir.split('/')), { recursive: true, mode: 0o755 });
+    }
+    // One file after another, synchronously: the simplest writer, and it stops at the first failure.
+    for (const file of tree) {
+      writeFileSync(path.join(staged, ...file.path.split('/')), file.content, { mode: 0o644, flag: 'wx' }); // create, never overwrite
+    }
     if (existing) {
-      await fsp.rename(target, old);
+      const previous = path.join(stage, 'old');
+      await fsp.rename(target, previous);
       try {
-        await fsp.rename(temp, target);
+        await fsp.rename(staged, target);
       } catch (err) {
-        await fsp.rename(old, target);
+        await fsp.rename(previous, target);
         throw err;
       }
     } else {
-      await fsp.rename(temp, target);
+      await fsp.rename(staged, target);
     }
   } catch (err) {
-    await fsp.rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (stage !== undefined) await fsp.rm(stage, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot write ${shownAs}: ${describeFsError(err as NodeJS.ErrnoException)}; the previous contents are unchanged`);
   }
-  // The new tree is in place; the old one may not go away (files of another user): say so, truthfully.
-  if (existing) {
-    try {
-      rmSync(old, { recursive: true, force: true });
-    } catch (err) {
-      throw new UsageError(`wrote ${shownAs}, but cannot remove its previous contents, moved to ${old}: ${describeFsError(err as NodeJS.ErrnoException)}; remove that directory`);
-    }
+  // The new tree is in place; the previous one (only files the marker listed) may not go away (files
+  // of another user): say so, truthfully.
+  try {
+    rmSync(stage, { recursive: true, force: true });
+  } catch (err) {
+    throw new UsageError(`wrote ${shownAs}, but cannot remove its previous contents, moved to ${stage}: ${describeFsError(err as NodeJS.ErrnoException)}; remove that directory`);
   }
+}
+
+/** The message when `outDir` holds what the tool did not write. */
+function refusal(shownAs: string, unowned: readonly string[], hasMarker: boolean): string {
+  const them = unowned.length === 1 ? 'it' : 'them';
+  if (!hasMarker) {
+    return (
+      `--out ${shownAs} holds ${describeInTheWay(unowned)} and has no ${OUTPUT_MARKER}: mirrorset-hosts did not write it, and ` +
+      `the output directory is replaced as a whole, so that would delete ${them}. Name a new or empty directory ` +
+      `(is --out the input, or a directory that contains it?). An output of mirrorset-hosts 0.1, which wrote no ` +
+      `${OUTPUT_MARKER}, must be deleted by hand once`
+    );
+  }
+  return (
+    `--out ${shownAs} holds ${describeInTheWay(unowned)}, which mirrorset-hosts did not write (its ${OUTPUT_MARKER} does not ` +
+    `list ${them}); the output directory is replaced as a whole, so that would delete ${them}: move ${them} out of ${shownAs}, ` +
+    `or name another directory`
+  );
 }

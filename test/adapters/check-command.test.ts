@@ -39,6 +39,7 @@ test('a stale directory: exit 1, a unified diff per file, the files to change, a
   expect(result.stderr).toBe(
     [
       'mirrorset-hosts: rendered is stale: it is not what the mirror sets render (profile containerd):',
+      '  change  rendered/.mirrorset-hosts-output',
       '  add     rendered/ghcr.io/hosts.toml',
       '  change  rendered/quay.io/hosts.toml',
       '  delete  rendered/registry.k8s.io/hosts.toml',
@@ -49,6 +50,21 @@ test('a stale directory: exit 1, a unified diff per file, the files to change, a
   expect(result.stdout).toContain('--- /dev/null\n+++ b/rendered/ghcr.io/hosts.toml\n@@ -0,0 +1,7 @@\n');
   expect(result.stdout).toContain('-[host."https://mirror.example/v2/quay"]\n+[host."https://mirror2.example/v2/quay"]\n');
   expect(result.stdout).toContain('--- a/rendered/registry.k8s.io/hosts.toml\n+++ /dev/null\n');
+});
+
+test('a file added to the output by hand is named, and the fix says render will not delete it', async () => {
+  write('rendered/NOTES.md', 'my notes\n');
+  const result = await runCli(['check', '--out', 'rendered', 'mirrorsets'], { cwd: workspace.dir });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('  delete  rendered/NOTES.md\n');
+  expect(result.stderr).toContain(
+    'render will not replace rendered while it holds NOTES.md, which mirrorset-hosts did not write (no .mirrorset-hosts-output lists it): ' +
+      'move that out first, then\nupdate it with: mirrorset-hosts render --profile containerd --out rendered mirrorsets\n',
+  );
+  // And it is true: the command refuses, and the notes survive.
+  const render = await runCli(['render', '--out', 'rendered', 'mirrorsets'], { cwd: workspace.dir });
+  expect(render.code).toBe(2);
+  expect(read('rendered/NOTES.md')).toBe('my notes\n');
 });
 
 describeWith('git')('the diff is a patch', () => {

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { idms, runCli, tempDir } from '../helpers/cli.js';
+import { OUTPUT_MARKER } from '../../src/io/output-tree.js';
 
 let workspace: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -32,10 +33,10 @@ const tree = (dir: string): string[] => {
 };
 
 describe('render', () => {
-  test('writes exactly one hosts.toml per registry and nothing else', async () => {
+  test('writes exactly one hosts.toml per registry and the marker that lists them, nothing else', async () => {
     const result = await runCli(['render', '--out', 'out', 'repo'], { cwd: workspace.dir });
     expect(result.code).toBe(0);
-    expect(tree(path.join(workspace.dir, 'out'))).toEqual(['quay.io/hosts.toml', 'registry.k8s.io/hosts.toml']);
+    expect(tree(path.join(workspace.dir, 'out'))).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml', 'registry.k8s.io/hosts.toml']);
     expect(readdirSync(workspace.dir).sort()).toEqual(['out', 'repo']);
     expect(result.stdout).toBe('');
   });
@@ -45,7 +46,7 @@ describe('render', () => {
     writeFileSync(path.join(workspace.dir, 'repo/k8s.yml'), '');
     const result = await runCli(['render', '--out', 'out', 'repo'], { cwd: workspace.dir });
     expect(result.code).toBe(0);
-    expect(tree(path.join(workspace.dir, 'out'))).toEqual(['quay.io/hosts.toml']);
+    expect(tree(path.join(workspace.dir, 'out'))).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml']);
   });
 
   test('invalid input exits 1, names file, line and field, and leaves the previous output untouched', async () => {
@@ -57,7 +58,7 @@ describe('render', () => {
     expect(result.stderr).toContain('repo/quay.yaml:8:25: error SCHEMA_ENUM spec.imageDigestMirrors[0].mirrorSourcePolicy:');
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(path.join(workspace.dir, 'out/quay.io/hosts.toml'), 'utf8')).toBe(before);
-    expect(tree(path.join(workspace.dir, 'out'))).toEqual(['quay.io/hosts.toml', 'registry.k8s.io/hosts.toml']);
+    expect(tree(path.join(workspace.dir, 'out'))).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml', 'registry.k8s.io/hosts.toml']);
     expect(readdirSync(workspace.dir).sort()).toEqual(['out', 'repo']);
   });
 
@@ -111,13 +112,13 @@ describe('render', () => {
       stdin: idms('stdin', 'ghcr.io', ['mirror.example/ghcr']),
     });
     expect(result.code).toBe(0);
-    expect(tree(path.join(workspace.dir, 'out'))).toEqual(['ghcr.io/hosts.toml']);
+    expect(tree(path.join(workspace.dir, 'out'))).toEqual([OUTPUT_MARKER, 'ghcr.io/hosts.toml']);
   });
 
   test('accepts globs', async () => {
     const result = await runCli(['render', '--out', 'out', 'repo/*.yaml'], { cwd: workspace.dir });
     expect(result.code).toBe(0);
-    expect(tree(path.join(workspace.dir, 'out'))).toEqual(['quay.io/hosts.toml']);
+    expect(tree(path.join(workspace.dir, 'out'))).toEqual([OUTPUT_MARKER, 'quay.io/hosts.toml']);
   });
 
   test('--profile wmco writes host:port directories as WMCO does', async () => {
