@@ -26,7 +26,8 @@ nodes under OpenShift's MCO (the drain and reboot table of the documentation).
   --format FORMAT   text (default), markdown (a pull-request comment) or json
   --config FILE     settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs
 
-Exit codes: 0 plan printed, 1 the mirror sets at a revision do not render, 2 usage error.
+Exit codes: 0 plan printed, 1 the mirror sets at the head do not render, 2 usage error. A base that
+does not render still gives a plan: every file the head renders, in full, marked as such.
 `;
 
 interface RenderedSide extends PlanSide {
@@ -74,19 +75,26 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   };
   const base = renderSide(baseInputs.files, profile);
   const head = renderSide(headInputs.files, profile, headInputs.diagnostics);
-  for (const [side, name] of [
-    [base, `--base ${values.base}`],
-    [head, values.head === undefined ? 'the working tree' : `--head ${values.head}`],
-  ] as const) {
-    if (!hasErrors(side.diagnostics)) continue;
-    io.stderr(side.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+  if (hasErrors(head.diagnostics)) {
+    io.stderr(head.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+    const name = values.head === undefined ? 'the working tree' : `--head ${values.head}`;
     io.stderr(`mirrorset-hosts: the mirror sets at ${name} do not render, so there is no plan; fix the errors above\n`);
     return 1;
+  }
+  // A base that does not render is what a change repairing main starts from: its plan still shows what
+  // the head renders, marked as such, and its errors are the base's, not this change's.
+  const baseErrors = base.diagnostics.filter((d) => d.severity === 'error');
+  if (baseErrors.length > 0) {
+    context.base.errors = baseErrors.length;
+    io.stderr(
+      `mirrorset-hosts: the mirror sets at --base ${values.base} do not render (${baseErrors.length} error(s), the first: ` +
+        `${formatDiagnostic(baseErrors[0] as Diagnostic)}); the plan shows what the head renders, in full\n`,
+    );
   }
   context.diagnostics = head.diagnostics;
   if (head.diagnostics.length > 0) io.stderr(head.diagnostics.map(formatDiagnostic).join('\n') + '\n');
 
-  const plan = buildPlan(base, head, profile);
+  const plan = buildPlan(baseErrors.length > 0 ? undefined : base, head, profile);
   const render = format === 'markdown' ? formatPlanMarkdown : format === 'json' ? formatPlanJson : formatPlanText;
   io.stdout(render(plan, context));
   return 0;

@@ -45,13 +45,24 @@ export interface ContainerdImpact {
 
 export interface Plan {
   profile: PlanProfile;
+  /**
+   * False when the base revision did not render (the change repairs it, say): then every file is shown
+   * in full as the head renders it (`added`), no object is compared, and the MCO action is `unknown`.
+   */
+  baseRendered: boolean;
   registries: RegistryChange[];
   objects: ObjectChange[];
   containerd: ContainerdImpact;
   mco: McoImpact;
 }
 
-export function buildPlan(base: PlanSide, head: PlanSide, profile: PlanProfile): Plan {
+/** The plan from `base` to `head`; `base` undefined: it did not render (see Plan.baseRendered). */
+export function buildPlan(base: PlanSide | undefined, head: PlanSide, profile: PlanProfile): Plan {
+  if (base === undefined) {
+    const plan = buildPlan({ files: [], mirrorSets: [] }, head, profile);
+    const unknown = 'the base revision does not render, so what MCO does cannot be compared: it depends on what the nodes hold now';
+    return { ...plan, baseRendered: false, objects: [], mco: { action: 'unknown', reasons: [unknown] } };
+  }
   const before = new Map(base.files.map((f) => [f.path, f.content]));
   const after = new Map(head.files.map((f) => [f.path, f.content]));
   const changes: FileChange[] = [];
@@ -87,6 +98,7 @@ export function buildPlan(base: PlanSide, head: PlanSide, profile: PlanProfile):
   const objects = diffObjects(base.mirrorSets, head.mirrorSets);
   return {
     profile,
+    baseRendered: true,
     registries,
     objects,
     containerd: { added: pick('added'), changed: pick('changed'), removed: pick('removed') },

@@ -24,8 +24,11 @@ export interface ObjectChange {
   change: ObjectChangeKind;
 }
 
-/** `none`: nodes untouched; `no-drain`: applied without drain or reboot; `drain-reboot`: every node drained and rebooted. */
-export type McoAction = 'none' | 'no-drain' | 'drain-reboot';
+/**
+ * `none`: nodes untouched; `no-drain`: applied without drain or reboot; `drain-reboot`: every node
+ * drained and rebooted; `unknown`: the base revision did not render, so there is nothing to compare.
+ */
+export type McoAction = 'none' | 'no-drain' | 'drain-reboot' | 'unknown';
 
 export interface McoImpact {
   action: McoAction;

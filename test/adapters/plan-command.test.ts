@@ -54,7 +54,7 @@ describeWith('git')('plan', () => {
     const result = await plan(['--base', 'main', '--head', 'feature', '--format', 'json', 'mirrorsets']);
     expect(result.code).toBe(0);
     const document = JSON.parse(result.stdout);
-    expect(document.base).toEqual({ revision: 'main', commit: base, workingTree: false });
+    expect(document.base).toEqual({ revision: 'main', commit: base, workingTree: false, rendered: true });
     expect(document.head).toEqual({ revision: 'feature', commit: head, workingTree: false });
     expect(document.registries.map((r: { registry: string; change: string }) => [r.registry, r.change])).toEqual([['docker.io', 'added']]);
     expect(document.objects).toEqual([{ kind: 'ImageTagMirrorSet', name: 'tags', change: 'created' }]);
@@ -115,15 +115,32 @@ describeWith('git')('plan', () => {
     expect(result.stdout).toContain('quay.io: changed');
   });
 
-  test('mirror sets that do not render at the base: exit 1, the findings, no plan', async () => {
+  test('a change that repairs a base that does not render still gets its plan: what the head renders, in full, marked as such', async () => {
     repo.write({ 'mirrorsets/quay.yaml': quay('mirror.example/Quay') });
     const broken = repo.commitAll('broken');
     repo.write({ 'mirrorsets/quay.yaml': quay('mirror.example/quay') });
-    const result = await plan(['--base', broken, 'mirrorsets']);
+    const text = await plan(['--base', broken, 'mirrorsets']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain(`the mirror sets at --base ${broken} do not render (1 error(s), the first: mirrorsets/quay.yaml:9:7: error SCHEMA_PATTERN`);
+    expect(text.stdout).toContain(`Note: the base ${broken} (${broken.slice(0, 12)}) does not render (1 error(s)), so nothing can be compared: below is every file the head renders, in full.\n`);
+    expect(text.stdout).toContain('quay.io: added (quay.io/hosts.toml added)\n');
+    expect(text.stdout).toContain('registry.k8s.io: added (registry.k8s.io/hosts.toml added)\n');
+    expect(text.stdout).toContain('    +[host."https://mirror.example/v2/quay"]\n');
+    expect(text.stdout).toContain('Linux nodes (OpenShift MCO): unknown: the base does not render\n');
+    const markdown = await plan(['--base', broken, '--format', 'markdown', 'mirrorsets']);
+    expect(markdown.stdout).toContain('> [!WARNING]\n> the base');
+    const json = JSON.parse((await plan(['--base', broken, '--format', 'json', 'mirrorsets'])).stdout);
+    expect(json.base).toMatchObject({ commit: broken, rendered: false, errors: 1 });
+    expect(json.nodes.mco.action).toBe('unknown');
+  });
+
+  test('a head that does not render: exit 1, the findings, no plan', async () => {
+    repo.write({ 'mirrorsets/quay.yaml': quay('mirror.example/Quay') });
+    const result = await plan(['--base', 'main', 'mirrorsets']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('mirrorsets/quay.yaml:9:7: error SCHEMA_PATTERN');
-    expect(result.stderr).toContain(`the mirror sets at --base ${broken} do not render, so there is no plan`);
+    expect(result.stderr).toContain('the mirror sets at the working tree do not render, so there is no plan');
   });
 
   test.each([

@@ -18,7 +18,8 @@ export interface PlanRevision {
 }
 
 export interface PlanContext {
-  base: PlanRevision;
+  /** `errors`: how many errors the base revision has when it did not render. */
+  base: PlanRevision & { errors?: number };
   head: PlanRevision;
   /** Findings in the head revision (warnings and infos; errors stop the plan). */
   diagnostics: readonly Diagnostic[];
@@ -28,7 +29,18 @@ function label(side: PlanRevision): string {
   return side.revision === undefined ? 'working tree' : `${side.revision} (${(side.commit ?? '').slice(0, 12)})`;
 }
 
+/** Said first in every format when the base did not render: the files are the head's, shown in full. */
+function baseNotRendered(context: PlanContext): string {
+  return (
+    `the base ${label(context.base)} does not render (${context.base.errors ?? 0} error(s)), so nothing can be compared: ` +
+    'below is every file the head renders, in full'
+  );
+}
+
 export function containerdSummary(plan: Plan): string {
+  if (!plan.baseRendered) {
+    return `${plan.containerd.added.length} file(s) rendered; what changes on a node depends on what it holds now; containerd reads hosts.toml on every pull: no restart, no drain`;
+  }
   const { added, changed, removed } = plan.containerd;
   const total = added.length + changed.length + removed.length;
   if (total === 0) return 'no hosts.toml changes: nothing to do on the nodes';
@@ -50,11 +62,14 @@ export function mcoSummary(mco: McoImpact): string {
       return 'applied without drain or reboot';
     case 'drain-reboot':
       return 'every node is drained and rebooted';
+    case 'unknown':
+      return 'unknown: the base does not render';
   }
 }
 
 export function formatPlanText(plan: Plan, context: PlanContext): string {
   const lines = [`Plan: ${label(context.base)} -> ${label(context.head)}, profile ${plan.profile}`, ''];
+  if (!plan.baseRendered) lines.push(`Note: ${baseNotRendered(context)}.`, '');
   if (plan.registries.length === 0) lines.push('hosts.toml: no changes', '');
   for (const registry of plan.registries) {
     lines.push(`${registry.registry}: ${registry.change} (${registry.files.map((f) => `${f.path} ${f.change}`).join(', ')})`);
@@ -85,6 +100,7 @@ function registryHeading(registry: RegistryChange): string {
 export function formatPlanMarkdown(plan: Plan, context: PlanContext): string {
   const out = [PLAN_COMMENT_MARKER, '### mirrorset-hosts plan', ''];
   out.push(`\`${cell(label(context.base))}\` → \`${cell(label(context.head))}\`, profile \`${plan.profile}\``, '');
+  if (!plan.baseRendered) out.push(`> [!WARNING]`, `> ${cell(baseNotRendered(context))}.`, '');
   out.push('| Nodes | Effect |', '| --- | --- |');
   out.push(`| Windows and containerd nodes | ${cell(containerdSummary(plan))} |`);
   const mco = plan.mco.action === 'drain-reboot' ? `**${mcoSummary(plan.mco)}**` : mcoSummary(plan.mco);
@@ -115,7 +131,7 @@ export function formatPlanJson(plan: Plan, context: PlanContext): string {
   const document = {
     version: 1,
     profile: plan.profile,
-    base: side(context.base),
+    base: { ...side(context.base), rendered: plan.baseRendered, ...(plan.baseRendered ? {} : { errors: context.base.errors ?? 0 }) },
     head: side(context.head),
     registries: plan.registries,
     objects: plan.objects,
