@@ -143,7 +143,8 @@ export function formatDiagnosticAt(d: Diagnostic, where: string): string {
 // CVE-2021-42574). Messages quote the user's keys and values, so they can hold any of these.
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
-function escapeInvisible(line: string): string {
+/** Every invisible or control character as `\\uXXXX`: text from outside (a node, a file) displays as what it is. */
+export function escapeInvisible(line: string): string {
   return line.replace(INVISIBLE, (ch) => `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
 }
 
