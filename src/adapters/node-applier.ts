@@ -143,11 +143,12 @@ export async function runApply(args: string[], io: CliIo): Promise<number> {
     return await apply(parseSettings(parsed.values, io), io, secrets);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`mirrorset-hosts apply: ${escapeInvisible(redact(err.message, secrets))}\nRun 'mirrorset-hosts apply --help' for usage.\n`);
+      const message = redact(err.message, secrets).split('\n').map(escapeInvisible).join('\n');
+      io.stderr(`mirrorset-hosts apply: ${message}\nRun 'mirrorset-hosts apply --help' for usage.\n`);
       return 2;
     }
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    io.stderr(`mirrorset-hosts apply: internal error, this is a bug; please report it.\n${escapeInvisible(redact(detail, secrets)).replace(/\\u000a/g, '\n')}\n`);
+    io.stderr(`mirrorset-hosts apply: internal error, this is a bug; please report it.\n${redact(detail, secrets).split('\n').map(escapeInvisible).join('\n')}\n`);
     return 3;
   }
 }

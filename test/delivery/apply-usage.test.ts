@@ -77,7 +77,7 @@ describe('usage errors exit 2 and say what to do', () => {
   test('--help prints every flag and exits 0', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    for (const flag of ['--bundle', '--inventory', '--selector', '--target', '--config-dir', '--containerd-config', '--ssh-key', '--known-hosts', '--insecure-ignore-host-keys', '--max-parallel', '--max-failures', '--canary', '--shard-index', '--shard-count', '--connect-timeout', '--command-timeout', '--lock-timeout', '--dry-run']) {
+    for (const flag of ['--bundle', '--inventory', '--selector', '--target', '--config-dir', '--containerd-config', '--ssh-key', '--known-hosts', '--insecure-ignore-host-keys', '--max-parallel', '--max-failures', '--canary', '--shard-index', '--shard-count', '--connect-timeout', '--command-timeout', '--lock-timeout', '--dry-run', '--adopt']) {
       expect(result.stdout).toContain(flag);
     }
   });
