@@ -122,7 +122,8 @@ function applyProgram(target: NodeTarget, plan: NodePlan, desiredPaths: readonly
     'msh begin apply',
     `s=${shQuote(state)}`,
     `if [ -L "$s" ]; then ${refuse('state-dir-is-a-symlink', STATE_DIR)}; fi`,
-    `if [ ! -e "$s" ]; then mkdir -p -- ${shQuote(d)} && mkdir -m 700 -- "$s"; fi`,
+    // Another run may create it between our test and our mkdir: the checks below decide, not mkdir.
+    `if [ ! -e "$s" ]; then mkdir -p -- ${shQuote(d)}; mkdir -m 700 -- "$s" 2>/dev/null || :; fi`,
     `if [ -L "$s" ] || [ ! -d "$s" ]; then ${refuse('state-dir-not-a-directory', STATE_DIR)}; fi`,
     `if [ ! -O "$s" ]; then ${refuse('state-dir-not-ours', STATE_DIR)}; fi`,
     // Writable by group or others: anyone could have planted the lock or the record.
