@@ -73,6 +73,7 @@ export const DIAGNOSTIC_CODES = {
   BUNDLE_OBJECT_TOO_LARGE: { severity: 'error', meaning: 'A file (or the bundle manifest) does not fit in one ConfigMap/Secret under spec.bundle.maxObjectBytes; files are split across objects but never truncated.', fix: 'Raise spec.bundle.maxObjectBytes (at most 1048576) or make the file smaller.' },
   NOT_A_RESOURCE_LIST: { severity: 'error', meaning: 'Standard input is not a KRM ResourceList (config.kubernetes.io/v1) although the tool was started as a KRM function (no arguments, stdin not a terminal).', fix: 'Run it through kpt or kustomize, or use a subcommand such as render or build.' },
   NODE_APPLIER_INCOMPLETE: { severity: 'error', meaning: 'spec.image asks for the node-applier Job, but a setting it needs is missing or wrong (SSH Secret, known hosts, namespace for node discovery).', fix: 'Set the field the message names, or remove spec.image to generate the bundle alone.' },
+  INSECURE_HOST_KEYS: { severity: 'warning', meaning: 'spec.ssh.insecureIgnoreHostKeys is set: the node-applier Job accepts any SSH host key, so anyone on the network path can impersonate a node and receive the files.', fix: 'Set spec.ssh.knownHosts to a ConfigMap or Secret with every node\'s host key; keep the opt-out for labs.' },
   NODE_APPLIER_SKIPPED: { severity: 'info', meaning: 'No node-applier Job was generated because spec.image is not set; only the ConfigMap/Secret with the files was.', fix: 'Set spec.image and spec.ssh to have the Job copy the files to the nodes.' },
   MIRROR_SET_ITEMS_IGNORED: { severity: 'info', meaning: 'spec.inputs is set, so the function reads those files and passes the mirror sets among the ResourceList items through unread.', fix: 'Remove spec.inputs to render the items instead.' },
   // --- containerd profile
@@ -143,7 +144,8 @@ export function formatDiagnosticAt(d: Diagnostic, where: string): string {
 // CVE-2021-42574). Messages quote the user's keys and values, so they can hold any of these.
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
-function escapeInvisible(line: string): string {
+/** Every invisible or control character as `\\uXXXX`: text from outside (a node, a file) displays as what it is. */
+export function escapeInvisible(line: string): string {
   return line.replace(INVISIBLE, (ch) => `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
 }
 

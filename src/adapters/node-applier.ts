@@ -20,11 +20,12 @@ import {
   type NodeTarget,
   type TargetOs,
 } from '../delivery/node-target.js';
-import { formatLogLine, formatSummary, type LogValue, type NodeReport } from '../delivery/report.js';
+import { escapeInvisible } from '../diagnostics.js';
+import { formatLogLine, formatSummary, redact, type LogValue, type NodeReport } from '../delivery/report.js';
 import { DEFAULT_ROLLOUT, isSkipped, rolloutOrder, runRollout } from '../delivery/rollout.js';
 import { selectShard } from '../delivery/shard.js';
 import { inClusterServer, listNodes, SERVICE_ACCOUNT_DIR, toTargets } from '../io/kube-nodes.js';
-import { createSshExec } from '../io/ssh.js';
+import { createSshExec, sshPathProblem } from '../io/ssh.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
 export const APPLY_HELP = `mirrorset-hosts apply: copy a rendered bundle to nodes over SSH.
@@ -58,13 +59,17 @@ Rollout:
   --shard-index I           this pod's shard (default $JOB_COMPLETION_INDEX, else 0)
   --shard-count N           number of shards (default 1)
   --dry-run                 probe and plan only; change nothing
+  --adopt                   take over files the bundle wants that mirrorset-hosts did not write:
+                            overwrite them and own them from then on (without it they are left
+                            alone, their registry is skipped and the node is reported for attention)
 
 Kubernetes API (discovery):
   --kube-api URL            default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
   --kube-token-file FILE    default ${SERVICE_ACCOUNT_DIR}/token
   --kube-ca-file FILE       default ${SERVICE_ACCOUNT_DIR}/ca.crt
 
-Exit codes: 0 every node up to date, 1 a node failed or was skipped, 2 usage error, 3 internal error.
+Exit codes: 0 every node up to date, 1 a node failed, was skipped or needs attention (a file
+mirrorset-hosts did not write is in the way), 2 usage error, 3 internal error.
 `;
 
 const OPTIONS = {
@@ -88,6 +93,7 @@ const OPTIONS = {
   'shard-index': { type: 'string' },
   'shard-count': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  adopt: { type: 'boolean' },
   'kube-api': { type: 'string' },
   'kube-token-file': { type: 'string' },
   'kube-ca-file': { type: 'string' },
@@ -114,12 +120,15 @@ export interface ApplySettings {
   shardIndex: number;
   shardCount: number;
   dryRun: boolean;
+  adopt: boolean;
   kubeApi: string | undefined;
   kubeTokenFile: string;
   kubeCaFile: string;
 }
 
 export async function runApply(args: string[], io: CliIo): Promise<number> {
+  // Every secret read so far: a usage error is redacted against them too, whatever file it quotes.
+  const secrets: string[] = [];
   try {
     let parsed;
     try {
@@ -131,14 +140,15 @@ export async function runApply(args: string[], io: CliIo): Promise<number> {
       io.stdout(APPLY_HELP);
       return 0;
     }
-    return await apply(parseSettings(parsed.values, io), io);
+    return await apply(parseSettings(parsed.values, io), io, secrets);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`mirrorset-hosts apply: ${err.message}\nRun 'mirrorset-hosts apply --help' for usage.\n`);
+      const message = redact(err.message, secrets).split('\n').map(escapeInvisible).join('\n');
+      io.stderr(`mirrorset-hosts apply: ${message}\nRun 'mirrorset-hosts apply --help' for usage.\n`);
       return 2;
     }
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    io.stderr(`mirrorset-hosts apply: internal error, this is a bug; please report it.\n${detail}\n`);
+    io.stderr(`mirrorset-hosts apply: internal error, this is a bug; please report it.\n${redact(detail, secrets).split('\n').map(escapeInvisible).join('\n')}\n`);
     return 3;
   }
 }
@@ -185,6 +195,7 @@ function parseSettings(v: Values, io: CliIo): ApplySettings {
     shardIndex,
     shardCount,
     dryRun: v['dry-run'] === true,
+    adopt: v.adopt === true,
     kubeApi: v['kube-api'] ?? inClusterServer(io.env),
     kubeTokenFile: resolvePath(v['kube-token-file'] ?? `${SERVICE_ACCOUNT_DIR}/token`),
     kubeCaFile: resolvePath(v['kube-ca-file'] ?? `${SERVICE_ACCOUNT_DIR}/ca.crt`),
@@ -202,15 +213,20 @@ function isAbsoluteFor(p: string, os: TargetOs): boolean {
   return os === 'windows' ? /^[A-Za-z]:[\\/]/.test(p) : p.startsWith('/');
 }
 
-async function apply(s: ApplySettings, io: CliIo): Promise<number> {
-  const bundle = await readBundle(s.bundle);
+async function apply(s: ApplySettings, io: CliIo, secrets: string[]): Promise<number> {
+  // The key first: every message after this is redacted against it.
   const key = await readSecretFile(s.sshKey, '--ssh-key');
+  secrets.push(key);
   await checkKeyPermissions(s.sshKey);
+  for (const [flag, file] of [['--ssh-key', s.sshKey], ['--known-hosts', s.knownHosts]] as const) {
+    const problem = file === null ? null : sshPathProblem(file);
+    if (problem !== null) throw new UsageError(`${flag} ${JSON.stringify(file)} ${problem}; move the file to a plain path`);
+  }
+  const bundle = await readBundle(s.bundle);
   if (s.knownHosts !== null) {
     const knownHosts = await readSecretFile(s.knownHosts, '--known-hosts');
     if (knownHosts.trim() === '') throw new UsageError(`--known-hosts ${s.knownHosts} is empty: every node would be refused; add the nodes' host keys`);
   }
-  const secrets = [key];
   const emit = (fields: Array<readonly [string, LogValue]>): void => io.stderr(formatLogLine(fields, secrets));
   const hostKey = s.knownHosts === null ? 'unverified' : undefined;
   const warnInsecure = (): void =>
@@ -308,6 +324,7 @@ async function apply(s: ApplySettings, io: CliIo): Promise<number> {
     commandTimeoutSeconds: s.commandTimeout,
     lockTimeoutSeconds: s.lockTimeout,
     dryRun: s.dryRun,
+    adopt: s.adopt,
   };
 
   const results = await runRollout<NodeOutcome>([...targets.keys()], { canary: s.canary, maxParallel: s.maxParallel, maxFailures: s.maxFailures }, async (name) => {
@@ -331,7 +348,9 @@ async function apply(s: ApplySettings, io: CliIo): Promise<number> {
   }
   io.stdout(formatSummary(reports, secrets));
   if (hostKey) warnInsecure();
-  return reports.some((r) => r.status === 'failed' || r.status === 'skipped') ? 1 : 0;
+  // A node that needs attention exits 1 too: a Job that stays green while a file it should manage
+  // belongs to someone else would hide the problem from a GitOps dashboard.
+  return reports.some((r) => r.status === 'failed' || r.status === 'skipped' || r.status === 'attention') ? 1 : 0;
 }
 
 /** manifest.json and the files it names, each checked against its sha256 (a torn or stale mount is refused). */

@@ -11,7 +11,7 @@ import {
   type DesiredFile,
 } from './node-state.js';
 import { displayAddress, type NodeTarget } from './node-target.js';
-import { planNode } from './plan-node.js';
+import { dirOf, planNode, type NodePlan } from './plan-node.js';
 import { markerPaths, preflightProblems } from './preflight.js';
 import type { LogLevel, LogValue, NodeReport } from './report.js';
 import { classifySshFailure, describeConnectFailure, lastLines, type RemoteResult } from './ssh-errors.js';
@@ -24,6 +24,8 @@ export interface ApplyContext {
   lockTimeoutSeconds: number;
   /** Probe and plan only. */
   dryRun: boolean;
+  /** --adopt: write over (and from then on own) files the bundle wants that we did not write. */
+  adopt: boolean;
 }
 
 /** Runs `stdin` as the program of `remoteCommand` on the node. Never throws. */
@@ -79,29 +81,48 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
     if (problems.length > 0) return fail('preflight', problems.join('; '));
     log('info', target, 'preflight', 'ok');
 
-    const plan = planNode(ctx.desired, state, ctx.contentHash);
+    const plan = planNode(ctx.desired, state, ctx.contentHash, { adopt: ctx.adopt });
+    if (plan.unsafePaths.length > 0) {
+      return fail('preflight', `refusing to write: ${plan.unsafePaths.map((p) => commands.nodePath(target.configDir, p)).join(', ')} ${plan.unsafePaths.length === 1 ? 'is a symlink' : 'are symlinks'} where mirrorset-hosts writes, and writing through one would leave the config directory; replace ${plan.unsafePaths.length === 1 ? 'it' : 'them'} with a real directory or file, or remove ${plan.unsafePaths.length === 1 ? 'it' : 'them'}`);
+    }
     const adopted = plan.writes.filter((w) => w.reason === 'adopted').map((w) => w.path);
     log('info', target, 'plan', plan.upToDate ? 'unchanged' : 'changes', [
       ['write', plan.writes.length],
       ['remove', plan.removeFiles.length],
       ['remove_dirs', plan.removeDirs.join(',') || undefined],
-      ['adopt', adopted.join(',') || undefined],
       ['foreign_kept', plan.foreignDirs.join(',') || undefined],
     ]);
-    if (plan.upToDate) return { name: target.name, address, status: 'unchanged', detail: '', written: 0, removed: 0, failed: false };
+    if (adopted.length > 0) {
+      log('warn', target, 'adopt', ctx.dryRun ? 'would-adopt' : 'adopting', [
+        ['files', adopted.join(',')],
+        ['msg', '--adopt: these files were not written by mirrorset-hosts; they are overwritten and from now on owned (removed when their registry leaves the bundle)'],
+      ]);
+    }
+    const foreign = foreignDetail(plan);
+    if (foreign !== '') {
+      log('warn', target, 'foreign', 'kept', [
+        ['files', plan.foreignFiles.map((f) => f.path).join(',')],
+        ['skipped_dirs', plan.skippedDirs.join(',')],
+        ['msg', foreign],
+      ]);
+    }
+    const status = <T extends NodeOutcome['status']>(s: T): T | 'attention' => (foreign !== '' ? 'attention' : s);
+    const withForeign = (detail: string): string => [detail, foreign].filter((x) => x !== '').join('; ');
+    if (plan.upToDate) return { name: target.name, address, status: status('unchanged'), detail: withForeign(''), written: 0, removed: 0, failed: false };
     if (ctx.dryRun) {
       return {
         name: target.name,
         address,
-        status: 'would-change',
-        detail: describePlan(plan.writes.map((w) => w.path), plan.removeFiles),
+        status: status('would-change'),
+        detail: withForeign(describePlan(plan.writes.map((w) => w.path), plan.removeFiles)),
         written: plan.writes.length,
         removed: plan.removeFiles.length,
         failed: false,
       };
     }
 
-    const desiredPaths = ctx.desired.map((f) => f.path).sort();
+    const skipped = new Set(plan.skippedDirs);
+    const desiredPaths = ctx.desired.map((f) => f.path).filter((p) => !skipped.has(dirOf(p))).sort();
     const applied = await exec(target, commands.remoteCommand, commands.applyProgram(target, plan, desiredPaths, ctx.lockTimeoutSeconds));
     const report = parseApplyOutput(applied.stdout);
     for (const step of report.steps) {
@@ -124,6 +145,11 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
       return fail(step, `the session ended during ${step}: ${applyFailure.detail}; every file on the node is still either its old or its new complete version, re-run to finish`);
     }
 
+    if (report.protocolError !== null) return fail(APPLY_STEPS[report.steps.length] ?? 'verify', `${report.protocolError}; nothing the node said after it is trusted`);
+    if (applied.exitCode === REMOTE_EXIT.unsafe && report.unsafe) {
+      const where = commands.nodePath(target.configDir, report.unsafe.path);
+      return fail(APPLY_STEPS[report.steps.length] ?? 'verify', `refusing to write: ${where} ${UNSAFE_REASONS[report.unsafe.reason] ?? `is not safe to write through (${report.unsafe.reason})`}; the files written so far are whole, fix it and re-run`);
+    }
     if (applied.exitCode === REMOTE_EXIT.conflict && report.conflict) {
       log('warn', target, 'lock', 'retry', [['msg', `the ownership record changed since the probe (another run finished first); probing again (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`]]);
       continue;
@@ -151,14 +177,34 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
     return {
       name: target.name,
       address,
-      status: 'changed',
-      detail: report.keptDirs.length > 0 ? `kept ${report.keptDirs.join(', ')}: holds files mirrorset-hosts did not write` : '',
+      status: status('changed'),
+      detail: withForeign(report.keptDirs.length > 0 ? `kept ${report.keptDirs.join(', ')}: holds files mirrorset-hosts did not write` : ''),
       written: plan.writes.length,
       removed: report.removedFiles.length,
       failed: false,
     };
   }
   return fail('lock', `the node's ownership record changed under us ${MAX_ATTEMPTS} times (other runs keep writing it); stop the other runs, then re-run`);
+}
+
+/** What the apply program's `unsafe` reasons mean, after the path. */
+const UNSAFE_REASONS: Readonly<Record<string, string>> = {
+  'state-dir-is-a-symlink': 'is a symlink; the state directory must be a real directory (remove the link)',
+  'state-dir-not-a-directory': 'is not a directory; move it away',
+  'state-dir-not-ours': 'is owned by another user, who could hold the lock or forge the ownership record; remove it (mirrorset-hosts creates it again, mode 0700)',
+  'state-dir-writable-by-others': 'can be written by other users, who could hold the lock or forge the ownership record; check its content, then chmod 700 it or remove it',
+  'lock-is-a-symlink': 'is a symlink; remove it',
+  'record-is-a-symlink': 'is a symlink; remove it (the next run writes the record again)',
+  'registry-dir-is-a-symlink': 'is a symlink; writing through it would leave the config directory (replace it with a real directory)',
+  'file-is-a-symlink': 'is a symlink; remove it or replace it with a regular file',
+};
+
+/** The warning for files the bundle wants that someone else wrote; '' when there are none. */
+function foreignDetail(plan: NodePlan): string {
+  if (plan.foreignFiles.length === 0) return '';
+  const found = { same: 'same content as the bundle', differs: 'other content', 'not-a-file': 'not a regular file' } as const;
+  const files = plan.foreignFiles.map((f) => `${f.path} (${found[f.found]})`).join(', ');
+  return `left alone, not written by mirrorset-hosts: ${files}; registry ${plan.skippedDirs.join(', ')} not updated. Remove the file(s), or re-run with --adopt to take them over`;
 }
 
 function transportFailure(result: RemoteResult, target: NodeTarget, ctx: ApplyContext): { step: string; detail: string } | null {

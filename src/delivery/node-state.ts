@@ -1,8 +1,8 @@
 // What is on a node, as the probe program reports it, and what we record there about what we own.
 //
 // The remote programs (linux-commands.ts, windows-commands.ts) print one line per fact, prefixed with
-// `MSH1 ` so that anything else a login shell prints (banners, profile noise) is ignored. Free text
-// (file contents, first lines) travels base64-encoded; paths are `/`-separated on every OS.
+// `MSH1 ` so that anything else a login shell prints (banners, profile noise) is ignored. Every name
+// and every content travels base64-encoded (PROBE_GRAMMAR below); paths are `/`-separated on every OS.
 import type { TargetOs } from './node-target.js';
 
 export const PROTOCOL_PREFIX = 'MSH1 ';
@@ -17,6 +17,8 @@ export const TEMP_SUFFIX = '.mirrorset-hosts-tmp';
 
 /** Exit codes the remote programs use for outcomes the applier handles itself. */
 export const REMOTE_EXIT = {
+  /** A path the program must write through is a symlink or not ours: nothing more was done. */
+  unsafe: 77,
   /** The program did not arrive completely (connection cut): nothing was run. */
   truncated: 97,
   /** Another run held the node's lock for longer than --lock-timeout. */
@@ -107,12 +109,22 @@ export interface NodeState {
   dir: 'exists' | 'absent' | 'not-a-directory';
   /** null: the program could not tell. */
   dirWritable: boolean | null;
+  /**
+   * `<dir>/.mirrorset-hosts`: absent, a real directory, a symlink (or Windows reparse point), or
+   * something else. `ours`: owned by the SSH user (or Administrators/SYSTEM on Windows); null when the
+   * program could not tell. `mode`: the permission bits on Linux, null elsewhere.
+   */
+  stateDir: { kind: 'absent' | 'dir' | 'link' | 'other'; ours: boolean | null; mode: number | null };
   /** Raw owner.json as found and its sha256, or null when absent. */
   record: { sha256: string; text: string } | null;
-  /** Non-hidden directories directly under the config directory. */
+  /** Non-hidden real directories directly under the config directory (symlinks are in `links`). */
   dirs: string[];
   /** Regular files one level below (hidden ones included, to find our temporary files): path -> sha256. */
   files: Map<string, string>;
+  /** Symlinks (reparse points on Windows): registry directories (`name`) and entries in them (`dir/name`). */
+  links: string[];
+  /** Entries one level below that are neither regular files nor symlinks (directories, FIFOs, devices). */
+  others: string[];
   /** First line of each `<dir>/hosts.toml`: how another manager's header is recognised. */
   firstLines: Map<string, string>;
   /** Markers of another configuration manager found on the node (paths that exist). */
@@ -129,60 +141,122 @@ export function unknownNodeState(): NodeState {
     missingTools: [],
     dir: 'absent',
     dirWritable: null,
+    stateDir: { kind: 'absent', ours: null, mode: null },
     record: null,
     dirs: [],
     files: new Map(),
+    links: [],
+    others: [],
     firstLines: new Map(),
     markers: [],
     containerdConfig: { state: 'not-checked' },
   };
 }
 
-/** The probe program's stdout -> NodeState. Incomplete output (no end line) is a failure, never a guess. */
+// The grammar of a protocol line: every field is a fixed word, a sha256, an octal mode or base64
+// ('-' for empty). Names and contents only ever cross as base64, so a file name holding a newline,
+// `MSH1 ` or a control character arrives as data and can never start a line of its own; a line
+// that does not fit is refused (the run fails on that node) instead of being skipped.
+const B64 = '(?:-|(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)';
+const SHA = '[0-9a-f]{64}';
+const PROBE_GRAMMAR: Readonly<Record<string, RegExp>> = {
+  begin: /^probe$/,
+  end: /^probe$/,
+  'os-id': new RegExp(`^${B64}$`),
+  'missing-tool': /^[a-z0-9]+$/,
+  marker: new RegExp(`^${B64}$`),
+  dir: /^(?:exists|absent|not-a-directory)$/,
+  'dir-writable': /^(?:yes|no|unknown)$/,
+  state: /^(?:absent|link|other|dir (?:yes|no|unknown) (?:[0-7]{3,4}|-))$/,
+  record: new RegExp(`^(?:absent|${SHA} ${B64})$`),
+  subdir: new RegExp(`^${B64} (?:dir|link)$`),
+  file: new RegExp(`^${B64} ${B64} (?:${SHA}|link|other)$`),
+  head: new RegExp(`^${B64} ${B64}$`),
+  'containerd-config': new RegExp(`^(?:absent|unreadable|${B64})$`),
+};
+/** Facts a probe states once: a second line of these is a forgery or a broken program. */
+const PROBE_SINGLETONS = new Set(['begin', 'end', 'os-id', 'dir', 'dir-writable', 'state', 'record', 'containerd-config']);
+
+const APPLY_STEP_NAMES = ['prepare', 'lock', 'upload', 'rename', 'cleanup', 'record'] as const;
+const APPLY_GRAMMAR: Readonly<Record<string, RegExp>> = {
+  begin: /^apply$/,
+  end: /^apply$/,
+  step: new RegExp(`^(?:${APPLY_STEP_NAMES.join('|')}) ok$`),
+  sum: new RegExp(`^${B64} (?:${SHA}|missing)$`),
+  'removed-file': new RegExp(`^${B64}$`),
+  'removed-dir': new RegExp(`^${B64}$`),
+  'kept-dir': new RegExp(`^${B64}$`),
+  conflict: new RegExp(`^(?:absent|${SHA})$`),
+  'lock-timeout': /^$/,
+  unsafe: new RegExp(`^[a-z-]+ ${B64}$`),
+};
+
+/** The probe program's stdout -> NodeState. Incomplete or malformed output is a failure, never a guess. */
 export function parseProbeOutput(stdout: string): ProbeParse {
   const state = unknownNodeState();
+  const seen = new Set<string>();
   let begun = false;
   let ended = false;
-  for (const fields of protocolLines(stdout)) {
-    const [kind, a = '', ...rest] = fields;
-    const tail = rest.join(' ');
+  for (const line of protocolLines(stdout)) {
+    const bad = checkLine(line, PROBE_GRAMMAR);
+    if (bad !== null) return { ok: false, problem: `the probe sent a line that is not in the protocol: ${bad}` };
+    const { kind, fields } = line;
+    if (PROBE_SINGLETONS.has(kind)) {
+      if (seen.has(kind)) return { ok: false, problem: `the probe sent "${kind}" twice; refusing the node's report` };
+      seen.add(kind);
+    }
+    if (kind !== 'begin' && (!begun || ended)) return { ok: false, problem: `the probe sent "${kind}" outside its begin and end lines` };
+    const [a = '', b = '', c = ''] = fields;
     switch (kind) {
       case 'begin':
-        begun = a === 'probe';
+        begun = true;
         break;
       case 'end':
-        ended = begun && a === 'probe';
+        ended = true;
         break;
       case 'os-id':
-        state.osId = a || null;
+        state.osId = decodeText(a) || null;
         break;
       case 'missing-tool':
         state.missingTools.push(a);
         break;
+      case 'marker':
+        state.markers.push(decodeText(a));
+        break;
       case 'dir':
-        if (a === 'exists' || a === 'absent' || a === 'not-a-directory') state.dir = a;
+        state.dir = a as NodeState['dir'];
         break;
       case 'dir-writable':
         state.dirWritable = a === 'yes' ? true : a === 'no' ? false : null;
         break;
+      case 'state':
+        state.stateDir = {
+          kind: a as NodeState['stateDir']['kind'],
+          ours: b === 'yes' ? true : b === 'no' ? false : null,
+          mode: /^[0-7]+$/.test(c) ? parseInt(c, 8) : null,
+        };
+        break;
       case 'record':
-        if (a !== 'absent' && /^[0-9a-f]{64}$/.test(a)) state.record = { sha256: a, text: decodeBase64(tail) };
+        if (a !== 'absent') state.record = { sha256: a, text: decodeText(b) };
         break;
-      case 'subdir':
-        state.dirs.push([a, ...rest].join(' '));
+      case 'subdir': {
+        const name = decodeText(a);
+        if (b === 'link') state.links.push(name);
+        else state.dirs.push(name);
         break;
-      case 'file':
-        if (/^[0-9a-f]{64}$/.test(a)) state.files.set(tail, a);
+      }
+      case 'file': {
+        const path = `${decodeText(a)}/${decodeText(b)}`;
+        if (c === 'link') state.links.push(path);
+        else if (c === 'other') state.others.push(path);
+        else state.files.set(path, c);
         break;
+      }
       case 'head':
-        state.firstLines.set(tail, decodeBase64(a === '-' ? '' : a));
-        break;
-      case 'marker':
-        state.markers.push([a, ...rest].join(' '));
+        state.firstLines.set(`${decodeText(a)}/hosts.toml`, decodeText(b));
         break;
       case 'containerd-config':
-        state.containerdConfig =
-          a === 'absent' || a === 'unreadable' ? { state: a } : { state: 'read', text: decodeBase64(a === '-' ? '' : a) };
+        state.containerdConfig = a === 'absent' || a === 'unreadable' ? { state: a } : { state: 'read', text: decodeText(a) };
         break;
       default:
         break;
@@ -190,6 +264,8 @@ export function parseProbeOutput(stdout: string): ProbeParse {
   }
   if (!ended) return { ok: false, problem: 'the probe program did not finish (no end line in its output)' };
   state.dirs.sort(compare);
+  state.links.sort(compare);
+  state.others.sort(compare);
   state.missingTools.sort(compare);
   state.markers.sort(compare);
   return { ok: true, state };
@@ -204,7 +280,11 @@ export interface ApplyReport {
   keptDirs: string[];
   conflict: boolean;
   lockTimeout: boolean;
+  /** The program refused a path that is not what it must be (a symlink, not ours): reason and path. */
+  unsafe: { reason: string; path: string } | null;
   ended: boolean;
+  /** A line that is not in the protocol: the report cannot be trusted. */
+  protocolError: string | null;
 }
 
 export function parseApplyOutput(stdout: string): ApplyReport {
@@ -216,26 +296,32 @@ export function parseApplyOutput(stdout: string): ApplyReport {
     keptDirs: [],
     conflict: false,
     lockTimeout: false,
+    unsafe: null,
     ended: false,
+    protocolError: null,
   };
-  for (const fields of protocolLines(stdout)) {
-    const [kind, a = '', ...rest] = fields;
-    const tail = rest.join(' ');
-    switch (kind) {
+  for (const line of protocolLines(stdout)) {
+    const bad = checkLine(line, APPLY_GRAMMAR);
+    if (bad !== null) {
+      report.protocolError ??= `the apply program sent a line that is not in the protocol: ${bad}`;
+      continue;
+    }
+    const [a = '', b = ''] = line.fields;
+    switch (line.kind) {
       case 'step':
-        if (rest[0] === 'ok') report.steps.push(a);
+        report.steps.push(a);
         break;
       case 'sum':
-        report.sums.set(tail, a);
+        if (b !== 'missing') report.sums.set(decodeText(a), b);
         break;
       case 'removed-file':
-        report.removedFiles.push([a, ...rest].join(' '));
+        report.removedFiles.push(decodeText(a));
         break;
       case 'removed-dir':
-        report.removedDirs.push([a, ...rest].join(' '));
+        report.removedDirs.push(decodeText(a));
         break;
       case 'kept-dir':
-        report.keptDirs.push([a, ...rest].join(' '));
+        report.keptDirs.push(decodeText(a));
         break;
       case 'conflict':
         report.conflict = true;
@@ -243,25 +329,53 @@ export function parseApplyOutput(stdout: string): ApplyReport {
       case 'lock-timeout':
         report.lockTimeout = true;
         break;
+      case 'unsafe':
+        report.unsafe ??= { reason: a, path: decodeText(b) };
+        break;
       case 'end':
-        report.ended = a === 'apply';
+        report.ended = true;
         break;
       default:
         break;
     }
   }
+  if (report.protocolError !== null) report.ended = false;
   return report;
 }
 
-function* protocolLines(stdout: string): Generator<string[]> {
+interface ProtocolLine {
+  kind: string;
+  fields: string[];
+  /** The line after the prefix, for messages (escaped by whoever prints it). */
+  raw: string;
+}
+
+function checkLine(line: ProtocolLine, grammar: Readonly<Record<string, RegExp>>): string | null {
+  // Own keys only: a kind such as `constructor` or `valueOf` is not a rule.
+  const rule = Object.prototype.hasOwnProperty.call(grammar, line.kind) ? grammar[line.kind] : undefined;
+  if (rule === undefined || !rule.test(line.fields.join(' '))) return JSON.stringify(line.raw.slice(0, 120));
+  return null;
+}
+
+function* protocolLines(stdout: string): Generator<ProtocolLine> {
   for (const raw of stdout.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.startsWith(PROTOCOL_PREFIX)) yield line.slice(PROTOCOL_PREFIX.length).split(' ');
+    if (!line.startsWith(PROTOCOL_PREFIX)) continue;
+    const rest = line.slice(PROTOCOL_PREFIX.length);
+    const space = rest.indexOf(' ');
+    const kind = space < 0 ? rest : rest.slice(0, space);
+    yield { kind, fields: space < 0 ? [] : rest.slice(space + 1).split(' '), raw: rest };
   }
 }
 
-function decodeBase64(text: string): string {
-  return new TextDecoder('utf-8').decode(base64ToBytes(text));
+/** base64 ('-' for empty) -> text; bytes that are not UTF-8 become U+FFFD, never an exception. */
+export function decodeText(text: string): string {
+  return new TextDecoder('utf-8').decode(base64ToBytes(text === '-' ? '' : text));
+}
+
+/** text -> base64 of its UTF-8, '-' for empty: how a name crosses the protocol. */
+export function encodeText(text: string): string {
+  return text === '' ? '-' : Buffer.from(text, 'utf8').toString('base64');
 }
 
 export function base64ToBytes(text: string): Uint8Array {

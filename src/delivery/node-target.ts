@@ -126,10 +126,12 @@ export function parseInventory(text: string, source: string): { entries: Invento
   return { entries, problems };
 }
 
+// The kind of value only, never the value: `--inventory` pointed at the wrong file (a private key,
+// a token: both read as one YAML string) must not print that file in the error.
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
 
 export interface TargetDefaults {

@@ -1,11 +1,11 @@
 // Checks made before anything is written to a node. Each problem is a sentence that says what was
 // expected, what was found and what to do; any problem stops that node.
 import { parse as parseToml } from 'smol-toml';
-import type { NodeState } from './node-state.js';
+import { STATE_DIR, type NodeState } from './node-state.js';
 import type { NodeTarget, TargetOs } from './node-target.js';
 
 /** Tools the Linux programs use, beyond POSIX sh built-ins. */
-export const LINUX_TOOLS = ['base64', 'cat', 'cut', 'flock', 'head', 'mkdir', 'mv', 'rm', 'rmdir', 'sha256sum', 'tr'] as const;
+export const LINUX_TOOLS = ['base64', 'cat', 'chmod', 'cut', 'flock', 'head', 'mkdir', 'mv', 'rm', 'rmdir', 'sha256sum', 'stat', 'tr'] as const;
 
 /**
  * Other managers that own a containerd hosts tree and rewrite or delete what they did not generate
@@ -94,8 +94,29 @@ export function preflightProblems(target: NodeTarget, state: NodeState): string[
     );
   }
 
+  problems.push(...stateDirProblems(target, state));
   problems.push(...configPathProblems(target, state));
   return problems;
+}
+
+/**
+ * `<dir>/.mirrorset-hosts` holds the lock and the ownership record: another user who can create or
+ * write it could hold the lock forever or forge what we own. It must be a real directory, owned by
+ * the SSH user (Administrators or SYSTEM on Windows), not writable by group or others. The apply
+ * program checks the same again under its own eyes and tightens a directory of ours to 0700.
+ */
+export function stateDirProblems(target: NodeTarget, state: NodeState): string[] {
+  const path = `${target.configDir.replace(/[\\/]+$/, '')}${target.os === 'windows' ? '\\' : '/'}${STATE_DIR}`;
+  const s = state.stateDir;
+  if (s.kind === 'link') return [`refusing to write: ${path} is a symlink, and the lock and the ownership record must not live outside the config directory; remove the link`];
+  if (s.kind === 'other') return [`refusing to write: ${path} is not a directory; move it away`];
+  if (s.kind === 'dir' && s.ours === false) {
+    return [`refusing to write: ${path} is owned by another user than ${target.user}, who could hold the lock or forge the ownership record; check it and remove it (it is created again, mode 0700)`];
+  }
+  if (s.kind === 'dir' && s.mode !== null && (s.mode & 0o022) !== 0) {
+    return [`refusing to write: ${path} can be written by other users (mode ${s.mode.toString(8)}), who could hold the lock or forge the ownership record; check its content, then chmod 700 it`];
+  }
+  return [];
 }
 
 /**

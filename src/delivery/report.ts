@@ -1,9 +1,13 @@
 // What the applier prints: one logfmt line per node and step (stderr), and a summary table (stdout).
 // Every line passes through redact(): the private key, the service-account token and anything that
-// looks like either never reach a log, whatever a remote error message quotes back.
+// looks like either never reach a log, whatever a remote error message quotes back. And through
+// escapeInvisible(): a node's error text, file names or banner can hold control characters (ESC
+// drives the terminal, CR rewrites the line) or bidi overrides; they are shown as \uXXXX, never raw.
+import { escapeInvisible } from '../diagnostics.js';
 import { compare } from './node-state.js';
 
-export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'failed' | 'skipped';
+/** attention: updated where it could be, but a file the bundle wants was written by someone else and left alone. */
+export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'attention' | 'failed' | 'skipped';
 
 export interface NodeReport {
   name: string;
@@ -28,7 +32,8 @@ export function formatLogLine(fields: ReadonlyArray<readonly [string, LogValue]>
   for (const [key, value] of fields) {
     if (value === undefined) continue;
     const text = redact(String(value), secrets);
-    parts.push(`${key}=${BARE.test(text) ? text : JSON.stringify(text)}`);
+    // JSON escapes C0 controls; what it leaves raw (DEL, C1, bidi, U+2028) becomes \uXXXX inside the quotes.
+    parts.push(`${key}=${BARE.test(text) ? text : escapeInvisible(JSON.stringify(text))}`);
   }
   return parts.join(' ') + '\n';
 }
@@ -61,14 +66,16 @@ export function redact(text: string, secrets: readonly string[]): string {
 export function formatSummary(reports: readonly NodeReport[], secrets: readonly string[]): string {
   const rows = [...reports].sort((a, b) => compare(a.name, b.name));
   const header = ['NODE', 'ADDRESS', 'RESULT', 'WRITTEN', 'REMOVED', 'DETAIL'];
-  const cells = rows.map((r) => [
-    r.name,
-    r.address,
-    r.status,
-    r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.written),
-    r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.removed),
-    redact(r.step ? `${r.step}: ${r.detail}` : r.detail, secrets).replace(/\s*\n\s*/g, ' '),
-  ]);
+  const cells = rows.map((r) =>
+    [
+      r.name,
+      r.address,
+      r.status,
+      r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.written),
+      r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.removed),
+      redact(r.step ? `${r.step}: ${r.detail}` : r.detail, secrets).replace(/\s*\n\s*/g, ' '),
+    ].map(escapeInvisible),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (c: string[]): string =>
     c
@@ -79,6 +86,7 @@ export function formatSummary(reports: readonly NodeReport[], secrets: readonly 
   const totals =
     `${rows.length} node(s): ${count('changed')} changed, ${count('unchanged')} unchanged, ` +
     (count('would-change') > 0 ? `${count('would-change')} would change, ` : '') +
+    (count('attention') > 0 ? `${count('attention')} need attention, ` : '') +
     `${count('failed')} failed, ${count('skipped')} skipped\n`;
   return line(header) + cells.map(line).join('') + totals;
 }

@@ -6,8 +6,8 @@
 // both. The bootstrap stays far below cmd.exe's 8191-character limit: the program itself (files
 // included) arrives on stdin, read as bytes and decoded as UTF-8 whatever the console code page is.
 import type { NodeCommandSet } from './command-set.js';
-import { bytesToBase64, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
-import { tempPathFor, type NodePlan } from './plan-node.js';
+import { bytesToBase64, encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
+import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
 import type { NodeTarget } from './node-target.js';
 
 /**
@@ -52,6 +52,12 @@ const PRELUDE = [
   'function Out-Msh([string]$line) { [Console]::Out.Write(\'MSH1 \' + $line + "`n") }',
   'function Get-Sha256([string]$path) { (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() }',
   'function Get-B64([string]$path) { $b = [Convert]::ToBase64String([IO.File]::ReadAllBytes($path)); if ($b -eq \'\') { \'-\' } else { $b } }',
+  // A name as one protocol field: base64 of its UTF-8, '-' for empty.
+  "function B64([string]$t) { if ($t -eq '') { '-' } else { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($t)) } }",
+  // GetFileAttributes does not follow a symlink or junction: a reparse point is reported as a link.
+  "function Get-Kind([string]$p) { try { $a = [IO.File]::GetAttributes($p) } catch { return 'absent' }; if (($a -band [IO.FileAttributes]::ReparsePoint) -ne 0) { 'link' } elseif (($a -band [IO.FileAttributes]::Directory) -ne 0) { 'dir' } else { 'file' } }",
+  // Ours: owned by Administrators, SYSTEM or the SSH user (files an administrator creates are owned by Administrators).
+  "function Test-Ours([string]$p) { try { $o = (Get-Acl -LiteralPath $p).GetOwner([Security.Principal.SecurityIdentifier]).Value; $me = [Security.Principal.WindowsIdentity]::GetCurrent().User.Value; if ($o -eq 'S-1-5-32-544' -or $o -eq 'S-1-5-18' -or $o -eq $me) { 'yes' } else { 'no' } } catch { 'unknown' } }",
 ];
 
 function probeProgram(target: NodeTarget, markers: readonly string[]): string {
@@ -62,9 +68,9 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
     `$c = ${psQuote(target.containerdConfig)}`,
     `$s = ${psQuote(nodePath(d, STATE_DIR))}`,
     "Out-Msh 'begin probe'",
-    "Out-Msh 'os-id windows'",
+    "Out-Msh ('os-id ' + (B64 'windows'))",
     ...(markers.length > 0
-      ? [`foreach ($k in @(${markers.map(psQuote).join(', ')})) { if (Test-Path -LiteralPath $k) { Out-Msh ('marker ' + $k) } }`]
+      ? [`foreach ($k in @(${markers.map(psQuote).join(', ')})) { if ((Get-Kind $k) -ne 'absent') { Out-Msh ('marker ' + (B64 $k)) } }`]
       : []),
     'if (Test-Path -LiteralPath $d -PathType Container) {',
     "  Out-Msh 'dir exists'",
@@ -76,21 +82,23 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
     "  Out-Msh 'dir absent'",
     "  Out-Msh 'dir-writable unknown'",
     '}',
+    '$k = Get-Kind $s',
+    "if ($k -eq 'absent' -or $k -eq 'link') { Out-Msh ('state ' + $k) } elseif ($k -eq 'dir') { Out-Msh ('state dir ' + (Test-Ours $s) + ' -') } else { Out-Msh 'state other' }",
     `$r = Join-Path $s '${RECORD_FILE}'`,
-    "if (Test-Path -LiteralPath $r -PathType Leaf) { Out-Msh ('record ' + (Get-Sha256 $r) + ' ' + (Get-B64 $r)) } else { Out-Msh 'record absent' }",
+    "if ($k -eq 'dir' -and (Get-Kind $r) -eq 'file') { Out-Msh ('record ' + (Get-Sha256 $r) + ' ' + (Get-B64 $r)) } else { Out-Msh 'record absent' }",
     'if (Test-Path -LiteralPath $d -PathType Container) {',
-    '  foreach ($x in @(Get-ChildItem -LiteralPath $d -Directory -Force | Sort-Object Name)) {',
+    '  foreach ($x in @(Get-ChildItem -LiteralPath $d -Force | Sort-Object Name)) {',
     "    if ($x.Name.StartsWith('.')) { continue }",
-    "    Out-Msh ('subdir ' + $x.Name)",
-    '    foreach ($f in @(Get-ChildItem -LiteralPath $x.FullName -File -Force | Sort-Object Name)) {',
-    "      Out-Msh ('file ' + (Get-Sha256 $f.FullName) + ' ' + $x.Name + '/' + $f.Name)",
+    '    $n = B64 $x.Name',
+    "    if (($x.Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { Out-Msh ('subdir ' + $n + ' link'); continue }",
+    '    if (-not $x.PSIsContainer) { continue }',
+    "    Out-Msh ('subdir ' + $n + ' dir')",
+    '    foreach ($f in @(Get-ChildItem -LiteralPath $x.FullName -Force | Sort-Object Name)) {',
+    "      if (($f.Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { $h = 'link' } elseif ($f.PSIsContainer) { $h = 'other' } else { try { $h = Get-Sha256 $f.FullName } catch { $h = 'other' } }",
+    "      Out-Msh ('file ' + $n + ' ' + (B64 $f.Name) + ' ' + $h)",
     '    }',
     "    $h = Join-Path $x.FullName 'hosts.toml'",
-    '    if (Test-Path -LiteralPath $h -PathType Leaf) {',
-    '      $l = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string](Get-Content -LiteralPath $h -TotalCount 1)))',
-    "      if ($l -eq '') { $l = '-' }",
-    "      Out-Msh ('head ' + $l + ' ' + $x.Name + '/hosts.toml')",
-    '    }',
+    "    if ((Get-Kind $h) -eq 'file') { Out-Msh ('head ' + $n + ' ' + (B64 ([string](Get-Content -LiteralPath $h -TotalCount 1)))) }",
     '  }',
     '}',
     "if ($c -ne '') {",
@@ -105,23 +113,35 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
 }
 
 const APPLY_FUNCTIONS = [
+  // CreateNew: an existing name (a planted file or link included) is an error, never written through.
   // Flush($true) is FlushFileBuffers: the bytes are on disk before the rename makes them visible.
   'function Write-Bytes([string]$path, [string]$b64) {',
   '  $bytes = [Convert]::FromBase64String($b64)',
-  "  $fs = [IO.File]::Open($path, 'Create', 'Write', 'None')",
+  "  $fs = [IO.File]::Open($path, 'CreateNew', 'Write', 'None')",
   '  try { $fs.Write($bytes, 0, $bytes.Length); $fs.Flush($true) } finally { $fs.Dispose() }',
   '}',
   // ReplaceFile swaps the file in one step and keeps the old file's ACL; Move-Item -Force deletes
   // first. Go's os.Open (containerd) shares without FILE_SHARE_DELETE, so a replace can meet a
   // sharing violation while containerd reads the file: retry briefly. [NullString]::Value, because
   // PowerShell turns $null into '' for a string parameter and ReplaceFile rejects an empty backup path.
+  // File.Move onto a directory throws: a file is never moved into a directory.
   'function Move-Over([string]$from, [string]$to) {',
   '  for ($n = 1; ; $n++) {',
   '    try {',
-  '      if (Test-Path -LiteralPath $to -PathType Leaf) { [IO.File]::Replace($from, $to, [NullString]::Value) } else { [IO.File]::Move($from, $to) }',
+  "      if ((Get-Kind $to) -eq 'file') { [IO.File]::Replace($from, $to, [NullString]::Value) } else { [IO.File]::Move($from, $to) }",
   '      return',
   '    } catch { if ($n -ge 10) { throw }; Start-Sleep -Milliseconds 200 }',
   '  }',
+  '}',
+  // A leftover of ours (or a link in its place: File.Delete removes the link, never its target).
+  "function Remove-Stale([string]$p) { if ((Get-Kind $p) -ne 'absent') { [IO.File]::Delete($p) } }",
+  `function Stop-Unsafe([string]$reason, [string]$b64) { Out-Msh ('unsafe ' + $reason + ' ' + $b64); exit ${REMOTE_EXIT.unsafe} }`,
+  // Administrators and SYSTEM only, nothing inherited: no other user can open the lock or the record.
+  'function New-StateAcl {',
+  '  $a = New-Object Security.AccessControl.DirectorySecurity',
+  '  $a.SetAccessRuleProtection($true, $false)',
+  "  foreach ($sid in @('S-1-5-32-544', 'S-1-5-18')) { $a.AddAccessRule((New-Object Security.AccessControl.FileSystemAccessRule((New-Object Security.Principal.SecurityIdentifier($sid)), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))) }",
+  '  $a',
   '}',
 ];
 
@@ -129,19 +149,31 @@ function applyProgram(target: NodeTarget, plan: NodePlan, desiredPaths: readonly
   const d = target.configDir.replace(/[\\/]+$/, '');
   const at = (relative: string): string => psQuote(nodePath(d, relative));
   const state = nodePath(d, STATE_DIR);
-  const record = `${state}\\${RECORD_FILE}`;
-  const recordTemp = `${state}\\.${RECORD_FILE}${TEMP_SUFFIX}`;
+  const record = psQuote(`${state}\\${RECORD_FILE}`);
+  const recordTemp = psQuote(`${state}\\.${RECORD_FILE}${TEMP_SUFFIX}`);
+  const lock = psQuote(`${state}\\${LOCK_FILE}`);
+  const enc = (relative: string): string => psQuote(encodeText(relative));
+  const refuse = (reason: string, relative: string): string => `Stop-Unsafe '${reason}' ${enc(relative)}`;
+  const temps = plan.writes.map((w) => at(tempPathFor(w.path)));
+  const writeDirs = [...new Set(plan.writes.map((w) => dirOf(w.path)))];
   const lines = [
     ...PRELUDE,
     ...APPLY_FUNCTIONS,
     "Out-Msh 'begin apply'",
-    `[void][IO.Directory]::CreateDirectory(${psQuote(state)})`,
+    `$s = ${psQuote(state)}`,
+    '$k = Get-Kind $s',
+    `if ($k -eq 'link') { ${refuse('state-dir-is-a-symlink', STATE_DIR)} }`,
+    `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory(${psQuote(d)}); [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) }`,
+    `if ((Get-Kind $s) -ne 'dir') { ${refuse('state-dir-not-a-directory', STATE_DIR)} }`,
+    `if ((Test-Ours $s) -eq 'no') { ${refuse('state-dir-not-ours', STATE_DIR)} }`,
+    '[IO.Directory]::SetAccessControl($s, (New-StateAcl))',
+    `if ((Get-Kind ${lock}) -eq 'link') { ${refuse('lock-is-a-symlink', `${STATE_DIR}/${LOCK_FILE}`)} }`,
     "Out-Msh 'step prepare ok'",
     // An exclusive handle (FileShare None) is the lock; Windows closes it when this process ends, so
     // a run killed mid-way never leaves the node locked.
     `$deadline = [DateTime]::UtcNow.AddSeconds(${lockTimeoutSeconds})`,
     'while ($true) {',
-    `  try { $lock = [IO.File]::Open(${psQuote(`${state}\\${LOCK_FILE}`)}, 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
+    `  try { $lock = [IO.File]::Open(${lock}, 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
     '  catch {',
     '    if (-not ($_.Exception -is [IO.IOException] -or $_.Exception.InnerException -is [IO.IOException])) { throw }',
     `    if ([DateTime]::UtcNow -ge $deadline) { Out-Msh 'lock-timeout'; exit ${REMOTE_EXIT.lockTimeout} }`,
@@ -149,37 +181,53 @@ function applyProgram(target: NodeTarget, plan: NodePlan, desiredPaths: readonly
     '  }',
     '}',
     "Out-Msh 'step lock ok'",
+    `if ((Get-Kind ${record}) -eq 'link') { ${refuse('record-is-a-symlink', `${STATE_DIR}/${RECORD_FILE}`)} }`,
     "$r = 'absent'",
-    `if (Test-Path -LiteralPath ${psQuote(record)} -PathType Leaf) { $r = Get-Sha256 ${psQuote(record)} }`,
+    `if ((Get-Kind ${record}) -eq 'file') { $r = Get-Sha256 ${record} }`,
     `if ($r -ne ${psQuote(plan.expectedRecordSha256)}) { Out-Msh ('conflict ' + $r); exit ${REMOTE_EXIT.conflict} }`,
+    // Leftovers of a killed or failed run go first: they must not keep a full disk full, and every
+    // temporary name must be free for the exclusive create below.
+    ...[...plan.removeTemps.map(at), ...temps, recordTemp].map((t) => `Remove-Stale ${t}`),
+    // What this run may leave behind if it fails from here on: only its own temporary files.
+    'try {',
   ];
-  for (const dir of plan.mkdirs) lines.push(`[void][IO.Directory]::CreateDirectory(${at(dir)})`);
-  for (const write of plan.writes) lines.push(`Write-Bytes ${at(tempPathFor(write.path))} ${psQuote(bytesToBase64(write.content))}`);
+  for (const dir of writeDirs) {
+    lines.push(`if ((Get-Kind ${at(dir)}) -eq 'link') { ${refuse('registry-dir-is-a-symlink', dir)} }`);
+    if (plan.mkdirs.includes(dir)) lines.push(`[void][IO.Directory]::CreateDirectory(${at(dir)})`);
+  }
+  for (const write of plan.writes) {
+    lines.push(`if ((Get-Kind ${at(write.path)}) -eq 'link') { ${refuse('file-is-a-symlink', write.path)} }`);
+    lines.push(`Write-Bytes ${at(tempPathFor(write.path))} ${psQuote(bytesToBase64(write.content))}`);
+  }
   lines.push("Out-Msh 'step upload ok'");
+  if (plan.writes.length > 0) {
+    // The record first lists what we are about to rename into place, so a run killed between the
+    // renames and the final record still owns every file it wrote.
+    lines.push(`Write-Bytes ${recordTemp} ${psQuote(bytesToBase64(new TextEncoder().encode(plan.intentRecord)))}`, `Move-Over ${recordTemp} ${record}`);
+  }
   for (const write of plan.writes) lines.push(`Move-Over ${at(tempPathFor(write.path))} ${at(write.path)}`);
   lines.push("Out-Msh 'step rename ok'");
   for (const file of plan.removeFiles) {
     lines.push(
-      `if (Test-Path -LiteralPath ${at(file)} -PathType Leaf) { Remove-Item -LiteralPath ${at(file)} -Force }`,
-      `Out-Msh ${psQuote(`removed-file ${file}`)}`,
+      `$k = Get-Kind ${at(file)}; if ($k -eq 'link') { ${refuse('file-is-a-symlink', file)} } elseif ($k -eq 'file') { Remove-Item -LiteralPath ${at(file)} -Force; Out-Msh ('removed-file ' + ${enc(file)}) }`,
     );
   }
   for (const dir of plan.removeDirs) {
-    // Only an empty directory goes: files someone else put there keep it.
+    // Only an empty real directory goes: files someone else put there keep it.
     lines.push(
-      `if (@(Get-ChildItem -LiteralPath ${at(dir)} -Force).Count -eq 0) { Remove-Item -LiteralPath ${at(dir)} -Force; Out-Msh ${psQuote(`removed-dir ${dir}`)} } else { Out-Msh ${psQuote(`kept-dir ${dir}`)} }`,
+      `if ((Get-Kind ${at(dir)}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${at(dir)} -Force).Count -eq 0) { [IO.Directory]::Delete(${at(dir)}); Out-Msh ('removed-dir ' + ${enc(dir)}) } else { Out-Msh ('kept-dir ' + ${enc(dir)}) }`,
     );
-  }
-  for (const temp of plan.removeTemps) {
-    lines.push(`if (Test-Path -LiteralPath ${at(temp)} -PathType Leaf) { Remove-Item -LiteralPath ${at(temp)} -Force }`);
   }
   lines.push("Out-Msh 'step cleanup ok'");
   lines.push(
-    `Write-Bytes ${psQuote(recordTemp)} ${psQuote(bytesToBase64(new TextEncoder().encode(plan.record)))}`,
-    `Move-Over ${psQuote(recordTemp)} ${psQuote(record)}`,
+    `Write-Bytes ${recordTemp} ${psQuote(bytesToBase64(new TextEncoder().encode(plan.record)))}`,
+    `Move-Over ${recordTemp} ${record}`,
     "Out-Msh 'step record ok'",
+    `} finally { foreach ($t in @(${[...temps, recordTemp].join(', ')})) { try { Remove-Stale $t } catch { } } }`,
   );
-  for (const path of desiredPaths) lines.push(`Out-Msh ('sum ' + (Get-Sha256 ${at(path)}) + ' ' + ${psQuote(path)})`);
+  for (const path of desiredPaths) {
+    lines.push(`try { $h = Get-Sha256 ${at(path)} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${enc(path)} + ' ' + $h)`);
+  }
   lines.push("Out-Msh 'end apply'", 'exit 0', PROGRAM_END, '');
   return lines.join('\n');
 }

@@ -24,6 +24,27 @@ export interface SshOptions {
 /** Largest stdout/stderr kept from one session; more is a runaway node, not a report. */
 const MAX_OUTPUT = 32 * 1024 * 1024;
 
+/**
+ * A file path as the value of `-o Keyword=value`. ssh reads the value as a config line
+ * (openssh-portable readconf.c `process_config_line_depth` -> misc.c `argv_split`): unquoted
+ * whitespace splits it, double and single quotes quote, a backslash escapes a quote or a backslash,
+ * a `#` starting a token ends the line; then ssh.c expands `%` tokens and `${VAR}` in IdentityFile
+ * and UserKnownHostsFile (`default_client_percent_dollar_expand`). So: `%` doubled, the whole value
+ * in double quotes with each backslash and double quote escaped by a backslash. `${` has no escape
+ * there: sshPathProblem refuses such a path.
+ */
+export function sshConfigPath(path: string): string {
+  return `"${path.replace(/%/g, '%%').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Why a path cannot be handed to ssh as an option value, or null when it can. Names the path only. */
+export function sshPathProblem(path: string): string | null {
+  if (/[\u0000-\u001f\u007f]/.test(path)) return 'contains a control character (a newline or tab), which ssh cannot take in an option value';
+  if (path.includes('${')) return "contains '${', which ssh expands as an environment variable and cannot escape";
+  if (!path.startsWith('/')) return 'is not an absolute path';
+  return null;
+}
+
 /** The full argument list for one session. `-F none`: no user or system ssh_config can change any of it. */
 export function sshArgs(target: NodeTarget, options: SshOptions, remoteCommand: string): string[] {
   const verify = options.knownHostsFile !== null;
@@ -34,7 +55,7 @@ export function sshArgs(target: NodeTarget, options: SshOptions, remoteCommand: 
     ...o('BatchMode=yes'),
     // Key authentication only, with exactly this key: no agent, no passwords, no keyboard prompts.
     ...o('IdentitiesOnly=yes'),
-    ...o(`IdentityFile=${options.identityFile}`),
+    ...o(`IdentityFile=${sshConfigPath(options.identityFile)}`),
     ...o('IdentityAgent=none'),
     ...o('PreferredAuthentications=publickey'),
     ...o('PubkeyAuthentication=yes'),
@@ -44,7 +65,7 @@ export function sshArgs(target: NodeTarget, options: SshOptions, remoteCommand: 
     ...o('GSSAPIAuthentication=no'),
     // Host keys: only the provided known_hosts counts, and it is never written to.
     ...o(`StrictHostKeyChecking=${verify ? 'yes' : 'no'}`),
-    ...o(`UserKnownHostsFile=${verify ? options.knownHostsFile : '/dev/null'}`),
+    ...o(`UserKnownHostsFile=${sshConfigPath(verify ? (options.knownHostsFile as string) : '/dev/null')}`),
     ...o('GlobalKnownHostsFile=none'),
     ...o('UpdateHostKeys=no'),
     ...o('CheckHostIP=no'),

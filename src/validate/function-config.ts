@@ -91,7 +91,21 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
   }
   walkSchema(object.value, FUNCTION_CONFIG_SCHEMA, [], report, walkOptions);
   if (diagnostics.length > 0) return { diagnostics };
-  return { config: toConfig(object.value), diagnostics };
+  const config = toConfig(object.value);
+  if (config.ssh.insecureIgnoreHostKeys) {
+    // Never emitted silently: the Job it configures would hand the files to whoever answers.
+    const path: FieldPath = ['spec', 'ssh', 'insecureIgnoreHostKeys'];
+    diagnostics.push({
+      code: 'INSECURE_HOST_KEYS',
+      severity: 'warning',
+      message:
+        'host keys are not verified: the node-applier Job accepts any SSH host key, so anyone on the network path between its pod and a node can impersonate the node, receive the files and answer for it; set spec.ssh.knownHosts instead (labs only)',
+      field: formatFieldPath([...object.basePath, ...path]),
+      location: object.locate(path),
+      object: objectRef(object),
+    });
+  }
+  return { config, diagnostics };
 }
 
 // --- the ConfigMap form: `kpt fn eval --exec mirrorset-hosts -- profile=wmco inputs=mirrorsets/`

@@ -1,5 +1,6 @@
 // `mirrorset-hosts apply` refuses bad flags and bad inputs before it connects anywhere (exit 2).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -76,8 +77,36 @@ describe('usage errors exit 2 and say what to do', () => {
   test('--help prints every flag and exits 0', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    for (const flag of ['--bundle', '--inventory', '--selector', '--target', '--config-dir', '--containerd-config', '--ssh-key', '--known-hosts', '--insecure-ignore-host-keys', '--max-parallel', '--max-failures', '--canary', '--shard-index', '--shard-count', '--connect-timeout', '--command-timeout', '--lock-timeout', '--dry-run']) {
+    for (const flag of ['--bundle', '--inventory', '--selector', '--target', '--config-dir', '--containerd-config', '--ssh-key', '--known-hosts', '--insecure-ignore-host-keys', '--max-parallel', '--max-failures', '--canary', '--shard-index', '--shard-count', '--connect-timeout', '--command-timeout', '--lock-timeout', '--dry-run', '--adopt']) {
       expect(result.stdout).toContain(flag);
     }
+  });
+});
+
+// A secret file passed where another file was expected (the key as --inventory, a token as the
+// inventory, a key with a path ssh cannot take): the error names the file, never its content.
+describe('no usage error quotes a secret file', () => {
+  const body = fc.array(fc.stringMatching(/^[A-Za-z0-9+/]{20,70}$/), { minLength: 1, maxLength: 4 });
+  test('whatever flag names the private key or a token, stderr holds its path and none of its bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(body, fc.constantFrom('pem', 'token'), fc.constantFrom('--inventory', 'bundle-manifest', '--ssh-key-path'), async (lines, kind, where) => {
+        const text = kind === 'pem' ? `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n` : `${lines.join('')}\n`;
+        const secretDir = path.join(dir, `secret ${kind} \${x}`);
+        await mkdir(path.join(secretDir, 'b'), { recursive: true });
+        const secret = path.join(secretDir, 'id');
+        await writeFile(secret, text, { mode: 0o600 });
+        await writeFile(path.join(secretDir, 'b', 'manifest.json'), text);
+        const args =
+          where === '--inventory'
+            ? [...ok, '--inventory', secret]
+            : where === 'bundle-manifest'
+              ? ['--bundle', path.join(secretDir, 'b'), '--ssh-key', 'key', '--known-hosts', 'known_hosts']
+              : ['--bundle', 'bundle', '--ssh-key', secret, '--known-hosts', 'known_hosts'];
+        const result = await run(args);
+        expect(result.code).toBe(2);
+        for (const line of lines) expect(result.stderr).not.toContain(line.slice(0, 16));
+      }),
+      { numRuns: 40 },
+    );
   });
 });

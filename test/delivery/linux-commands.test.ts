@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { linuxCommands, shQuote } from '../../src/delivery/linux-commands.js';
-import { bytesToBase64, serializeRecord, type NodeState } from '../../src/delivery/node-state.js';
+import { bytesToBase64, serializeRecord, unknownNodeState, type NodeState } from '../../src/delivery/node-state.js';
 import { resolveTarget } from '../../src/delivery/node-target.js';
 import { planNode } from '../../src/delivery/plan-node.js';
 import { markerPaths } from '../../src/delivery/preflight.js';
@@ -48,57 +48,76 @@ describe('the programs', () => {
   const probe = linuxCommands.probeProgram(target, markerPaths('linux'));
 
   test('the probe checks the tools it needs and the k3s/rke2 markers, and changes nothing', () => {
-    expect(probe).toContain('for t in base64 cat cut flock head mkdir mv rm rmdir sha256sum tr; do');
-    expect(probe).toContain("for m in '/etc/rancher/k3s' '/etc/rancher/rke2'; do if [ -e \"$m\" ]; then msh marker \"$m\"; fi; done");
+    expect(probe).toContain('for t in base64 cat chmod cut flock head mkdir mv rm rmdir sha256sum stat tr; do');
+    expect(probe).toContain("for m in '/etc/rancher/k3s' '/etc/rancher/rke2'; do if [ -e \"$m\" ] || [ -L \"$m\" ]; then msh marker \"$(b64 \"$m\")\"; fi; done");
     expect(probe).toContain("d='/etc/containerd/certs.d'");
-    expect(probe).not.toMatch(/\b(rm|mv|mkdir|rmdir|flock)\b -/);
+    expect(probe).not.toMatch(/\b(rm|mv|mkdir|rmdir|flock|chmod)\b -/);
   });
 
   const state: NodeState = {
+    ...unknownNodeState(),
     osId: 'debian',
-    missingTools: [],
     dir: 'exists',
     dirWritable: true,
+    stateDir: { kind: 'dir', ours: true, mode: 0o700 },
     record: { sha256: sha('f'), text: serializeRecord('old', [{ path: 'old.io/hosts.toml', sha256: sha('b') }]) },
     dirs: ['old.io'],
-    files: new Map([['old.io/hosts.toml', sha('b')]]),
-    firstLines: new Map(),
-    markers: [],
-    containerdConfig: { state: 'not-checked' },
+    files: new Map([['old.io/hosts.toml', sha('b')], ['old.io/.ca.crt.mirrorset-hosts-tmp', sha('c')]]),
   };
   const content = new TextEncoder().encode('server = "https://quay.io/v2"\n');
   const plan = planNode([{ path: 'quay.io/hosts.toml', sha256: sha('a'), content }], state, 'h1');
   const D = '/etc/containerd/certs.d';
+  const T = `'${D}/quay.io/.hosts.toml.mirrorset-hosts-tmp'`;
+  const RT = `'${D}/.mirrorset-hosts/.owner.json.mirrorset-hosts-tmp'`;
+  const b = (t: string): string => Buffer.from(t).toString('base64');
+  const q = `'\\''`;
 
   test('the apply program is exactly this', () => {
     expect(linuxCommands.applyProgram(target, plan, ['quay.io/hosts.toml'], 60)).toBe(
       [
-        'set -eu',
+        'set -Ceu',
         'umask 022',
         "msh() { printf 'MSH1 %s\\n' \"$*\"; }",
+        "b64() { if [ -n \"$1\" ]; then printf '%s' \"$1\" | base64 | tr -d '\\n'; else printf '%s' -; fi; }",
         'msh begin apply',
-        `mkdir -p -- '${D}/.mirrorset-hosts'`,
+        `s='${D}/.mirrorset-hosts'`,
+        `if [ -L "$s" ]; then { msh unsafe state-dir-is-a-symlink '${b('.mirrorset-hosts')}'; exit 77; }; fi`,
+        `if [ ! -e "$s" ]; then mkdir -p -- '${D}'; mkdir -m 700 -- "$s" 2>/dev/null || :; fi`,
+        `if [ -L "$s" ] || [ ! -d "$s" ]; then { msh unsafe state-dir-not-a-directory '${b('.mirrorset-hosts')}'; exit 77; }; fi`,
+        `if [ ! -O "$s" ]; then { msh unsafe state-dir-not-ours '${b('.mirrorset-hosts')}'; exit 77; }; fi`,
+        `case $(stat -c %a -- "$s") in *[2367]? | *[2367]) { msh unsafe state-dir-writable-by-others '${b('.mirrorset-hosts')}'; exit 77; } ;; esac`,
+        'chmod 700 -- "$s"',
+        `if [ -L '${D}/.mirrorset-hosts/lock' ]; then { msh unsafe lock-is-a-symlink '${b('.mirrorset-hosts/lock')}'; exit 77; }; fi`,
         'msh step prepare ok',
-        `exec 9>>'${D}/.mirrorset-hosts/lock'`,
+        `umask 077; exec 9>>'${D}/.mirrorset-hosts/lock'; umask 022`,
         'flock -w 60 9 || { msh lock-timeout; exit 75; }',
         'msh step lock ok',
+        `if [ -L '${D}/.mirrorset-hosts/owner.json' ]; then { msh unsafe record-is-a-symlink '${b('.mirrorset-hosts/owner.json')}'; exit 77; }; fi`,
         'r=absent',
         `if [ -f '${D}/.mirrorset-hosts/owner.json' ]; then r=$(sha256sum < '${D}/.mirrorset-hosts/owner.json' | cut -c1-64); fi`,
         `[ "$r" = '${sha('f')}' ] || { msh conflict "$r"; exit 76; }`,
-        `mkdir -p -- '${D}/quay.io'`,
-        `printf '%s' '${bytesToBase64(content)}' | base64 -d > '${D}/quay.io/.hosts.toml.mirrorset-hosts-tmp'`,
-        `sync -- '${D}/quay.io/.hosts.toml.mirrorset-hosts-tmp' 2>/dev/null || sync`,
+        `rm -f -- '${D}/old.io/.ca.crt.mirrorset-hosts-tmp'`,
+        `rm -f -- ${T}`,
+        `rm -f -- ${RT}`,
+        `trap 'rm -f -- ${q}${D}/quay.io/.hosts.toml.mirrorset-hosts-tmp${q} ${q}${D}/.mirrorset-hosts/.owner.json.mirrorset-hosts-tmp${q}' EXIT`,
+        `if [ -L '${D}/quay.io' ]; then { msh unsafe registry-dir-is-a-symlink '${b('quay.io')}'; exit 77; }; fi`,
+        `[ -d '${D}/quay.io' ] || mkdir -- '${D}/quay.io'`,
+        `if [ -L '${D}/quay.io/hosts.toml' ]; then { msh unsafe file-is-a-symlink '${b('quay.io/hosts.toml')}'; exit 77; }; fi`,
+        `printf '%s' '${bytesToBase64(content)}' | base64 -d > ${T}`,
+        `sync -- ${T} 2>/dev/null || sync`,
         'msh step upload ok',
-        `mv -f -- '${D}/quay.io/.hosts.toml.mirrorset-hosts-tmp' '${D}/quay.io/hosts.toml'`,
+        `printf '%s' '${bytesToBase64(new TextEncoder().encode(plan.intentRecord))}' | base64 -d > ${RT}`,
+        `mv -fT -- ${RT} '${D}/.mirrorset-hosts/owner.json'`,
+        `mv -fT -- ${T} '${D}/quay.io/hosts.toml'`,
         'msh step rename ok',
-        `rm -f -- '${D}/old.io/hosts.toml'`,
-        "msh removed-file 'old.io/hosts.toml'",
-        `if rmdir -- '${D}/old.io' 2>/dev/null; then msh removed-dir 'old.io'; else msh kept-dir 'old.io'; fi`,
+        `if [ -L '${D}/old.io/hosts.toml' ]; then { msh unsafe file-is-a-symlink '${b('old.io/hosts.toml')}'; exit 77; }; elif [ -f '${D}/old.io/hosts.toml' ]; then rm -f -- '${D}/old.io/hosts.toml'; msh removed-file '${b('old.io/hosts.toml')}'; fi`,
+        `if [ ! -L '${D}/old.io' ] && rmdir -- '${D}/old.io' 2>/dev/null; then msh removed-dir '${b('old.io')}'; else msh kept-dir '${b('old.io')}'; fi`,
         'msh step cleanup ok',
-        `printf '%s' '${bytesToBase64(new TextEncoder().encode(plan.record))}' | base64 -d > '${D}/.mirrorset-hosts/.owner.json.mirrorset-hosts-tmp'`,
-        `mv -f -- '${D}/.mirrorset-hosts/.owner.json.mirrorset-hosts-tmp' '${D}/.mirrorset-hosts/owner.json'`,
+        `printf '%s' '${bytesToBase64(new TextEncoder().encode(plan.record))}' | base64 -d > ${RT}`,
+        `mv -fT -- ${RT} '${D}/.mirrorset-hosts/owner.json'`,
         'msh step record ok',
-        `msh sum "$(sha256sum < '${D}/quay.io/hosts.toml' | cut -c1-64)" 'quay.io/hosts.toml'`,
+        `k=$(sha256sum < '${D}/quay.io/hosts.toml' | cut -c1-64) || k=''`,
+        `msh sum '${b('quay.io/hosts.toml')}' "\${k:-missing}"`,
         'msh end apply',
         'exit 0',
         '# mirrorset-hosts program end',

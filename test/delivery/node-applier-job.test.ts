@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { buildNodeApplierManifests, NodeApplierSettingsError, shortHash, type NodeApplierSettings } from '../../src/bundle/job.js';
+import { formatDiagnostic } from '../../src/diagnostics.js';
+import { parseManifests } from '../../src/parse/parse-manifests.js';
+import { validateFunctionConfig } from '../../src/validate/function-config.js';
 
 const HASH = 'a3f1c9e2b7d4058e6f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7a';
 const base: NodeApplierSettings = {
@@ -166,6 +169,28 @@ describe('settings errors', () => {
     const j = job(buildNodeApplierManifests({ ...rest, insecureIgnoreHostKeys: true }, refs, HASH) as Obj[]);
     expect(j.spec.template.spec.containers[0].args).toContain('--insecure-ignore-host-keys');
     expect(j.spec.template.spec.volumes.map((v: { name: string }) => v.name)).not.toContain('known-hosts');
+  });
+});
+
+describe('a functionConfig that turns host-key checking off', () => {
+  const config = (ssh: string): ReturnType<typeof validateFunctionConfig> => {
+    const text = `apiVersion: mirrorset-hosts.io/v1alpha1\nkind: MirrorSetHosts\nmetadata:\n  name: mirrors\n  namespace: msh\nspec:\n  image: registry.example.com/mirrorset-hosts:0.1.0\n  ssh:\n    secretName: key\n${ssh}`;
+    const object = parseManifests([{ path: 'mirrorset-hosts.yaml', content: text }]).objects[0];
+    if (!object) throw new Error('no object');
+    return validateFunctionConfig(object);
+  };
+
+  test('is accepted, with a warning at the field that says what it means', () => {
+    const result = config('    insecureIgnoreHostKeys: true\n');
+    expect(result.config?.ssh.insecureIgnoreHostKeys).toBe(true);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      'mirrorset-hosts.yaml:10:29: warning INSECURE_HOST_KEYS spec.ssh.insecureIgnoreHostKeys: host keys are not verified: the node-applier Job accepts any SSH host key, so anyone on the network path between its pod and a node can impersonate the node, receive the files and answer for it; set spec.ssh.knownHosts instead (labs only)',
+    ]);
+  });
+
+  test('with known hosts there is no warning', () => {
+    expect(config('    knownHosts: {kind: ConfigMap, name: hosts}\n').diagnostics).toEqual([]);
+    expect(config('    insecureIgnoreHostKeys: false\n    knownHosts: {kind: ConfigMap, name: hosts}\n').diagnostics).toEqual([]);
   });
 });
 

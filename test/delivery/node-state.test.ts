@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { desiredPathProblems, parseApplyOutput, parseProbeOutput, parseRecord, serializeRecord } from '../../src/delivery/node-state.js';
+import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { linuxCommands } from '../../src/delivery/linux-commands.js';
+import { desiredPathProblems, encodeText, parseApplyOutput, parseProbeOutput, parseRecord, serializeRecord } from '../../src/delivery/node-state.js';
 import { displayAddress, knownHostsName, mergeTargets, parseInventory, resolveTarget } from '../../src/delivery/node-target.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -12,20 +18,21 @@ describe('probe output', () => {
       [
         'Welcome to node-a!',
         'MSH1 begin probe',
-        'MSH1 os-id debian',
+        `MSH1 os-id ${b64('debian')}`,
         'MSH1 dir exists',
         'MSH1 dir-writable yes',
+        'MSH1 state dir yes 700',
         `MSH1 record ${sha('9')} ${b64(record)}`,
-        'MSH1 subdir quay.io',
-        `MSH1 file ${sha('a')} quay.io/hosts.toml`,
-        `MSH1 head ${b64('# managed by mirrorset-hosts')} quay.io/hosts.toml`,
+        `MSH1 subdir ${b64('quay.io')} dir`,
+        `MSH1 file ${b64('quay.io')} ${b64('hosts.toml')} ${sha('a')}`,
+        `MSH1 head ${b64('quay.io')} ${b64('# managed by mirrorset-hosts')}`,
         `MSH1 containerd-config ${b64('version = 2\n')}`,
         'MSH1 end probe\r',
       ].join('\n'),
     );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.state).toMatchObject({ osId: 'debian', dir: 'exists', dirWritable: true, dirs: ['quay.io'], record: { sha256: sha('9'), text: record } });
+    expect(parsed.state).toMatchObject({ osId: 'debian', dir: 'exists', dirWritable: true, dirs: ['quay.io'], record: { sha256: sha('9'), text: record }, stateDir: { kind: 'dir', ours: true, mode: 0o700 } });
     expect([...parsed.state.files]).toEqual([['quay.io/hosts.toml', sha('a')]]);
     expect(parsed.state.firstLines.get('quay.io/hosts.toml')).toBe('# managed by mirrorset-hosts');
     expect(parsed.state.containerdConfig).toEqual({ state: 'read', text: 'version = 2\n' });
@@ -37,10 +44,72 @@ describe('probe output', () => {
 
   test('apply output: steps, read-back sums, removals', () => {
     const report = parseApplyOutput(
-      ['MSH1 begin apply', 'MSH1 step prepare ok', 'MSH1 step lock ok', `MSH1 sum ${sha('a')} quay.io/hosts.toml`, 'MSH1 kept-dir old.io', 'MSH1 end apply'].join('\n'),
+      ['MSH1 begin apply', 'MSH1 step prepare ok', 'MSH1 step lock ok', `MSH1 sum ${b64('quay.io/hosts.toml')} ${sha('a')}`, `MSH1 kept-dir ${b64('old.io')}`, 'MSH1 end apply'].join('\n'),
     );
     expect(report).toMatchObject({ steps: ['prepare', 'lock'], keptDirs: ['old.io'], ended: true, conflict: false });
     expect(report.sums.get('quay.io/hosts.toml')).toBe(sha('a'));
+  });
+});
+
+describe('the protocol cannot be forged from the node\'s file names', () => {
+  const VALID = ['MSH1 begin probe', 'MSH1 dir absent', 'MSH1 dir-writable yes', 'MSH1 state absent', 'MSH1 record absent', 'MSH1 end probe'];
+
+  test('a line that does not fit the grammar makes the whole probe fail, wherever it is', () => {
+    const hostile = fc.oneof(
+      fc.string().map((t) => `MSH1 ${t}`),
+      fc.constantFrom(`MSH1 record ${sha('1')} ${b64('{}')}`, `MSH1 file ${sha('a')} quay.io/hosts.toml`, 'MSH1 subdir quay.io', 'MSH1 dir exists', 'MSH1 end probe', 'MSH1 begin probe'),
+    );
+    fc.assert(
+      fc.property(hostile, fc.nat(VALID.length - 2), (line, at) => {
+        const lines = [...VALID];
+        lines.splice(at + 1, 0, line);
+        const parsed = parseProbeOutput(lines.join('\n'));
+        // Either the line was a valid, non-repeating fact, or the probe is refused.
+        if (parsed.ok) expect(line).toMatch(/^MSH1 (?:marker|missing-tool|os-id|subdir|file|head|containerd-config) \S/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  // The real probe program in a local sh, over a directory whose file names are hostile: every
+  // name comes back exactly, nothing else appears, and no name forges the ownership record.
+  test('the Linux probe reports any file name exactly and nothing more (real sh)', () => {
+    const nameChar = fc.oneof(fc.constantFrom('\n', '\r', ' ', '\t', '\u001b', '\u202e', 'M', 'S', 'H', '1', '*', '?', '[', '$', '`', '"', "'", '\\', '-', '.', 'é'), fc.string({ minLength: 1, maxLength: 1 }));
+    const name = fc
+      .array(nameChar, { minLength: 1, maxLength: 12 })
+      .map((cs) => cs.join(''))
+      .filter((n) => !n.includes('/') && !n.includes('\0') && n !== '.' && n !== '..' && Buffer.byteLength(n) < 200);
+    const forged = b64(JSON.stringify({ managedBy: 'mirrorset-hosts', files: [{ path: 'q.io/hosts.toml', sha256: 'a' }] }));
+    const injected = fc.constantFrom(`x\nMSH1 record ${sha('1')} ${forged}\n`, '\nMSH1 end probe\n', 'a\nMSH1 file ');
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(name, injected), { minLength: 1, maxLength: 5 }), fc.oneof(name, injected), (names, dirName) => {
+        const root = mkdtempSync(path.join(os.tmpdir(), 'msh-probe-'));
+        try {
+          const d = path.join(root, 'certs.d');
+          mkdirSync(path.join(d, dirName), { recursive: true });
+          for (const n of names) writeFileSync(path.join(d, dirName, n), n);
+          const target = { name: 'n', address: '127.0.0.1', port: 22, user: 'root', os: 'linux' as const, configDir: d, containerdConfig: '' };
+          const run = spawnSync('sh', ['-c', linuxCommands.remoteCommand], { input: linuxCommands.probeProgram(target, []), encoding: 'utf8' });
+          const parsed = parseProbeOutput(run.stdout);
+          expect(parsed.ok).toBe(true);
+          if (!parsed.ok) return;
+          expect(parsed.state.record).toBeNull();
+          expect(parsed.state.dirs).toEqual(dirName.startsWith('.') ? [] : [dirName]);
+          if (!dirName.startsWith('.')) expect([...parsed.state.files.keys()].sort()).toEqual(names.map((n) => `${dirName}/${n}`).sort());
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  test('names cross encoded and come back exactly', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (t) => {
+      const parsed = parseApplyOutput(`MSH1 begin apply\nMSH1 kept-dir ${encodeText(t)}\nMSH1 end apply\n`);
+      expect(parsed.protocolError).toBeNull();
+      expect(parsed.keptDirs).toEqual([t]);
+    }));
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { formatLogLine, formatSummary, redact, REDACTED } from '../../src/delivery/report.js';
 
 const KEY = [
@@ -71,6 +72,36 @@ describe('summary table', () => {
         '4 node(s): 1 changed, 1 unchanged, 1 failed, 1 skipped',
         '',
       ].join('\n'),
+    );
+  });
+});
+
+// What a node prints (an error message, a file name) can hold ESC sequences, CR, bidi overrides:
+// nothing of it reaches the terminal raw, and every report stays one line per node.
+describe('node text never reaches the terminal raw', () => {
+  const INVISIBLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+  const hostile = fc.array(fc.oneof(fc.constantFrom('\u001b[2J', '\r', '\n', '\u202e', '\u2066', '\u0085', '\u2028', '\u200b', '\t', '\u0000', '\u009b'), fc.string()), { maxLength: 6 }).map((p) => p.join(''));
+
+  test('the summary table: no control or bidi character, one line per node', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ detail: hostile, step: fc.option(hostile, { nil: undefined }) }), { minLength: 1, maxLength: 4 }), (rows) => {
+        const table = formatSummary(
+          rows.map((r, i) => ({ name: `node-${i}`, address: '10.0.0.1', status: 'failed' as const, ...(r.step !== undefined ? { step: r.step } : {}), detail: r.detail, written: 0, removed: 0 })),
+          [],
+        );
+        expect(table).not.toMatch(INVISIBLE);
+        expect(table.split('\n')).toHaveLength(rows.length + 3);
+      }),
+    );
+  });
+
+  test('a log line: no control or bidi character, exactly one line', () => {
+    fc.assert(
+      fc.property(hostile, hostile, (msg, files) => {
+        const line = formatLogLine([['level', 'warn'], ['msg', msg], ['files', files]], []);
+        expect(line.slice(0, -1)).not.toMatch(/[\n]/);
+        expect(line).not.toMatch(INVISIBLE);
+      }),
     );
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { resolveTarget } from '../../src/delivery/node-target.js';
 import { classifySshFailure } from '../../src/delivery/ssh-errors.js';
-import { sshArgs } from '../../src/io/ssh.js';
+import { sshArgs, sshConfigPath, sshPathProblem } from '../../src/io/ssh.js';
 
 const target = resolveTarget({ name: 'win-a', address: '10.0.0.5', port: 2222 }, { os: 'windows', port: 22 });
 const options = { identityFile: '/etc/mirrorset-hosts/ssh/ssh-privatekey', knownHostsFile: '/etc/mirrorset-hosts/known-hosts/known_hosts', connectTimeoutSeconds: 10, commandTimeoutSeconds: 120 };
@@ -13,7 +15,7 @@ describe('the ssh command line', () => {
       '-T',
       '-o', 'BatchMode=yes',
       '-o', 'IdentitiesOnly=yes',
-      '-o', 'IdentityFile=/etc/mirrorset-hosts/ssh/ssh-privatekey',
+      '-o', 'IdentityFile="/etc/mirrorset-hosts/ssh/ssh-privatekey"',
       '-o', 'IdentityAgent=none',
       '-o', 'PreferredAuthentications=publickey',
       '-o', 'PubkeyAuthentication=yes',
@@ -22,7 +24,7 @@ describe('the ssh command line', () => {
       '-o', 'HostbasedAuthentication=no',
       '-o', 'GSSAPIAuthentication=no',
       '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'UserKnownHostsFile=/etc/mirrorset-hosts/known-hosts/known_hosts',
+      '-o', 'UserKnownHostsFile="/etc/mirrorset-hosts/known-hosts/known_hosts"',
       '-o', 'GlobalKnownHostsFile=none',
       '-o', 'UpdateHostKeys=no',
       '-o', 'CheckHostIP=no',
@@ -48,12 +50,52 @@ describe('the ssh command line', () => {
   test('the opt-out accepts any key and remembers none', () => {
     const args = sshArgs(target, { ...options, knownHostsFile: null }, 'CMD');
     expect(args).toContain('StrictHostKeyChecking=no');
-    expect(args).toContain('UserKnownHostsFile=/dev/null');
+    expect(args).toContain('UserKnownHostsFile="/dev/null"');
   });
 
   test('an IPv6 address goes without brackets, after --', () => {
     const args = sshArgs({ ...target, address: '[fd00::5]' }, options, 'CMD');
     expect(args.slice(-3)).toEqual(['--', 'fd00::5', 'CMD']);
+  });
+});
+
+// The real client parses the option: `ssh -G` prints the configuration it would use, after
+// argv_split (quotes, escapes, comments); IdentityFile before its %-token expansion (which turns
+// the doubled %% back), UserKnownHostsFile after it.
+describe('file paths survive ssh\'s option parsing (real ssh -G)', () => {
+  const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+  const pathChar = fc.constantFrom(' ', '\t', '"', "'", '\\', '=', '#', '%', '$', '{', '}', '~', ',', 'a', 'b', '/', 'é', '*');
+  const filePath = fc.array(pathChar, { minLength: 1, maxLength: 16 }).map((cs) => `/tmp/${cs.join('')}`).filter((p) => sshPathProblem(p) === null);
+
+  (hasSsh ? test : test.skip)('any absolute path without control characters or ${ reaches ssh as one exact value', () => {
+    fc.assert(
+      fc.property(filePath, (p) => {
+        const args = sshArgs(target, { ...options, identityFile: p, knownHostsFile: p }, 'CMD');
+        const dump = spawnSync('ssh', ['-G', ...args.slice(0, args.indexOf('--')), '--', 'node.example'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+        expect(dump.stderr).toBe('');
+        const lines = dump.stdout.split('\n');
+        expect(lines.filter((l) => l.startsWith('identityfile '))).toEqual([`identityfile ${p.replace(/%/g, '%%')}`]);
+        // UserKnownHostsFile is printed after ssh.c's %-expansion: the exact path again.
+        expect(lines.filter((l) => l.startsWith('userknownhostsfile '))).toEqual([`userknownhostsfile ${p}`]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test.each([
+    ['/etc/key with space', '"/etc/key with space"'],
+    ['/etc/a"b\\c', '"/etc/a\\"b\\\\c"'],
+    ['/etc/100%', '"/etc/100%%"'],
+  ])('%s', (p, quoted) => {
+    expect(sshConfigPath(p)).toBe(quoted);
+  });
+
+  test.each([
+    ['/etc/${HOME}/key', "contains '${'"],
+    ['/etc/a\nb', 'control character'],
+    ['relative/key', 'not an absolute path'],
+  ])('%s cannot be passed to ssh and says why', (p, why) => {
+    expect(sshPathProblem(p)).toContain(why);
   });
 });
 

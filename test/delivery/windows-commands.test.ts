@@ -67,7 +67,7 @@ describe('the probe program', () => {
   const program = windowsCommands.probeProgram(target, markerPaths('windows'));
 
   test('names the directory, config and state paths literally', () => {
-    expect(program.split('\n').slice(0, 9)).toEqual([
+    expect(program.split('\n').filter((l) => !/^function (B64|Get-Kind|Test-Ours)\(/.test(l)).slice(0, 9)).toEqual([
       "$ErrorActionPreference = 'Stop'",
       "$ProgressPreference = 'SilentlyContinue'",
       "function Out-Msh([string]$line) { [Console]::Out.Write('MSH1 ' + $line + \"`n\") }",
@@ -81,11 +81,12 @@ describe('the probe program', () => {
   });
 
   test('looks for rke2 and lists registry directories, files and hashes with -LiteralPath', () => {
-    expect(program).toContain("foreach ($k in @('C:\\etc\\rancher\\rke2')) { if (Test-Path -LiteralPath $k) { Out-Msh ('marker ' + $k) } }");
-    expect(program).toContain('  foreach ($x in @(Get-ChildItem -LiteralPath $d -Directory -Force | Sort-Object Name)) {');
-    expect(program).toContain("      Out-Msh ('file ' + (Get-Sha256 $f.FullName) + ' ' + $x.Name + '/' + $f.Name)");
+    expect(program).toContain("foreach ($k in @('C:\\etc\\rancher\\rke2')) { if ((Get-Kind $k) -ne 'absent') { Out-Msh ('marker ' + (B64 $k)) } }");
+    expect(program).toContain('  foreach ($x in @(Get-ChildItem -LiteralPath $d -Force | Sort-Object Name)) {');
+    expect(program).toContain("      Out-Msh ('file ' + $n + ' ' + (B64 $f.Name) + ' ' + $h)");
+    expect(program).toContain("    if (($x.Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { Out-Msh ('subdir ' + $n + ' link'); continue }");
     expect(program).toContain("[IO.File]::Create((Join-Path $d '.mirrorset-hosts-probe'), 1, 'DeleteOnClose')");
-    expect(program).not.toMatch(/Remove-Item|Move|Write-Bytes/); // the probe changes nothing
+    expect(program).not.toMatch(/Remove-Item|Move|Write-Bytes|Remove-Stale|SetAccessControl/); // the probe changes nothing
     expect(program.endsWith("Out-Msh 'end probe'\nexit 0\n# mirrorset-hosts program end\n")).toBe(true);
   });
 });
@@ -109,61 +110,70 @@ describe('the apply program', () => {
   const program = windowsCommands.applyProgram(target, plan, ['quay.io/hosts.toml'], 60);
   const R = 'C:\\k\\containerd\\registries';
 
-  test('is exactly this', () => {
-    expect(program).toBe(
+  const b = (t: string): string => Buffer.from(t).toString('base64');
+
+  test('creates temporary files exclusively, never follows a reparse point, and replaces without moving into a directory', () => {
+    expect(program).toContain("  $fs = [IO.File]::Open($path, 'CreateNew', 'Write', 'None')");
+    expect(program).not.toMatch(/'Create',/);
+    expect(program).toContain("      if ((Get-Kind $to) -eq 'file') { [IO.File]::Replace($from, $to, [NullString]::Value) } else { [IO.File]::Move($from, $to) }");
+    expect(program).toContain("function Get-Kind([string]$p) { try { $a = [IO.File]::GetAttributes($p) } catch { return 'absent' }; if (($a -band [IO.FileAttributes]::ReparsePoint) -ne 0) { 'link' } elseif (($a -band [IO.FileAttributes]::Directory) -ne 0) { 'dir' } else { 'file' } }");
+    expect(program).toContain("  $a.SetAccessRuleProtection($true, $false)");
+    expect(program).toContain("function Stop-Unsafe([string]$reason, [string]$b64) { Out-Msh ('unsafe ' + $reason + ' ' + $b64); exit 77 }");
+  });
+
+  test('after its functions, is exactly this', () => {
+    expect(program.slice(program.indexOf("Out-Msh 'begin apply'"))).toBe(
       [
-        "$ErrorActionPreference = 'Stop'",
-        "$ProgressPreference = 'SilentlyContinue'",
-        "function Out-Msh([string]$line) { [Console]::Out.Write('MSH1 ' + $line + \"`n\") }",
-        'function Get-Sha256([string]$path) { (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() }',
-        "function Get-B64([string]$path) { $b = [Convert]::ToBase64String([IO.File]::ReadAllBytes($path)); if ($b -eq '') { '-' } else { $b } }",
-        'function Write-Bytes([string]$path, [string]$b64) {',
-        '  $bytes = [Convert]::FromBase64String($b64)',
-        "  $fs = [IO.File]::Open($path, 'Create', 'Write', 'None')",
-        '  try { $fs.Write($bytes, 0, $bytes.Length); $fs.Flush($true) } finally { $fs.Dispose() }',
-        '}',
-        'function Move-Over([string]$from, [string]$to) {',
-        '  for ($n = 1; ; $n++) {',
-        '    try {',
-        '      if (Test-Path -LiteralPath $to -PathType Leaf) { [IO.File]::Replace($from, $to, [NullString]::Value) } else { [IO.File]::Move($from, $to) }',
-        '      return',
-        '    } catch { if ($n -ge 10) { throw }; Start-Sleep -Milliseconds 200 }',
-        '  }',
-        '}',
-        "Out-Msh 'begin apply'",
-        `[void][IO.Directory]::CreateDirectory('${R}\\.mirrorset-hosts')`,
-        "Out-Msh 'step prepare ok'",
-        '$deadline = [DateTime]::UtcNow.AddSeconds(60)',
-        'while ($true) {',
+        `Out-Msh 'begin apply'`,
+        `$s = '${R}\\.mirrorset-hosts'`,
+        `$k = Get-Kind $s`,
+        `if ($k -eq 'link') { Stop-Unsafe 'state-dir-is-a-symlink' '${b('.mirrorset-hosts')}' }`,
+        `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory('${R}'); [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) }`,
+        `if ((Get-Kind $s) -ne 'dir') { Stop-Unsafe 'state-dir-not-a-directory' '${b('.mirrorset-hosts')}' }`,
+        `if ((Test-Ours $s) -eq 'no') { Stop-Unsafe 'state-dir-not-ours' '${b('.mirrorset-hosts')}' }`,
+        `[IO.Directory]::SetAccessControl($s, (New-StateAcl))`,
+        `if ((Get-Kind '${R}\\.mirrorset-hosts\\lock') -eq 'link') { Stop-Unsafe 'lock-is-a-symlink' '${b('.mirrorset-hosts/lock')}' }`,
+        `Out-Msh 'step prepare ok'`,
+        `$deadline = [DateTime]::UtcNow.AddSeconds(60)`,
+        `while ($true) {`,
         `  try { $lock = [IO.File]::Open('${R}\\.mirrorset-hosts\\lock', 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
-        '  catch {',
-        '    if (-not ($_.Exception -is [IO.IOException] -or $_.Exception.InnerException -is [IO.IOException])) { throw }',
-        "    if ([DateTime]::UtcNow -ge $deadline) { Out-Msh 'lock-timeout'; exit 75 }",
-        '    Start-Sleep -Milliseconds 250',
-        '  }',
-        '}',
-        "Out-Msh 'step lock ok'",
-        "$r = 'absent'",
-        `if (Test-Path -LiteralPath '${R}\\.mirrorset-hosts\\owner.json' -PathType Leaf) { $r = Get-Sha256 '${R}\\.mirrorset-hosts\\owner.json' }`,
+        `  catch {`,
+        `    if (-not ($_.Exception -is [IO.IOException] -or $_.Exception.InnerException -is [IO.IOException])) { throw }`,
+        `    if ([DateTime]::UtcNow -ge $deadline) { Out-Msh 'lock-timeout'; exit 75 }`,
+        `    Start-Sleep -Milliseconds 250`,
+        `  }`,
+        `}`,
+        `Out-Msh 'step lock ok'`,
+        `if ((Get-Kind '${R}\\.mirrorset-hosts\\owner.json') -eq 'link') { Stop-Unsafe 'record-is-a-symlink' '${b('.mirrorset-hosts/owner.json')}' }`,
+        `$r = 'absent'`,
+        `if ((Get-Kind '${R}\\.mirrorset-hosts\\owner.json') -eq 'file') { $r = Get-Sha256 '${R}\\.mirrorset-hosts\\owner.json' }`,
         `if ($r -ne '${sha('f')}') { Out-Msh ('conflict ' + $r); exit 76 }`,
+        `Remove-Stale '${R}\\old.io\\.ca.crt.mirrorset-hosts-tmp'`,
+        `Remove-Stale '${R}\\quay.io\\.hosts.toml.mirrorset-hosts-tmp'`,
+        `Remove-Stale '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp'`,
+        `try {`,
+        `if ((Get-Kind '${R}\\quay.io') -eq 'link') { Stop-Unsafe 'registry-dir-is-a-symlink' '${b('quay.io')}' }`,
         `[void][IO.Directory]::CreateDirectory('${R}\\quay.io')`,
+        `if ((Get-Kind '${R}\\quay.io\\hosts.toml') -eq 'link') { Stop-Unsafe 'file-is-a-symlink' '${b('quay.io/hosts.toml')}' }`,
         `Write-Bytes '${R}\\quay.io\\.hosts.toml.mirrorset-hosts-tmp' '${bytesToBase64(content)}'`,
-        "Out-Msh 'step upload ok'",
+        `Out-Msh 'step upload ok'`,
+        `Write-Bytes '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp' '${bytesToBase64(new TextEncoder().encode(plan.intentRecord))}'`,
+        `Move-Over '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp' '${R}\\.mirrorset-hosts\\owner.json'`,
         `Move-Over '${R}\\quay.io\\.hosts.toml.mirrorset-hosts-tmp' '${R}\\quay.io\\hosts.toml'`,
-        "Out-Msh 'step rename ok'",
-        `if (Test-Path -LiteralPath '${R}\\old.io\\hosts.toml' -PathType Leaf) { Remove-Item -LiteralPath '${R}\\old.io\\hosts.toml' -Force }`,
-        "Out-Msh 'removed-file old.io/hosts.toml'",
-        `if (@(Get-ChildItem -LiteralPath '${R}\\old.io' -Force).Count -eq 0) { Remove-Item -LiteralPath '${R}\\old.io' -Force; Out-Msh 'removed-dir old.io' } else { Out-Msh 'kept-dir old.io' }`,
-        `if (Test-Path -LiteralPath '${R}\\old.io\\.ca.crt.mirrorset-hosts-tmp' -PathType Leaf) { Remove-Item -LiteralPath '${R}\\old.io\\.ca.crt.mirrorset-hosts-tmp' -Force }`,
-        "Out-Msh 'step cleanup ok'",
+        `Out-Msh 'step rename ok'`,
+        `$k = Get-Kind '${R}\\old.io\\hosts.toml'; if ($k -eq 'link') { Stop-Unsafe 'file-is-a-symlink' '${b('old.io/hosts.toml')}' } elseif ($k -eq 'file') { Remove-Item -LiteralPath '${R}\\old.io\\hosts.toml' -Force; Out-Msh ('removed-file ' + '${b('old.io/hosts.toml')}') }`,
+        `if ((Get-Kind '${R}\\old.io') -eq 'dir' -and @(Get-ChildItem -LiteralPath '${R}\\old.io' -Force).Count -eq 0) { [IO.Directory]::Delete('${R}\\old.io'); Out-Msh ('removed-dir ' + '${b('old.io')}') } else { Out-Msh ('kept-dir ' + '${b('old.io')}') }`,
+        `Out-Msh 'step cleanup ok'`,
         `Write-Bytes '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp' '${bytesToBase64(new TextEncoder().encode(plan.record))}'`,
         `Move-Over '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp' '${R}\\.mirrorset-hosts\\owner.json'`,
-        "Out-Msh 'step record ok'",
-        `Out-Msh ('sum ' + (Get-Sha256 '${R}\\quay.io\\hosts.toml') + ' ' + 'quay.io/hosts.toml')`,
-        "Out-Msh 'end apply'",
-        'exit 0',
-        '# mirrorset-hosts program end',
-        '',
+        `Out-Msh 'step record ok'`,
+        `} finally { foreach ($t in @('${R}\\quay.io\\.hosts.toml.mirrorset-hosts-tmp', '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp')) { try { Remove-Stale $t } catch { } } }`,
+        `try { $h = Get-Sha256 '${R}\\quay.io\\hosts.toml' } catch { $h = 'missing' }`,
+        `Out-Msh ('sum ' + '${b('quay.io/hosts.toml')}' + ' ' + $h)`,
+        `Out-Msh 'end apply'`,
+        `exit 0`,
+        `# mirrorset-hosts program end`,
+        ``,
       ].join('\n'),
     );
   });
@@ -175,5 +185,31 @@ describe('the apply program', () => {
 
   test('the file content travels only inside the program (stdin), never on the command line', () => {
     expect(windowsCommands.remoteCommand).not.toContain(bytesToBase64(content));
+  });
+});
+
+// Both programs, every line that prints: a name or content from the node is always passed through
+// B64 (or Get-B64, or is one of our base64 literals), so it can never start a protocol line.
+describe('the Windows protocol', () => {
+  const probe = windowsCommands.probeProgram(target, markerPaths('windows'));
+  const plan = planNode([{ path: 'quay.io/hosts.toml', sha256: sha('a'), content: new Uint8Array([1]) }], state({ dirs: ['old.io'], files: new Map([['old.io/x', sha('b')]]), record: { sha256: sha('f'), text: serializeRecord('o', [{ path: 'old.io/x', sha256: sha('b') }]) } }), 'h');
+  const apply = windowsCommands.applyProgram(target, plan, ['quay.io/hosts.toml'], 60);
+
+  test.each([['probe', probe], ['apply', apply]])('every Out-Msh in the %s program prints only fixed words, hashes and base64', (_name, program) => {
+    const calls = program.split('\n').flatMap((l) => [...l.matchAll(/Out-Msh (\(.*?\)(?= *[;}]|$)|'[^']*')/g)].map((m) => m[1] as string));
+    expect(calls.length).toBeGreaterThan(5);
+    for (const call of calls) {
+      // Variables allowed: $n (B64 of a name), $h (hash, 'link', 'other', 'missing'), $k (Get-Kind), $r (hash), $reason/$b64 (Stop-Unsafe), $line.
+      const parts = call.replace(/^\(|\)$/g, '').split(' + ');
+      for (const part of parts) {
+        expect({ call, part, ok: /^'[A-Za-z0-9+/=\- ]*'$|^\$(n|h|k|r|reason|b64)$|^\((B64|Get-B64|Get-Sha256|Test-Ours) .*\)$/.test(part.trim()) }).toEqual({ call, part, ok: true });
+      }
+    }
+  });
+
+  // Windows Server 2019/2022 ship Windows PowerShell 5.1: nothing from PowerShell 7.
+  test.each([['probe', probe], ['apply', apply], ['bootstrap', WINDOWS_BOOTSTRAP]])('the %s program keeps to the Windows PowerShell 5.1 language', (_name, program) => {
+    const code = program.replace(/'(?:[^']|'')*'/g, "''"); // string literals out of the way
+    expect(code).not.toMatch(/\?\?|\?\.|\s&&\s|\s\|\|\s|\s\?\s.*\s:\s|-Parallel|\bclean\s*\{/);
   });
 });

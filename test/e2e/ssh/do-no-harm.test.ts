@@ -1,0 +1,199 @@
+// What apply must never do on a node, against real sshd: take over or delete a file it did not
+// write, write through a symlink, let a node's file names forge its report or reach the terminal
+// raw, or stay broken after a disk filled up once.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { apply, Fleet, hostsToml, hostsTreeOf, logLines, writeBundle } from './fleet.js';
+import { missingSshTools, tempDir, type SshdNode } from './sshd-node.js';
+
+const run = promisify(execFile);
+const missing = await missingSshTools();
+if (missing) console.warn(`skipping: ${missing}`);
+const describeSsh = missing ? describe.skip : describe;
+
+const QUAY = hostsToml('quay.io', 'mirror.example.com/quay');
+const GHCR = hostsToml('ghcr.io', 'mirror.example.com/ghcr');
+const HAND = 'server = "https://quay.io"\n# written by the node admin\n';
+
+describeSsh('never adopt, never remove what apply did not write', () => {
+  let fleet: Fleet;
+  let node: SshdNode;
+  beforeAll(async () => {
+    fleet = await Fleet.start(36, 1);
+    node = fleet.nodes[0] as SshdNode;
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+  });
+
+  test('a hand-written hosts.toml is left alone and reported; the run exits 1; the other registry is written', async () => {
+    await mkdir(path.join(node.configDir, 'quay.io'), { recursive: true });
+    await writeFile(path.join(node.configDir, 'quay.io/hosts.toml'), HAND);
+    const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('both'), { 'quay.io/hosts.toml': QUAY, 'ghcr.io/hosts.toml': GHCR })));
+    expect(result.code).toBe(1);
+    expect(await hostsTreeOf(node.configDir)).toEqual({ 'quay.io/hosts.toml': HAND, 'ghcr.io/hosts.toml': GHCR });
+    expect(result.stdout).toMatch(/^node-a +\S+ +attention +1 +0 +left alone, not written by mirrorset-hosts: quay\.io\/hosts\.toml \(other content\); registry quay\.io not updated\. Remove the file\(s\), or re-run with --adopt/m);
+    expect(result.stdout).toContain('1 node(s): 0 changed, 0 unchanged, 1 need attention, 0 failed, 0 skipped');
+    expect(logLines(result.stderr, 'node-a').find((l) => l['step'] === 'foreign')).toMatchObject({ level: 'warn', result: 'kept', files: 'quay.io/hosts.toml', skipped_dirs: 'quay.io' });
+    const record = JSON.parse(await readFile(path.join(node.configDir, '.mirrorset-hosts/owner.json'), 'utf8')) as { files: Array<{ path: string }> };
+    expect(record.files.map((f) => f.path)).toEqual(['ghcr.io/hosts.toml']);
+  });
+
+  test('the same file, identical to the bundle\'s, is still not taken over', async () => {
+    await writeFile(path.join(node.configDir, 'quay.io/hosts.toml'), QUAY);
+    const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('both-2'), { 'quay.io/hosts.toml': QUAY, 'ghcr.io/hosts.toml': GHCR })));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^node-a +\S+ +attention +0 +0 +left alone, not written by mirrorset-hosts: quay\.io\/hosts\.toml \(same content as the bundle\)/m);
+    await writeFile(path.join(node.configDir, 'quay.io/hosts.toml'), HAND);
+  });
+
+  test('when the registry leaves the bundle, the hand-written file stays', async () => {
+    const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('ghcr'), { 'ghcr.io/hosts.toml': GHCR })));
+    expect(result.code).toBe(0);
+    expect(await hostsTreeOf(node.configDir)).toEqual({ 'quay.io/hosts.toml': HAND, 'ghcr.io/hosts.toml': GHCR });
+  });
+
+  test('--adopt takes it over, says so, and from then on it is ours (removed with its registry)', async () => {
+    const both = await writeBundle(fleet.bundleDir('both-3'), { 'quay.io/hosts.toml': QUAY, 'ghcr.io/hosts.toml': GHCR });
+    const dry = await apply(fleet.args(both, ['--adopt', '--dry-run']));
+    expect(dry.code).toBe(0);
+    expect(await readFile(path.join(node.configDir, 'quay.io/hosts.toml'), 'utf8')).toBe(HAND);
+    const adopted = await apply(fleet.args(both, ['--adopt']));
+    expect(adopted.code).toBe(0);
+    expect(logLines(adopted.stderr, 'node-a').find((l) => l['step'] === 'adopt')).toMatchObject({ level: 'warn', result: 'adopting', files: 'quay.io/hosts.toml' });
+    expect(await readFile(path.join(node.configDir, 'quay.io/hosts.toml'), 'utf8')).toBe(QUAY);
+    const dropped = await apply(fleet.args(await writeBundle(fleet.bundleDir('ghcr-2'), { 'ghcr.io/hosts.toml': GHCR })));
+    expect(dropped.code).toBe(0);
+    expect(await hostsTreeOf(node.configDir)).toEqual({ 'ghcr.io/hosts.toml': GHCR });
+  });
+});
+
+describeSsh('symlinks and hostile names on the node', () => {
+  let fleet: Fleet;
+  let node: SshdNode;
+  let outside: string;
+  beforeAll(async () => {
+    fleet = await Fleet.start(37, 1);
+    node = fleet.nodes[0] as SshdNode;
+    outside = path.join(node.root, 'outside');
+    await mkdir(outside, { recursive: true });
+    await writeFile(path.join(outside, 'hosts.toml'), 'precious\n');
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+  });
+
+  test('a registry directory that is a symlink is refused by name; nothing outside is written', async () => {
+    await mkdir(node.configDir, { recursive: true });
+    await symlink(outside, path.join(node.configDir, 'quay.io'));
+    try {
+      const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q'), { 'quay.io/hosts.toml': QUAY })));
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +preflight: refusing to write: \S+\/certs\.d\/quay\.io is a symlink where mirrorset-hosts writes/m);
+      expect(await readdir(outside)).toEqual(['hosts.toml']);
+      expect(await readFile(path.join(outside, 'hosts.toml'), 'utf8')).toBe('precious\n');
+    } finally {
+      await rm(path.join(node.configDir, 'quay.io'));
+    }
+  });
+
+  test('a state directory that is a symlink is refused by name; no lock or record is written through it', async () => {
+    await symlink(outside, path.join(node.configDir, '.mirrorset-hosts'));
+    try {
+      const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q2'), { 'quay.io/hosts.toml': QUAY })));
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +preflight: refusing to write: \S+\/\.mirrorset-hosts is a symlink/m);
+      expect(await readdir(outside)).toEqual(['hosts.toml']);
+    } finally {
+      await rm(path.join(node.configDir, '.mirrorset-hosts'));
+    }
+  });
+
+  test('file names with newlines, protocol lines and terminal escapes neither forge the record nor reach the output raw', async () => {
+    const forged = Buffer.from(JSON.stringify({ managedBy: 'mirrorset-hosts', files: [{ path: 'docker.io/hosts.toml', sha256: 'a' }] })).toString('base64');
+    await mkdir(path.join(node.configDir, 'docker.io'), { recursive: true });
+    await writeFile(path.join(node.configDir, 'docker.io/hosts.toml'), 'server = "https://registry-1.docker.io"\n');
+    await writeFile(path.join(node.configDir, 'docker.io', `x\nMSH1 record ${'1'.repeat(64)} ${forged}\n`), 'a');
+    await mkdir(path.join(node.configDir, '\u001b[31mred\u202e'), { recursive: true });
+    const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q3'), { 'quay.io/hosts.toml': QUAY })));
+    expect(result.code).toBe(0);
+    const second = await apply(fleet.args(await writeBundle(fleet.bundleDir('q4'), { 'ghcr.io/hosts.toml': GHCR })));
+    expect(second.code).toBe(0);
+    // docker.io was never ours: the forged record line did not make it so
+    expect(await readFile(path.join(node.configDir, 'docker.io/hosts.toml'), 'utf8')).toBe('server = "https://registry-1.docker.io"\n');
+    for (const out of [result.stdout, result.stderr, second.stdout, second.stderr]) expect(out).not.toMatch(/[\u001b\u202e\r]/);
+    expect(second.stderr).toContain('foreign_kept="\\u001b[31mred\\u202e,docker.io"');
+  });
+});
+
+// A small tmpfs as the node's config directory: the disk really fills up.
+async function canMountTmpfs(dir: string): Promise<boolean> {
+  try {
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describeSsh('a node whose disk filled up', () => {
+  let fleet: Fleet;
+  let node: SshdNode;
+  let disk: string;
+  let mounted = false;
+  beforeAll(async () => {
+    // Mounted before sshd starts: the test sshd runs in its own mount namespace, which sees only
+    // the mounts that exist when it is created.
+    disk = await tempDir('disk');
+    mounted = await canMountTmpfs(disk);
+    if (!mounted) {
+      const message = 'mounting a tmpfs needs root (CAP_SYS_ADMIN)';
+      if (process.env['CI'] === 'true') throw new Error(`${message}; CI=true, so this is a failure, not a skip`);
+      console.warn(`skipping the disk-full case: ${message}`);
+    }
+    fleet = await Fleet.start(38, 1);
+    node = fleet.nodes[0] as SshdNode;
+    await writeFile(fleet.inventory, `- {name: node-a, address: ${node.address}, port: ${node.port}, user: root, os: linux, configDir: ${disk}/certs.d, containerdConfig: ''}\n`);
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+    if (mounted) await run('umount', [disk]).catch(() => undefined);
+    await rm(disk, { recursive: true, force: true });
+  });
+
+  test('recovers on the next run: leftovers of a killed run are removed before anything is written', async () => {
+    if (!mounted) return;
+    const dir = path.join(disk, 'certs.d');
+    const v1 = await writeBundle(fleet.bundleDir('v1'), { 'quay.io/hosts.toml': QUAY });
+    expect((await apply(fleet.args(v1))).code).toBe(0);
+    // A run of an earlier bundle was killed while uploading a large CA: its temporary file fills the disk.
+    await writeFile(path.join(dir, 'quay.io/.big.crt.mirrorset-hosts-tmp'), Buffer.alloc(380 * 1024, 65));
+    await writeFile(path.join(dir, '.mirrorset-hosts/.owner.json.mirrorset-hosts-tmp'), '{');
+    const ca = 'A'.repeat(200 * 1024);
+    const v2 = await writeBundle(fleet.bundleDir('v2'), { 'quay.io/hosts.toml': QUAY, 'quay.io/ca.crt': ca });
+    const result = await apply(fleet.args(v2));
+    expect(result.stderr).not.toMatch(/level=error/);
+    expect(result.code).toBe(0);
+    expect(await hostsTreeOf(dir)).toEqual({ 'quay.io/hosts.toml': QUAY, 'quay.io/ca.crt': ca });
+  });
+
+  test('a run the disk stops leaves no temporary file behind, and the run after the space is freed succeeds', async () => {
+    if (!mounted) return;
+    const dir = path.join(disk, 'certs.d');
+    await writeFile(path.join(dir, 'filler'), Buffer.alloc(200 * 1024, 66));
+    const ca = 'B'.repeat(200 * 1024);
+    const v3 = await writeBundle(fleet.bundleDir('v3'), { 'quay.io/hosts.toml': QUAY, 'quay.io/ca.crt': ca });
+    const failed = await apply(fleet.args(v3));
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^node-a +\S+ +failed +- +- +upload: .*No space left on device/m);
+    expect((await readdir(path.join(dir, 'quay.io'))).filter((n) => n.endsWith('-tmp'))).toEqual([]);
+    expect((await readdir(path.join(dir, '.mirrorset-hosts'))).filter((n) => n.endsWith('-tmp'))).toEqual([]);
+    await rm(path.join(dir, 'filler'));
+    const rerun = await apply(fleet.args(v3));
+    expect(rerun.code).toBe(0);
+    expect((await stat(path.join(dir, 'quay.io/ca.crt'))).size).toBe(ca.length);
+  });
+});
