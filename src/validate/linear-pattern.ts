@@ -306,10 +306,11 @@ interface DfaState {
   readonly waiting: Int32Array;
   /** MATCH was reached: the pattern matched, whatever follows. */
   readonly matched: boolean;
-  /** Where each ASCII character leads; other code points in `wide`. */
-  ascii?: (DfaState | undefined)[];
-  wide?: Map<number, DfaState>;
-  endMatched?: boolean;
+  /** Where each ASCII character leads (filled as met); other code points in `wide`. */
+  ascii: (DfaState | undefined)[];
+  wide: Map<number, DfaState> | undefined;
+  /** Whether the input may end here, once asked. */
+  endMatched: boolean | undefined;
 }
 
 class LinearPattern implements CompiledPattern {
@@ -336,6 +337,10 @@ class LinearPattern implements CompiledPattern {
       // Nothing waits and the unanchored restart adds nothing (every branch starts with ^): no match.
       if (state.waiting.length === 0) return false;
       let c = input.charCodeAt(i);
+      if (c < 128) {
+        state = state.ascii[c] ?? this.step(state, c);
+        continue;
+      }
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
         const low = input.charCodeAt(i + 1);
         if (low >= 0xdc00 && low <= 0xdfff) {
@@ -353,14 +358,14 @@ class LinearPattern implements CompiledPattern {
   /** Drops every state and transition: memory stays bounded, each character still costs one closure at most. */
   private forget(): void {
     for (const state of [...this.states.values(), this.initial]) {
-      delete state.ascii;
-      delete state.wide;
+      state.ascii = new Array<DfaState | undefined>(128);
+      state.wide = undefined;
     }
     this.states = new Map();
   }
 
   private step(state: DfaState, c: number): DfaState {
-    const cached = c < 128 ? state.ascii?.[c] : state.wide?.get(c);
+    const cached = c < 128 ? state.ascii[c] : state.wide?.get(c);
     if (cached) return cached;
     const next: number[] = [];
     for (const pc of state.waiting) {
@@ -371,7 +376,7 @@ class LinearPattern implements CompiledPattern {
     next.push(0);
     if (this.states.size >= this.maxStates) this.forget();
     const target = this.closure(next, false, false);
-    if (c < 128) (state.ascii ??= new Array<DfaState | undefined>(128))[c] = target;
+    if (c < 128) state.ascii[c] = target;
     else (state.wide ??= new Map()).set(c, target);
     return target;
   }
@@ -413,7 +418,8 @@ class LinearPattern implements CompiledPattern {
     const key = `${matched ? 'm' : ''}${waiting.join(',')}`;
     const known = atStart || atEnd ? undefined : this.states.get(key);
     if (known) return known;
-    const state: DfaState = { waiting: Int32Array.from(waiting), matched };
+    // Every field set here, in one order: one object shape, so the loop in test() stays monomorphic.
+    const state: DfaState = { waiting: Int32Array.from(waiting), matched, ascii: new Array<DfaState | undefined>(128), wide: undefined, endMatched: undefined };
     // The start state and end checks depend on where they are; only the states in between are shared.
     if (!atStart && !atEnd) this.states.set(key, state);
     return state;
