@@ -306,15 +306,21 @@ interface DfaState {
   readonly waiting: Int32Array;
   /** MATCH was reached: the pattern matched, whatever follows. */
   readonly matched: boolean;
-  /** Where each ASCII character leads (filled as met); other code points in `wide`. */
-  ascii: (DfaState | undefined)[];
-  wide: Map<number, DfaState> | undefined;
+  /** Where each character class leads, filled as met. */
+  next: (DfaState | undefined)[];
   /** Whether the input may end here, once asked. */
   endMatched: boolean | undefined;
 }
 
 class LinearPattern implements CompiledPattern {
   private readonly program: Instruction[];
+  /**
+   * The code points split into classes that every CHAR treats alike (as RE2's byte classes): class i
+   * starts at classStarts[i]. Transitions are per class, so a thousand different CJK characters that
+   * the pattern does not name cost one transition, not a thousand.
+   */
+  private readonly classStarts: Int32Array;
+  private readonly asciiClass: Uint16Array;
   private readonly marks: Uint32Array;
   private generation = 0;
   private states = new Map<string, DfaState>();
@@ -325,6 +331,16 @@ class LinearPattern implements CompiledPattern {
     private readonly maxStates: number,
   ) {
     this.program = compileProgram(parse(source), source);
+    const starts = new Set<number>([0]);
+    for (const { op, ranges } of this.program) {
+      if (op !== CHAR) continue;
+      for (let i = 0; i < ranges.length; i += 2) {
+        starts.add(ranges[i] as number);
+        if ((ranges[i + 1] as number) < MAX_CODE_POINT) starts.add((ranges[i + 1] as number) + 1);
+      }
+    }
+    this.classStarts = Int32Array.from([...starts].sort((a, b) => a - b));
+    this.asciiClass = Uint16Array.from({ length: 128 }, (_, c) => this.classOf(c));
     this.marks = new Uint32Array(this.program.length);
     this.initial = this.closure([0], true, false);
   }
@@ -337,10 +353,6 @@ class LinearPattern implements CompiledPattern {
       // Nothing waits and the unanchored restart adds nothing (every branch starts with ^): no match.
       if (state.waiting.length === 0) return false;
       let c = input.charCodeAt(i);
-      if (c < 128) {
-        state = state.ascii[c] ?? this.step(state, c);
-        continue;
-      }
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < length) {
         const low = input.charCodeAt(i + 1);
         if (low >= 0xdc00 && low <= 0xdfff) {
@@ -348,25 +360,35 @@ class LinearPattern implements CompiledPattern {
           i++;
         }
       }
-      state = this.step(state, c);
+      const cls = c < 128 ? (this.asciiClass[c] as number) : this.classOf(c);
+      state = state.next[cls] ?? this.step(state, cls);
     }
     if (state.matched) return true;
     if (state.endMatched === undefined) state.endMatched = this.closure(Array.from(state.waiting).filter((pc) => this.program[pc]?.op === END).map((pc) => pc + 1), length === 0, true).matched;
     return state.endMatched;
   }
 
+  /** The last class that starts at or before `c` (binary search). */
+  private classOf(c: number): number {
+    let lo = 0;
+    let hi = this.classStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.classStarts[mid] as number) <= c) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
   /** Drops every state and transition: memory stays bounded, each character still costs one closure at most. */
   private forget(): void {
-    for (const state of [...this.states.values(), this.initial]) {
-      state.ascii = new Array<DfaState | undefined>(128);
-      state.wide = undefined;
-    }
+    for (const state of [...this.states.values(), this.initial]) state.next = new Array<DfaState | undefined>(this.classStarts.length);
     this.states = new Map();
   }
 
-  private step(state: DfaState, c: number): DfaState {
-    const cached = c < 128 ? state.ascii[c] : state.wide?.get(c);
-    if (cached) return cached;
+  private step(state: DfaState, cls: number): DfaState {
+    // Every code point of a class is in or out of each CHAR's ranges alike: its first one stands for all.
+    const c = this.classStarts[cls] as number;
     const next: number[] = [];
     for (const pc of state.waiting) {
       const instruction = this.program[pc] as Instruction;
@@ -376,13 +398,17 @@ class LinearPattern implements CompiledPattern {
     next.push(0);
     if (this.states.size >= this.maxStates) this.forget();
     const target = this.closure(next, false, false);
-    if (c < 128) state.ascii[c] = target;
-    else (state.wide ??= new Map()).set(c, target);
+    state.next[cls] = target;
     return target;
   }
 
   /** Follows SPLIT, JUMP and the anchors that hold from `pcs`; stops at CHAR, END (unless at the end) and MATCH. */
   private closure(pcs: number[], atStart: boolean, atEnd: boolean): DfaState {
+    // A new mark per closure, so no clearing; start again before the counter leaves Uint32 range.
+    if (this.generation === 0xffffffff) {
+      this.marks.fill(0);
+      this.generation = 0;
+    }
     const generation = ++this.generation;
     const waiting: number[] = [];
     let matched = false;
@@ -419,7 +445,7 @@ class LinearPattern implements CompiledPattern {
     const known = atStart || atEnd ? undefined : this.states.get(key);
     if (known) return known;
     // Every field set here, in one order: one object shape, so the loop in test() stays monomorphic.
-    const state: DfaState = { waiting: Int32Array.from(waiting), matched, ascii: new Array<DfaState | undefined>(128), wide: undefined, endMatched: undefined };
+    const state: DfaState = { waiting: Int32Array.from(waiting), matched, next: new Array<DfaState | undefined>(this.classStarts.length), endMatched: undefined };
     // The start state and end checks depend on where they are; only the states in between are shared.
     if (!atStart && !atEnd) this.states.set(key, state);
     return state;

@@ -207,6 +207,8 @@ const fn = (field: string): string => {
   if (!found?.pattern) throw new Error(`no pattern at spec.${field}`);
   return found.pattern;
 };
+/** `n` different code points from U+4E00 on (CJK, then surrogates and the supplementary planes), none a line break. */
+const distinct = (n: number): string => Array.from({ length: n }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
 const FUNCTION_FAMILIES: [string, () => string, (n: number) => string, boolean][] = [
   ['image: a long repository path', () => fn('image'), (n) => `registry.example.com/${'a/'.repeat(n)}x:v1`, true],
   ['image: a long path with a digest', () => fn('image'), (n) => `registry.example.com/${'a:'.repeat(n)}x@${SHA}`, true],
@@ -214,6 +216,8 @@ const FUNCTION_FAMILIES: [string, () => string, (n: number) => string, boolean][
   ['image: a space after a long path', () => fn('image'), (n) => `r.example/${'a:'.repeat(n)} x`, false],
   ['schedule: five fields far apart', () => fn('rollout.schedule'), (n) => `*${' '.repeat(n)}* * * *`, true],
   ['schedule: many fields', () => fn('rollout.schedule'), (n) => `${'* '.repeat(n)}*`, false],
+  ['configDir: a long path of characters the pattern does not name', () => fn('target.configDir'), (n) => `/${distinct(n)}`, true],
+  ['configDir: a newline after a long path of such characters', () => fn('target.configDir'), (n) => `/${distinct(n)}\n`, false],
   ['canary: a long node name', () => fn('rollout.canary'), (n) => `${'a-.'.repeat(n)}b`, true],
   ['canary: a long node name ending in "-"', () => fn('rollout.canary'), (n) => `${'a-.'.repeat(n)}`, false],
 ];
