@@ -109,7 +109,9 @@ function patternsOf(schema, into = new Set()) {
 }
 const patterns = [...new Set([...Object.values(CRD_SCHEMAS).flatMap((s) => [...patternsOf(s)]), ...patternsOf(FUNCTION_CONFIG_SCHEMA)])];
 // A long valid-looking body for each shape of pattern, built from characters every pattern's first class takes.
-const BODIES = ['a'.repeat(100_000), `/${'a'.repeat(99_999)}`, `a${' a'.repeat(49_999)}`, `a=${'b'.repeat(99_998)}`];
+// The last: 99,999 different code points from U+4E00 on, characters no pattern names one by one.
+const DISTINCT = Array.from({ length: 99_999 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
+const BODIES = ['a'.repeat(100_000), `/${'a'.repeat(99_999)}`, `a${' a'.repeat(49_999)}`, `a=${'b'.repeat(99_998)}`, `/${DISTINCT}`];
 // Flat strings made once, so the timing holds no concatenation.
 const INPUTS = BODIES.flatMap((body) => ['', '@', '\n', '-'].map((tail) => [...`${body}${tail}`].join('')));
 const everyPattern = patterns.map((pattern) => {
