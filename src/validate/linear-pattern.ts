@@ -80,9 +80,10 @@ function inRanges(ranges: Ranges, c: number): boolean {
 
 /** Parses the subset into a tree; throws, naming the construct and its position, for anything else. */
 function parse(source: string): Node {
-  const chars = [...source].map((ch) => ch.codePointAt(0) as number);
+  const text = [...source];
+  const chars = text.map((ch) => ch.codePointAt(0) as number);
   let pos = 0;
-  const peek = (): string | undefined => (pos < chars.length ? String.fromCodePoint(chars[pos] as number) : undefined);
+  const peek = (): string | undefined => text[pos];
   const refuse = (what: string): never => {
     throw new Error(`pattern ${JSON.stringify(source)}: ${what} at offset ${pos} is outside the linear-time subset (see src/validate/linear-pattern.ts)`);
   };
@@ -126,7 +127,7 @@ function parse(source: string): Node {
     return [min, max];
   };
   // `source.slice` needs a UTF-16 offset; the counted-repetition syntax is ASCII, so only what comes before matters.
-  const offsetOf = (index: number): number => String.fromCodePoint(...chars.slice(0, index)).length;
+  const offsetOf = (index: number): number => text.slice(0, index).join('').length;
 
   const atom = (): Node => {
     const ch = peek() as string;
