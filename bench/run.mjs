@@ -11,6 +11,7 @@ const BENCHES = [
   { name: 'render scale', script: 'render.mjs', args: [] },
   { name: 'cold start', script: 'coldstart.mjs', args: [] },
   { name: 'rollout', script: 'rollout.mjs', args: [] },
+  { name: 'patterns', script: 'patterns.mjs', args: [] },
 ];
 
 execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit', cwd: root });

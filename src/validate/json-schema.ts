@@ -4,6 +4,7 @@
 import type { Diagnostic, DiagnosticCode, ObjectRef } from '../diagnostics.js';
 import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
 import { isPlainObject } from '../parse/parse-manifests.js';
+import { compileLinearPattern, type CompiledPattern } from './linear-pattern.js';
 
 export interface JsonSchema {
   description?: string;
@@ -41,11 +42,13 @@ export function formatFieldPath(path: FieldPath): string {
   return out;
 }
 
-// The schemas are constants: each pattern is compiled once per process, not once per object.
-const patterns = new Map<string, RegExp>();
-export function compiledPattern(pattern: string): RegExp {
+// The schemas are constants: each pattern is compiled once per process, not once per object, into
+// a matcher that runs in time linear in the value (RegExp backtracks exponentially on the CRD
+// location pattern; the API server's Go regexp does not).
+const patterns = new Map<string, CompiledPattern>();
+export function compiledPattern(pattern: string): CompiledPattern {
   let re = patterns.get(pattern);
-  if (!re) patterns.set(pattern, (re = new RegExp(pattern)));
+  if (!re) patterns.set(pattern, (re = compileLinearPattern(pattern)));
   return re;
 }
 

@@ -6,6 +6,7 @@ import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js'
 import { CRD_SCHEMAS } from './crd-schemas.js';
 import { validateImageConfig, type TrustConfig } from './image-config.js';
 import { compiledPattern, formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
+import type { CompiledPattern } from './linear-pattern.js';
 import type { Located, MirrorEntry, MirrorSetObject, MirrorSourcePolicy } from './mirror-set.js';
 import type { FieldPath } from '../parse/parse-manifests.js';
 import { runRules } from './rules/index.js';
@@ -134,8 +135,8 @@ function validateMetadata(object: ManifestObject): Diagnostic[] {
 }
 
 interface EntryPatterns {
-  source: RegExp;
-  mirror: RegExp;
+  source: CompiledPattern;
+  mirror: CompiledPattern;
 }
 
 function entryPatterns(schema: JsonSchema): EntryPatterns {
@@ -151,7 +152,7 @@ function validateIcspLocations(object: ManifestObject, patterns: EntryPatterns):
   const spec = object.value['spec'];
   const entries = isPlainObject(spec) ? spec['repositoryDigestMirrors'] : undefined;
   if (!Array.isArray(entries)) return diagnostics;
-  const check = (value: unknown, path: (string | number)[], re: RegExp): void => {
+  const check = (value: unknown, path: (string | number)[], re: CompiledPattern): void => {
     if (typeof value === 'string' && !re.test(value)) {
       diagnostics.push({
         code: 'SCHEMA_PATTERN',
