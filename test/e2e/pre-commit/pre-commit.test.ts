@@ -189,4 +189,38 @@ describeHooks('pre-commit with the hooks of this repository', () => {
     expect(bad.stdout).toMatch(/lint mirror sets \(mirrorset-hosts\)\.+Failed/);
     expect(bad.stdout).toMatch(/mirrorsets\/bad\.yaml:9:7: error SCHEMA_PATTERN/);
   }, SLOW);
+
+  test('repo: local with the packed tarball as docs/git-workflows.md writes it: installs offline and runs', () => {
+    const docs = readFileSync(path.join(root, 'docs', 'git-workflows.md'), 'utf8');
+    const blocks = [...docs.matchAll(/```yaml\n(# \.pre-commit-config\.yaml\nrepos:\n {2}- repo: local\n[\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(1);
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const documented = `/opt/mirrorset-hosts/mirrorset-hosts-${pkg.version}.tgz`;
+    expect(blocks[0]).toContain(`additional_dependencies: ['${documented}']`);
+    // The tarball of the README's tarball route, packed from the clone pre-commit built above.
+    const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch], { cwd: path.dirname(hookEnv), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const tarball = path.join(scratch, packed.trim());
+    const local = createGitRepo({
+      '.pre-commit-config.yaml': blocks[0]!.replaceAll(documented, tarball),
+      '.mirrorset-hosts.yaml': 'inputs: [mirrorsets]\nout: rendered\n',
+      'mirrorsets/quay.yaml': quay('mirror.example/quay'),
+    });
+    try {
+      // An empty npm cache and --offline: the hook environment gets nothing from the registry.
+      const offline = { ...local.env, PRE_COMMIT_HOME: env['PRE_COMMIT_HOME'], npm_config_cache: path.join(scratch, 'empty-npm-cache'), npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+      execFileSync(installed, ['render', '--out', 'rendered', 'mirrorsets'], { cwd: local.dir, env: offline, stdio: 'pipe' });
+      local.git('add', '-A');
+      const good = spawnSync('pre-commit', ['run', '--all-files'], { cwd: local.dir, env: offline, encoding: 'utf8' });
+      expect(good.stdout).toMatch(/lint mirror sets \(mirrorset-hosts\)\.+Passed/);
+      expect(good.stdout).toMatch(/rendered hosts\.toml is up to date \(mirrorset-hosts\)\.+Passed/);
+      expect(good.status).toBe(0);
+      local.write({ 'mirrorsets/bad.yaml': mirrorSet('IDMS', 'bad', [{ source: 'quay.io/team', mirrors: ['mirror.example/team:latest'] }]) });
+      local.git('add', '-A');
+      const bad = spawnSync('pre-commit', ['run', '--all-files'], { cwd: local.dir, env: offline, encoding: 'utf8' });
+      expect(bad.stdout).toMatch(/mirrorsets\/bad\.yaml:9:7: error SCHEMA_PATTERN/);
+      expect(bad.status).toBe(1);
+    } finally {
+      local.cleanup();
+    }
+  }, SLOW);
 });
