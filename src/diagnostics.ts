@@ -52,7 +52,7 @@ export const DIAGNOSTIC_CODES = {
   DUPLICATE_KEY: { severity: 'error', meaning: 'A mapping has the same key twice; the API server would keep only one of them.', fix: 'Remove or rename one of the keys.' },
   NO_MIRROR_SETS: { severity: 'error', meaning: 'No ImageDigestMirrorSet, ImageTagMirrorSet or ImageContentSourcePolicy was found in the inputs.', fix: 'Point the tool at the files that hold the mirror sets.' },
   // --- what the API server rejects (CRD openAPIV3Schema, metadata rules)
-  UNSUPPORTED_API_VERSION: { severity: 'error', meaning: 'A mirror-set kind with an apiVersion the API server does not serve.', fix: 'Use config.openshift.io/v1 (IDMS, ITMS) or operator.openshift.io/v1alpha1 (ICSP).' },
+  UNSUPPORTED_API_VERSION: { severity: 'error', meaning: 'A kind the tool reads (IDMS, ITMS, ICSP, the cluster Image config) under a group or version the API server does not serve it in ("no matches for kind"); it would not be applied.', fix: 'Use config.openshift.io/v1 (IDMS, ITMS, Image) or operator.openshift.io/v1alpha1 (ICSP).' },
   SCHEMA_TYPE: { severity: 'error', meaning: 'A field has the wrong type for the CRD schema.', fix: 'Use the type the message names.' },
   SCHEMA_REQUIRED: { severity: 'error', meaning: 'A field the CRD requires is missing.', fix: 'Add the field.' },
   SCHEMA_UNKNOWN_FIELD: { severity: 'error', meaning: 'A field the CRD does not define (strict field validation rejects it).', fix: 'Remove it or fix its spelling.' },

@@ -6,6 +6,7 @@ import type { Diagnostic, ObjectRef, SourceLocation } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located } from './mirror-set.js';
+import { wrongApiVersion } from './api-version.js';
 
 export const IMAGE_CONFIG_API_VERSION = 'config.openshift.io/v1';
 /** The only Image object the cluster reads (openshift/api config/v1 types_image.go). */
@@ -84,16 +85,10 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
   for (const object of objects) {
     if (object.kind !== 'Image') continue;
     if (object.apiVersion !== IMAGE_CONFIG_API_VERSION) {
-      // Same group, other version: the API server has no such kind. Another group (image.openshift.io) is not ours.
-      if (object.apiVersion.split('/')[0] === IMAGE_CONFIG_API_VERSION.split('/')[0]) {
-        diagnostics.push({
-          code: 'UNSUPPORTED_API_VERSION',
-          severity: 'error',
-          message: `expected apiVersion ${IMAGE_CONFIG_API_VERSION} for Image, found ${object.apiVersion}, which the API server does not serve`,
-          field: formatFieldPath([...object.basePath, 'apiVersion']),
-          location: object.locate(['apiVersion']),
-        });
-      }
+      // "Image" is also a kind of other groups (image.openshift.io/v1, knative caching, kpack), so
+      // another apiVersion is an error only where it is meant as the cluster config: its group, or a
+      // spec with the config's own fields (openshift/api config/v1 ImageSpec).
+      if (isConfigGroup(object.apiVersion) || looksLikeImageConfig(object)) diagnostics.push(wrongApiVersion(object, 'Image', IMAGE_CONFIG_API_VERSION));
       continue;
     }
     const name = nameOf(object);
@@ -299,6 +294,18 @@ function configMapKeyProblem(key: string): string | undefined {
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// openshift/api config/v1 ImageSpec: fields no other kind named Image has.
+const IMAGE_CONFIG_SPEC_FIELDS = ['registrySources', 'additionalTrustedCA', 'allowedRegistriesForImport', 'externalRegistryHostnames', 'imageStreamImportMode'];
+
+function isConfigGroup(apiVersion: string): boolean {
+  return apiVersion.split('/')[0] === IMAGE_CONFIG_API_VERSION.split('/')[0];
+}
+
+function looksLikeImageConfig(object: ManifestObject): boolean {
+  const spec = object.value['spec'];
+  return isPlainObject(spec) && IMAGE_CONFIG_SPEC_FIELDS.some((field) => field in spec);
 }
 
 function nameOf(object: ManifestObject): string | undefined {
