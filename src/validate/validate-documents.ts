@@ -12,7 +12,13 @@ import type { FieldPath } from '../parse/parse-manifests.js';
 import { runRules } from './rules/index.js';
 
 export interface ValidationResult {
+  /** The objects to render: empty whenever `diagnostics` holds an error. */
   mirrorSets: MirrorSetObject[];
+  /**
+   * Every schema-valid entry, also of objects the schema refuses: what the later stages check so that
+   * one run reports every finding. Equal to `mirrorSets` when there is no error; never rendered.
+   */
+  checked: MirrorSetObject[];
   /** Insecure registries and trusted CAs from the cluster Image config (SPEC.md "Trust and transport"). */
   trust: TrustConfig;
   diagnostics: Diagnostic[];
@@ -93,7 +99,7 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
   // pass. Nothing is rendered from a run with an error, so mirrorSets is then empty.
   for (const d of runRules(checked)) diagnostics.push(d);
   const failed = diagnostics.some((d) => d.severity === 'error');
-  return { mirrorSets: failed ? [] : mirrorSets, trust: image.trust, diagnostics };
+  return { mirrorSets: failed ? [] : mirrorSets, checked, trust: image.trust, diagnostics };
 }
 
 /**
