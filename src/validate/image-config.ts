@@ -153,7 +153,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
     insecure.forEach((entry, index) => {
       if (typeof entry !== 'string') return;
       const at = located(entry, [...listPath, index]);
-      const problem = insecureEntryProblem(at.value);
+      const problem = registryScopeProblem(at.value, '; the entry already means "plain HTTP or unverified HTTPS"');
       if (problem) {
         diagnostics.push({
           code: 'INSECURE_REGISTRY_INVALID',
@@ -167,6 +167,10 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
       }
       trust.insecureRegistries.push(at);
     });
+  }
+
+  if (isPlainObject(sources)) {
+    for (const d of validateRegistryLists(image, sources, ref)) diagnostics.push(d);
   }
 
   const ca = spec['additionalTrustedCA'];
@@ -226,18 +230,84 @@ function validateImageSchema(image: ManifestObject): Diagnostic[] {
 }
 
 /**
- * Why MCO or containers/image refuse an insecureRegistries entry, if they do: MCO accepts a wildcard
- * only as a leading `*.` (runtime-utils IsValidRegistriesConfScope), and registries.conf refuses a
- * location with a URI scheme (containers/image sysregistriesv2 parseLocation).
+ * Why MCO or the node refuse an entry of insecureRegistries, blockedRegistries or allowedRegistries,
+ * if they do:
+ * - MCO validateRegistriesConfScopes (pkg/controller/container-runtime-config/helpers.go, called by
+ *   updateRegistriesConfig for insecure and blocked, by updatePolicyJSON for blocked and allowed)
+ *   refuses what runtime-utils pkg/registries IsValidRegistriesConfScope refuses: an empty entry, and
+ *   a wildcard other than a leading `*.` followed by a domain without `/`, `@`, `:` or `*`; the pool
+ *   degrades and no registry change reaches the nodes.
+ * - containers/image sysregistriesv2 parseLocation refuses an `http://` or `https://` location in
+ *   registries.conf, where MCO writes insecure and blocked entries: the node could read no registry
+ *   config at all. Any other scheme, and white space, never match an image (an allowed entry then
+ *   blocks its registry); openshift/api's Image CRD refuses both since 2026.
  */
-function insecureEntryProblem(entry: string): string | undefined {
-  if (entry.trim() === '') return 'an entry must name a registry: write host, host:port or *.domain';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return 'remove the scheme: write host[:port][/path]; the entry already means "plain HTTP or unverified HTTPS"';
+function registryScopeProblem(entry: string, schemeHint = ''): string | undefined {
+  if (entry.trim() === '') return 'an entry must name a registry (MCO IsValidRegistriesConfScope refuses an empty one): write host, host:port, host[:port]/path or *.domain';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return `remove the scheme: write host[:port][/path]${schemeHint}`;
   if (entry.includes('*') && !(entry.startsWith('*.') && !/[/@:*]/.test(entry.slice(2)))) {
-    return 'a wildcard is only allowed as a leading "*." followed by a domain without port or path (*.example.com)';
+    return 'a wildcard is only allowed as a leading "*." followed by a domain without port or path (*.example.com), as MCO IsValidRegistriesConfScope requires';
   }
   if (/\s/.test(entry)) return 'remove the white space';
   return undefined;
+}
+
+/**
+ * blockedRegistries, allowedRegistries and containerRuntimeSearchRegistries, as MCO and the node read
+ * them (insecureRegistries is read above, for the trust it gives).
+ */
+function validateRegistryLists(image: ManifestObject, sources: Record<string, unknown>, ref: ObjectRef): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report = (path: FieldPath, code: Diagnostic['code'], message: string, atKey = false): void => {
+    const location = atKey ? image.locateKey(path) : image.locate(path);
+    diagnostics.push({ code, severity: 'error', message, field: formatFieldPath([...image.basePath, ...path]), location, object: ref });
+  };
+  const entries = (list: string): [string, number][] => {
+    const value = sources[list];
+    return Array.isArray(value) ? value.flatMap((entry, index): [string, number][] => (typeof entry === 'string' ? [[entry, index]] : [])) : [];
+  };
+  for (const list of ['blockedRegistries', 'allowedRegistries'] as const) {
+    for (const [entry, index] of entries(list)) {
+      const problem = registryScopeProblem(entry);
+      if (problem) report(['spec', 'registrySources', list, index], 'REGISTRY_SCOPE_INVALID', `${list} entry ${JSON.stringify(entry)} is refused: ${problem}`);
+    }
+  }
+  // MCO updatePolicyJSON: "only one of AllowedRegistries or BlockedRegistries may be specified";
+  // openshift/api's RegistrySources has the same rule as a CEL validation since 2025.
+  if (entries('blockedRegistries').length > 0 && entries('allowedRegistries').length > 0) {
+    const blockedAt = image.locateKey(['spec', 'registrySources', 'blockedRegistries']);
+    report(
+      ['spec', 'registrySources', 'allowedRegistries'],
+      'REGISTRY_SOURCES_CONFLICT',
+      `allowedRegistries and blockedRegistries (line ${blockedAt.line}) are both set; MCO refuses the Image config ("only one of AllowedRegistries or BlockedRegistries may be specified"): keep allowedRegistries to permit only those registries, or blockedRegistries to refuse only those`,
+      true,
+    );
+  }
+  // containers/image sysregistriesv2 postProcessRegistries: each unqualified-search-registries entry
+  // must be a domain with an optional port (reference.DomainRegexp), or the node reads no registry config.
+  for (const [entry, index] of entries('containerRuntimeSearchRegistries')) {
+    const problem = searchRegistryProblem(entry);
+    if (problem) {
+      report(['spec', 'registrySources', 'containerRuntimeSearchRegistries', index], 'REGISTRY_SCOPE_INVALID',
+        `containerRuntimeSearchRegistries entry ${JSON.stringify(entry)} is refused: ${problem}; containers/image would refuse the whole registries.conf on the nodes ("Invalid unqualified-search-registries entry")`);
+    }
+  }
+  return diagnostics;
+}
+
+/** Why `entry` is not a domain[:port] as containers/image reference.DomainRegexp reads one; linear, no regex backtracking. */
+function searchRegistryProblem(entry: string): string | undefined {
+  if (entry === '') return 'an entry must name a registry host';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return 'remove the scheme: write host or host:port';
+  if (entry.includes('/')) return 'a search registry is a host, without a path';
+  let host = entry;
+  const port = /:(\d+)$/.exec(entry);
+  if (port) host = entry.slice(0, port.index);
+  if (/^\[[0-9a-fA-F:]+\]$/.test(host)) return undefined;
+  const labels = host.split('.');
+  const bad = labels.find((label) => !/^[a-zA-Z0-9-]+$/.test(label) || label.startsWith('-') || label.endsWith('-'));
+  if (bad === undefined) return undefined;
+  return bad === '' ? 'an empty label (two dots, or a dot at an end)' : `${JSON.stringify(bad)} is not a host name label (letters, digits and inner "-" only)`;
 }
 
 function readCaConfigMap(object: ManifestObject, name: string): { configMap?: CaConfigMap; diagnostics: Diagnostic[] } {
