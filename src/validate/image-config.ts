@@ -135,7 +135,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
   if (image === undefined) return { trust, diagnostics };
 
   // Every finding in one pass: the entries are checked even when the schema found something else.
-  diagnostics.push(...validateImageSchema(image));
+  for (const d of validateImageSchema(image)) diagnostics.push(d);
 
   const ref: ObjectRef = { apiVersion: image.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME };
   trust.image = { object: ref, location: image.locate(['metadata', 'name']) };
@@ -199,7 +199,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
         });
       }
       const result = readCaConfigMap(first, caName);
-      diagnostics.push(...result.diagnostics);
+      for (const d of result.diagnostics) diagnostics.push(d);
       trust.caConfigMap = result.configMap;
     }
   }

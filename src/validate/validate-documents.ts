@@ -59,9 +59,9 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
       (value) => `${JSON.stringify(value)} is not a valid repository location: ${explainLocation(value)}`,
       (path) => path.length === 1 && path[0] === 'metadata',
     );
-    found.push(...validateMetadata(object));
+    for (const d of validateMetadata(object)) found.push(d);
     // ICSP's CRD has no patterns, but MCO's validateRegistriesConfScopes applies the same regexes to it.
-    if (kind === 'ImageContentSourcePolicy') found.push(...validateIcspLocations(object, locationPatterns));
+    if (kind === 'ImageContentSourcePolicy') for (const d of validateIcspLocations(object, locationPatterns)) found.push(d);
     // A loop, not push(...found): an object with 200k bad entries would overflow the call stack.
     for (const d of found) diagnostics.push(d);
     if (found.some((d) => d.severity === 'error')) {
