@@ -21,6 +21,15 @@ interface Mistake {
 // conflict with is unknown until it is fixed), so no mistake here depends on a refused entry.
 const MISTAKES: ((i: number) => Mistake)[] = [
   (i) => ({
+    // An unclosed quote: yaml reads it to the end of the file, over the "---" lines YAML forbids in it.
+    text: `apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata:\n  name: "quote-${i}\nspec:\n  imageDigestMirrors: [{source: q${i}.example}]\n`,
+    expected: [['YAML_SYNTAX', 'Missing closing']],
+  }),
+  (i) => ({
+    text: `apiVersion: config.openshift.io/v1\nkind: ImageTagMirrorSet\nmetadata:\n  name: 'squote-${i}\nspec: {}\n`,
+    expected: [['YAML_SYNTAX', 'Missing closing']],
+  }),
+  (i) => ({
     // A YAML error in one document of a multi-document file.
     text: `apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata:\n  name: broken-${i}\nspec:\n  imageDigestMirrors: [{source: r${i}.example\n`,
     expected: [['YAML_SYNTAX', '']],
@@ -90,7 +99,7 @@ test('every independent mistake is reported by one run, whatever the layout of d
 });
 
 test('a file with several independent mistakes needs one round: fixing what one run reports leaves nothing', () => {
-  const broken = [MISTAKES[1], MISTAKES[2], MISTAKES[3]].map((m, i) => (m as (i: number) => Mistake)(i).text).join('---\n');
+  const broken = [MISTAKES[3], MISTAKES[4], MISTAKES[5]].map((m, i) => (m as (i: number) => Mistake)(i).text).join('---\n');
   const first = run([{ path: 'all.yaml', content: `${VALID}---\n${broken}` }], { profile: 'containerd' });
   expect(first.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code).sort()).toEqual([
     'NEVER_CONTACT_SOURCE_MIRRORS_SOURCE', 'POLICY_CONFLICT', 'SCHEMA_PATTERN', 'SCHEMA_UNKNOWN_FIELD', 'UNSUPPORTED_API_VERSION',
@@ -108,4 +117,14 @@ test('a file with several independent mistakes needs one round: fixing what one 
   // Nothing new in round two: every warning it gives was already given by round one.
   const seen = new Set(first.diagnostics.map((d) => `${d.code} ${d.field}`));
   expect(second.diagnostics.map((d) => `${d.code} ${d.field}`).filter((k) => !seen.has(k))).toEqual([]);
+});
+
+test('after an unclosed quote, the next documents of the file are read, with their real positions', () => {
+  const broken = 'apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata:\n  name: "open\nspec: {}\n';
+  const wrong = 'apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata:\n  name: later\nspec:\n  imageDigestMirrors:\n  - source: quay.io/App\n';
+  const lines = run([{ path: 'f.yaml', content: `${broken}---\n${wrong}` }], { profile: 'containerd' }).diagnostics.map(formatDiagnostic);
+  expect(lines).toEqual([
+    expect.stringMatching(/^f\.yaml:[45]:\d+: error YAML_SYNTAX: Missing closing "quote/),
+    expect.stringMatching(/^f\.yaml:13:13: error SCHEMA_PATTERN spec\.imageDigestMirrors\[0\]\.source: "quay\.io\/App"/),
+  ]);
 });
