@@ -52,7 +52,7 @@ export const DIAGNOSTIC_CODES = {
   DUPLICATE_KEY: { severity: 'error', meaning: 'A mapping has the same key twice; the API server would keep only one of them.', fix: 'Remove or rename one of the keys.' },
   NO_MIRROR_SETS: { severity: 'error', meaning: 'No ImageDigestMirrorSet, ImageTagMirrorSet or ImageContentSourcePolicy was found in the inputs.', fix: 'Point the tool at the files that hold the mirror sets.' },
   // --- what the API server rejects (CRD openAPIV3Schema, metadata rules)
-  UNSUPPORTED_API_VERSION: { severity: 'error', meaning: 'A mirror-set kind with an apiVersion the API server does not serve.', fix: 'Use config.openshift.io/v1 (IDMS, ITMS) or operator.openshift.io/v1alpha1 (ICSP).' },
+  UNSUPPORTED_API_VERSION: { severity: 'error', meaning: 'A kind the tool reads (IDMS, ITMS, ICSP, the cluster Image config) under a group or version the API server does not serve it in ("no matches for kind"); it would not be applied.', fix: 'Use config.openshift.io/v1 (IDMS, ITMS, Image) or operator.openshift.io/v1alpha1 (ICSP).' },
   SCHEMA_TYPE: { severity: 'error', meaning: 'A field has the wrong type for the CRD schema.', fix: 'Use the type the message names.' },
   SCHEMA_REQUIRED: { severity: 'error', meaning: 'A field the CRD requires is missing.', fix: 'Add the field.' },
   SCHEMA_UNKNOWN_FIELD: { severity: 'error', meaning: 'A field the CRD does not define (strict field validation rejects it).', fix: 'Remove it or fix its spelling.' },
@@ -62,6 +62,9 @@ export const DIAGNOSTIC_CODES = {
   INVALID_NAME: { severity: 'error', meaning: 'metadata.name is missing or not a DNS-1123 subdomain.', fix: 'Use lower-case letters, digits, "-" and ".", at most 253 characters.' },
   BUNDLE_KEY_TOO_LONG: { severity: 'error', meaning: 'A rendered path is too long to be a ConfigMap or Secret key (253 characters) even encoded.', fix: 'Shorten the registry host (a very long host name is almost always a mistake).' },
   INVALID_REGISTRY_HOST: { severity: 'error', meaning: 'A source or mirror host is longer than a DNS name may be (253 characters, 63 per label); it cannot be a directory name on the nodes either.', fix: 'Use the registry host name as it really is.' },
+  REGISTRY_CASE_COLLISION: { severity: 'error', meaning: 'Two source registries differ only in case: one directory on Windows nodes (NTFS) and macOS, so one hosts.toml would replace the other; DNS reads them as one host anyway.', fix: 'Write the registry host in lower case everywhere.' },
+  WINDOWS_DEVICE_NAME: { severity: 'error', meaning: 'A source registry directory is a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9) before its first dot; Windows nodes cannot create it.', fix: 'Use another name (a CNAME) for the registry host.' },
+  NODE_NAME_TOO_LONG: { severity: 'error', meaning: 'A directory or file name written to the nodes would be longer than 255 bytes (a long host with a port, or the CA file of a long host).', fix: 'Write the registry host and port as they really are.' },
   DUPLICATE_OBJECT: { severity: 'error', meaning: 'Two objects of the same kind have the same name; the second would replace the first.', fix: 'Rename or merge one of them.' },
   // --- what MCO rejects (validateRegistriesConfScopes)
   POLICY_CONFLICT: { severity: 'error', meaning: 'The same source has different mirrorSourcePolicy values (unset counts as AllowContactingSource); MCO refuses the whole config.', fix: 'Give every entry for that source the same policy.' },
@@ -84,6 +87,8 @@ export const DIAGNOSTIC_CODES = {
   // --- trust and transport (the cluster Image config and its additionalTrustedCA ConfigMap)
   IMAGE_CONFIG_NOT_CLUSTER: { severity: 'warning', meaning: 'An Image (config.openshift.io/v1) not named "cluster": the cluster reads only "cluster", so it is ignored.', fix: 'Rename it to "cluster" or remove it.' },
   INSECURE_REGISTRY_INVALID: { severity: 'error', meaning: 'An insecureRegistries entry MCO or registries.conf refuses: empty, with a URI scheme, or a wildcard other than a leading "*.".', fix: 'Write host, host:port, host[:port]/path or *.domain.' },
+  REGISTRY_SCOPE_INVALID: { severity: 'error', meaning: 'A blockedRegistries, allowedRegistries or containerRuntimeSearchRegistries entry MCO or the node refuses: empty, with a URI scheme or white space, a wildcard other than a leading "*.", or a search registry that is not host[:port].', fix: 'Write host, host:port, host[:port]/path or *.domain (search registries: host or host:port).' },
+  REGISTRY_SOURCES_CONFLICT: { severity: 'error', meaning: 'Both allowedRegistries and blockedRegistries are set in the Image config; MCO and the API server accept only one of them.', fix: 'Keep one list: allowedRegistries to permit only those registries, or blockedRegistries to refuse only those.' },
   INSECURE_REGISTRY_NARROWED: { severity: 'warning', meaning: 'An insecureRegistries entry with a path covers a source but not its whole registry; containerd sets TLS per host, so the source server stays verified HTTPS.', fix: 'List the registry itself as insecure if the whole registry is.' },
   CA_CONFIGMAP_MISSING: { severity: 'error', meaning: 'additionalTrustedCA names a ConfigMap that is not in openshift-config among the inputs.', fix: 'Add the ConfigMap (metadata.namespace: openshift-config) to the inputs.' },
   CA_KEY_INVALID: { severity: 'error', meaning: 'A key of the CA ConfigMap is not a valid ConfigMap key (a ":" for the port, most often).', fix: 'Name the key host, or host..port for a port.' },

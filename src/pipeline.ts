@@ -1,6 +1,7 @@
 // run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O.
-// Any `error` stops the pipeline and no file is returned, so adapters write all or nothing.
-import { applyStrict, compareStrings, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+// Any `error` means no file is returned, so adapters write all or nothing; every stage still runs on
+// the valid part of the input, so one run reports every finding.
+import { applyStrict, compareStrings, hasErrors, sortDiagnostics, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { reportTrustIgnoredByWmco } from './model/apply-trust.js';
 import { buildContainerdModel } from './model/build-containerd-model.js';
 import { buildWmcoModel } from './model/build-wmco-model.js';
@@ -14,6 +15,9 @@ import { validateDocuments } from './validate/validate-documents.js';
 
 export type Profile = 'containerd' | 'wmco';
 export const PROFILES: readonly Profile[] = ['containerd', 'wmco'];
+
+/** Codes that state something is missing from the whole input (see runWithMirrorSets). */
+const ABSENCE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['TRUST_UNUSED', 'PAUSE_IMAGE_NOT_MIRRORED']);
 
 export interface RunOptions {
   profile: Profile;
@@ -49,9 +53,15 @@ export function runWithMirrorSets(inputs: readonly SourceFile[], options: RunOpt
     return { files: hasErrors(found) ? [] : files, diagnostics: found, mirrorSets: validated.mirrorSets };
   };
   collect(validated.diagnostics);
-  if (options.lint) collect(lintMirrorSets(validated.mirrorSets, options.profile));
-  if (hasErrors(diagnostics)) return finish([]);
-  if (validated.mirrorSets.length === 0) {
+  // All findings in one pass: when validation found errors, the later stages still check every
+  // valid entry (validated.checked), and their findings are reported; nothing is rendered.
+  const incomplete = hasErrors(diagnostics);
+  const mirrorSets = incomplete ? validated.checked : validated.mirrorSets;
+  // Findings that something is absent ("matches nothing", "nothing mirrors the pause image") are
+  // only true of the whole input: with entries refused they may be false, so they wait for it.
+  const collectStage = (found: readonly Diagnostic[]): void => collect(incomplete ? found.filter((d) => !ABSENCE_CODES.has(d.code)) : found);
+  if (options.lint) collectStage(lintMirrorSets(mirrorSets, options.profile));
+  if (!incomplete && mirrorSets.length === 0) {
     diagnostics.push({
       code: 'NO_MIRROR_SETS',
       severity: 'error',
@@ -62,14 +72,14 @@ export function runWithMirrorSets(inputs: readonly SourceFile[], options: RunOpt
 
   let files: RenderedFile[];
   if (options.profile === 'wmco') {
-    const model = buildWmcoModel(validated.mirrorSets);
-    collect(model.diagnostics);
-    collect(reportTrustIgnoredByWmco(validated.trust));
-    files = model.files.map(renderWmcoHostsToml);
+    const model = buildWmcoModel(mirrorSets);
+    collectStage(model.diagnostics);
+    collectStage(reportTrustIgnoredByWmco(validated.trust));
+    files = incomplete ? [] : model.files.map(renderWmcoHostsToml);
   } else {
-    const model = buildContainerdModel(validated.mirrorSets, validated.trust);
-    collect(model.diagnostics);
-    files = model.files.flatMap(renderContainerdHostsToml);
+    const model = buildContainerdModel(mirrorSets, validated.trust);
+    collectStage(model.diagnostics);
+    files = incomplete ? [] : model.files.flatMap(renderContainerdHostsToml);
   }
   return finish(files.sort((a, b) => compareStrings(a.path, b.path)));
 }

@@ -54,10 +54,10 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
       throw new UsageError(`cannot read --config ${values.config}: ${describeFsError(err as NodeJS.ErrnoException)}`);
     }
     const found = configFromText({ path: displayPath(io.cwd, file), content });
-    diagnostics.push(...found.diagnostics);
+    for (const d of found.diagnostics) diagnostics.push(d);
     if (found.object) {
       const validated = validateConfigObject(found.object);
-      diagnostics.push(...validated.diagnostics);
+      for (const d of validated.diagnostics) diagnostics.push(d);
       config = validated.config;
       locateConfig = found.object.locate;
     } else {
@@ -79,7 +79,7 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
       readStdin: io.readStdin,
       ...(locateConfig ? { locateConfig } : {}),
     });
-    diagnostics.push(...result.diagnostics);
+    for (const d of result.diagnostics) diagnostics.push(d);
     const sorted = sortDiagnostics(diagnostics);
     if (sorted.length > 0) io.stderr(sorted.map((d) => formatDiagnostic(d)).join('\n') + '\n');
     const code = exitCodeFor(sorted);

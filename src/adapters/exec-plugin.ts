@@ -43,12 +43,12 @@ export async function runExecPlugin(arg: string, io: CliIo): Promise<number> {
     const object = namedAfterItself(found.object);
     synthetic.add(object.file);
     const validated = validateConfigObject(object);
-    diagnostics.push(...validated.diagnostics);
+    for (const d of validated.diagnostics) diagnostics.push(d);
     const config = validated.config;
     if (config) {
       const stdin = io.stdinIsTTY ? '' : await io.readStdin();
       const input = parseYamlStream(stdin);
-      diagnostics.push(...input.diagnostics);
+      for (const d of input.diagnostics) diagnostics.push(d);
       if (hasErrors(input.diagnostics)) {
         reportFindings(sortDiagnostics(diagnostics), synthetic, io.stderr);
         return EXIT_USAGE;
@@ -63,7 +63,7 @@ export async function runExecPlugin(arg: string, io: CliIo): Promise<number> {
         items: sources,
         readStdin: async () => '',
       });
-      diagnostics.push(...result.diagnostics.map((d) => remapItemLocation(d, files)));
+      for (const remapped of result.diagnostics.map((d) => remapItemLocation(d, files))) diagnostics.push(remapped);
       generated = result.objects;
     }
   }

@@ -43,11 +43,11 @@ export async function generateManifests(request: GenerateRequest): Promise<Gener
   let sources: SourceFile[];
   if (request.cliInputs && request.cliInputs.length > 0) {
     const read = await readInputs(request.cliInputs, { cwd: request.cwd, readStdin: request.readStdin });
-    diagnostics.push(...read.diagnostics);
+    for (const d of read.diagnostics) diagnostics.push(d);
     sources = read.files;
   } else if (config.inputs) {
     const read = await readConfigInputs(request);
-    diagnostics.push(...read.diagnostics);
+    for (const d of read.diagnostics) diagnostics.push(d);
     sources = read.files;
   } else {
     sources = request.items ?? [];
@@ -55,11 +55,11 @@ export async function generateManifests(request: GenerateRequest): Promise<Gener
   if (hasErrors(diagnostics)) return { objects: [], diagnostics: sortDiagnostics(diagnostics), fileCount: 0 };
 
   const result = run(sources, { profile: config.profile, strict: config.strict });
-  diagnostics.push(...result.diagnostics);
+  for (const d of result.diagnostics) diagnostics.push(d);
   if (hasErrors(diagnostics)) return { objects: [], diagnostics: sortDiagnostics(diagnostics), fileCount: 0 };
 
   const built = buildManifests(result.files, config);
-  diagnostics.push(...built.diagnostics);
+  for (const d of built.diagnostics) diagnostics.push(d);
   const failed = hasErrors(diagnostics);
   return { objects: failed ? [] : built.objects, diagnostics: sortDiagnostics(diagnostics), fileCount: failed ? 0 : result.files.length };
 }
@@ -95,7 +95,7 @@ async function readConfigInputs(request: GenerateRequest): Promise<{ files: Sour
     if (info?.isDirectory()) {
       const read = readManifestDirectory(absolute, request.cwd);
       for (const file of read.files) files.set(file.path, file);
-      diagnostics.push(...read.diagnostics);
+      for (const d of read.diagnostics) diagnostics.push(d);
       continue;
     }
     try {

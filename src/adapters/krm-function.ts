@@ -47,7 +47,7 @@ export async function runKrmFunction(io: CliIo): Promise<number> {
     const object = itemObject(fc, fc.path ?? 'functionConfig');
     synthetic.add(object.file);
     const result = validateConfigObject(object);
-    diagnostics.push(...result.diagnostics);
+    for (const d of result.diagnostics) diagnostics.push(d);
     config = result.config;
   }
 
@@ -75,7 +75,7 @@ export async function runKrmFunction(io: CliIo): Promise<number> {
       items: sources,
       readStdin: async () => '',
     });
-    diagnostics.push(...result.diagnostics.map((d) => remapItemLocation(d, files)));
+    for (const remapped of result.diagnostics.map((d) => remapItemLocation(d, files))) diagnostics.push(remapped);
     generated = result.objects;
     if (generated.length > 0) {
       const names = generated.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');

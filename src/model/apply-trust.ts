@@ -40,9 +40,11 @@ export function applyTrust(
     usedCa.add(bundle);
     let ok = checkedCa.get(bundle);
     if (ok === undefined) {
-      ok = bundle.pem.certificates.length > 0;
+      const tooLong = caFileNameTooLong(bundle);
+      ok = bundle.pem.certificates.length > 0 && !tooLong;
       checkedCa.set(bundle, ok);
-      diagnostics.push(...pemDiagnostics(bundle));
+      for (const d of pemDiagnostics(bundle)) diagnostics.push(d);
+      if (tooLong) diagnostics.push(tooLong);
     }
     return ok ? bundle : undefined;
   };
@@ -158,6 +160,21 @@ export function caFileName(registry: string): string {
 /** Exactly the certificates containerd loads: no text between blocks, no keys, LF, final newline. */
 function caFileContent(bundle: CaBundle): string {
   return bundle.pem.certificates.join('\n') + '\n';
+}
+
+/** The CA file is written beside hosts.toml: its name, too, must fit a node's 255-byte limit. */
+function caFileNameTooLong(bundle: CaBundle): Diagnostic | undefined {
+  const name = caFileName(bundle.registry);
+  const bytes = new TextEncoder().encode(name).length;
+  if (bytes <= 255) return undefined;
+  return {
+    code: 'NODE_NAME_TOO_LONG',
+    severity: 'error',
+    message: `the CA for ${bundle.registry} would be written as ${name.slice(0, 60)}..., a file name of ${bytes} bytes, and a node's file system allows at most 255; write the registry host as it really is`,
+    field: bundle.field,
+    location: bundle.location,
+    object: bundle.object,
+  };
 }
 
 function toHttp(url: string): string {

@@ -10,13 +10,5 @@ export function hostUrl(host: string, prefix: string): string {
   return `https://${apiHost}/v2${prefix ? `/${prefix}` : ''}`;
 }
 
-/**
- * containerd's hostDirectory (config_unix.go / config_windows.go): the last `:` becomes `_` and a
- * `_` is appended, `registry.local:5000` -> `registry.local_5000_`: the first name containerd tries,
- * on Linux and on Windows, since 1.5. A host without a port keeps its name.
- */
-export function hostDirectory(registry: string): string {
-  const colon = registry.lastIndexOf(':');
-  if (colon < 0 || registry.endsWith(']')) return registry;
-  return `${registry.slice(0, colon)}_${registry.slice(colon + 1)}_`;
-}
+// containerd's hostDirectory lives with the locations (the validate stage checks the names it gives).
+export { hostDirectory } from '../validate/locations.js';

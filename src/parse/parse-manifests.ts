@@ -131,7 +131,7 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
   // but yaml 2.x reads it as ordinary text: make it LF. Same length, so every offset stays valid.
   const text = decoded.text.includes('\r') ? decoded.text.replace(/\r(?!\n)/g, '\n') : decoded.text;
 
-  // Offsets -> positions, for either reader (yaml fills the line counter as it parses).
+  // Offsets -> positions for the subset reader (the yaml path counts lines per segment, below).
   const lineCounter = new LineCounter();
   const at = (offset: number): SourceLocation => {
     const pos = lineCounter.linePos(offset);
@@ -149,70 +149,21 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
     return { objects, diagnostics };
   }
 
-  let documents: Document.Parsed[];
-  try {
-    // uniqueKeys: false, because yaml compares each key with every earlier key of its mapping, which
-    // takes minutes for a mapping of 40k keys; findDuplicateKeys does the same check in linear time.
-    // logLevel 'error': yaml would print its warnings to the process's stderr, outside our diagnostics.
-    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' }) as Document.Parsed[];
-  } catch (err) {
-    // The parser itself gave up (for example a stack overflow on absurdly deep nesting).
-    diagnostics.push({
-      code: 'YAML_SYNTAX',
-      severity: 'error',
-      message: `the YAML parser could not read this file (${errorText(err)}); simplify the document`,
-      location: fileLocation(file.path),
-    });
-    return { objects, diagnostics };
-  }
-  if (!Array.isArray(documents)) documents = [documents];
-
+  // An unclosed quote runs to the end of the file in yaml's reading, taking the documents after it
+  // along; YAML forbids a "---" line inside a quoted scalar (c-forbidden), so the broken document
+  // ends there, and the rest of the file is read again from that line: one broken document does not
+  // hide the findings of the others. Bounded: each retry reads a strictly shorter rest.
   let sawContent = false;
-  documents.forEach((doc, documentIndex) => {
-    for (const problem of doc.errors) {
-      diagnostics.push({
-        code: 'YAML_SYNTAX',
-        severity: 'error',
-        message:
-          problem.code === 'RESOURCE_EXHAUSTION'
-            ? `the document is nested too deeply for the YAML parser (${problem.message}); a Kubernetes manifest is never nested this deep: fix or remove it`
-            : `${problem.message} (${problem.code})`,
-        location: { ...at(problem.pos[0]), documentIndex },
-      });
-    }
-    const duplicates = doc.contents === null ? [] : findDuplicateKeys(doc.contents as Node);
-    for (const offset of duplicates) {
-      diagnostics.push({
-        code: 'DUPLICATE_KEY',
-        severity: 'error',
-        message: `key ${JSON.stringify(keyAt(text, offset))} appears twice in one mapping; the API server would keep only one of them: remove one`,
-        location: { ...at(offset), documentIndex },
-      });
-    }
-    if (doc.errors.length > 0 || duplicates.length > 0 || doc.contents === null) return;
-    sawContent = true;
-
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      const reason = errorText(err);
-      const unresolved = /Unresolved alias/.test(reason);
-      diagnostics.push({
-        code: 'YAML_SYNTAX',
-        severity: 'error',
-        message: unresolved
-          ? `the document uses an alias that is never defined (${reason}); a plain value starting with "*" is an alias in YAML: quote it`
-          : /Maximum call stack/.test(reason)
-            ? `the document is nested too deeply to be read (${reason}); a Kubernetes manifest is never nested this deep: fix or remove it`
-            : `the document cannot be expanded (${reason}); aliases that expand exponentially are refused`,
-        location: { ...at((unresolved ? unresolvedAliasOffset(doc) : undefined) ?? doc.contents.range[0]), documentIndex },
-      });
-      return;
-    }
-    const root = doc.contents as Node;
-    collectObjects(file.path, value, documentIndex, (path, wantKey) => at(nodeOffset(root, path, wantKey)), objects);
-  });
+  let segment = { text, line: 1, documentIndex: 0 };
+  for (let retries = 0; ; retries++) {
+    const read = readYamlSegment(file.path, segment.text, segment.documentIndex, segment.line, objects, diagnostics);
+    sawContent ||= read.sawContent;
+    if (read.resumeAt === undefined || retries >= MAX_SEGMENT_RETRIES) break;
+    const before = segment.text.slice(0, read.resumeAt);
+    let newlines = 0;
+    for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) newlines++;
+    segment = { text: segment.text.slice(read.resumeAt), line: segment.line + newlines, documentIndex: read.nextDocumentIndex };
+  }
 
   if (!sawContent && diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(emptyFile(file.path));
   return { objects, diagnostics };
@@ -365,4 +316,105 @@ function keyAt(text: string, offset: number): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Documents a broken one may hide are re-read at most this often per file (each retry is one parse). */
+const MAX_SEGMENT_RETRIES = 20;
+
+/**
+ * Reads the documents of `text` (a whole file, or its rest from line `firstLine` on) with the yaml
+ * library; `resumeAt` is the offset of a "---" line that a broken document swallowed, if any.
+ */
+function readYamlSegment(
+  file: string,
+  text: string,
+  firstDocumentIndex: number,
+  firstLine: number,
+  objects: ManifestObject[],
+  diagnostics: Diagnostic[],
+): { sawContent: boolean; resumeAt?: number; nextDocumentIndex: number } {
+  const lineCounter = new LineCounter();
+  const at = (offset: number): SourceLocation => {
+    const pos = lineCounter.linePos(offset);
+    return { file, line: firstLine + pos.line - 1, column: pos.col };
+  };
+  let documents: Document.Parsed[];
+  try {
+    // uniqueKeys: false, because yaml compares each key with every earlier key of its mapping, which
+    // takes minutes for a mapping of 40k keys; findDuplicateKeys does the same check in linear time.
+    // logLevel 'error': yaml would print its warnings to the process's stderr, outside our diagnostics.
+    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' }) as Document.Parsed[];
+  } catch (err) {
+    // The parser itself gave up (for example a stack overflow on absurdly deep nesting).
+    diagnostics.push({
+      code: 'YAML_SYNTAX',
+      severity: 'error',
+      message: `the YAML parser could not read this file (${errorText(err)}); simplify the document`,
+      location: at(0),
+    });
+    return { sawContent: false, nextDocumentIndex: firstDocumentIndex };
+  }
+  if (!Array.isArray(documents)) documents = [documents];
+
+  let sawContent = false;
+  for (let index = 0; index < documents.length; index++) {
+    const doc = documents[index] as Document.Parsed;
+    const documentIndex = firstDocumentIndex + index;
+    const swallowed = doc.errors.length > 0 ? swallowedMarker(text, doc.range[0], doc.range[2]) : undefined;
+    for (const problem of doc.errors) {
+      diagnostics.push({
+        code: 'YAML_SYNTAX',
+        severity: 'error',
+        message:
+          problem.code === 'RESOURCE_EXHAUSTION'
+            ? `the document is nested too deeply for the YAML parser (${problem.message}); a Kubernetes manifest is never nested this deep: fix or remove it`
+            : `${problem.message} (${problem.code})`,
+        // An error past the "---" the document swallowed is reported where the document really ends.
+        location: { ...at(swallowed === undefined ? problem.pos[0] : Math.min(problem.pos[0], swallowed - 1)), documentIndex },
+      });
+    }
+    if (swallowed !== undefined) return { sawContent, resumeAt: swallowed, nextDocumentIndex: documentIndex + 1 };
+    const duplicates = doc.contents === null ? [] : findDuplicateKeys(doc.contents as Node);
+    for (const offset of duplicates) {
+      diagnostics.push({
+        code: 'DUPLICATE_KEY',
+        severity: 'error',
+        message: `key ${JSON.stringify(keyAt(text, offset))} appears twice in one mapping; the API server would keep only one of them: remove one`,
+        location: { ...at(offset), documentIndex },
+      });
+    }
+    if (doc.errors.length > 0 || duplicates.length > 0 || doc.contents === null) continue;
+    sawContent = true;
+
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const reason = errorText(err);
+      const unresolved = /Unresolved alias/.test(reason);
+      diagnostics.push({
+        code: 'YAML_SYNTAX',
+        severity: 'error',
+        message: unresolved
+          ? `the document uses an alias that is never defined (${reason}); a plain value starting with "*" is an alias in YAML: quote it`
+          : /Maximum call stack/.test(reason)
+            ? `the document is nested too deeply to be read (${reason}); a Kubernetes manifest is never nested this deep: fix or remove it`
+            : `the document cannot be expanded (${reason}); aliases that expand exponentially are refused`,
+        location: { ...at((unresolved ? unresolvedAliasOffset(doc) : undefined) ?? doc.contents.range[0]), documentIndex },
+      });
+      continue;
+    }
+    const root = doc.contents as Node;
+    collectObjects(file, value, documentIndex, (path, wantKey) => at(nodeOffset(root, path, wantKey)), objects);
+  }
+  return { sawContent, nextDocumentIndex: firstDocumentIndex + documents.length };
+}
+
+/** Offset of the first "---" line (a document start marker) strictly inside [start, end), if any. */
+function swallowedMarker(text: string, start: number, end: number): number | undefined {
+  for (let i = text.indexOf('\n---', start); i >= 0 && i + 1 < end; i = text.indexOf('\n---', i + 1)) {
+    const after = text[i + 4];
+    if (after === undefined || after === ' ' || after === '\t' || after === '\r' || after === '\n') return i + 1;
+  }
+  return undefined;
 }

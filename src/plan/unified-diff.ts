@@ -33,7 +33,7 @@ export function unifiedDiff(oldText: string, newText: string, options: UnifiedDi
   const ops = diffLines(a, b);
   const hunks = groupHunks(ops, context);
   const out = [`--- ${options.oldLabel}`, `+++ ${options.newLabel}`];
-  for (const hunk of hunks) out.push(...hunk);
+  for (const hunk of hunks) for (const line of hunk) out.push(line);
   return out.join('\n') + '\n';
 }
 

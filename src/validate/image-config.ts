@@ -2,10 +2,12 @@
 // `spec.additionalTrustedCA.name` points at: trust and transport for the registries (SPEC.md "Trust
 // and transport"). Only the fields we read are checked strictly; the rest of the Image spec belongs
 // to other components and newer API versions add fields, so it is left alone.
+import { X509Certificate } from 'node:crypto';
 import type { Diagnostic, ObjectRef, SourceLocation } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located } from './mirror-set.js';
+import { wrongApiVersion } from './api-version.js';
 
 export const IMAGE_CONFIG_API_VERSION = 'config.openshift.io/v1';
 /** The only Image object the cluster reads (openshift/api config/v1 types_image.go). */
@@ -84,16 +86,10 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
   for (const object of objects) {
     if (object.kind !== 'Image') continue;
     if (object.apiVersion !== IMAGE_CONFIG_API_VERSION) {
-      // Same group, other version: the API server has no such kind. Another group (image.openshift.io) is not ours.
-      if (object.apiVersion.split('/')[0] === IMAGE_CONFIG_API_VERSION.split('/')[0]) {
-        diagnostics.push({
-          code: 'UNSUPPORTED_API_VERSION',
-          severity: 'error',
-          message: `expected apiVersion ${IMAGE_CONFIG_API_VERSION} for Image, found ${object.apiVersion}, which the API server does not serve`,
-          field: formatFieldPath([...object.basePath, 'apiVersion']),
-          location: object.locate(['apiVersion']),
-        });
-      }
+      // "Image" is also a kind of other groups (image.openshift.io/v1, knative caching, kpack), so
+      // another apiVersion is an error only where it is meant as the cluster config: its group, or a
+      // spec with the config's own fields (openshift/api config/v1 ImageSpec).
+      if (isConfigGroup(object.apiVersion) || looksLikeImageConfig(object)) diagnostics.push(wrongApiVersion(object, 'Image', IMAGE_CONFIG_API_VERSION));
       continue;
     }
     const name = nameOf(object);
@@ -139,7 +135,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
   if (image === undefined) return { trust, diagnostics };
 
   // Every finding in one pass: the entries are checked even when the schema found something else.
-  diagnostics.push(...validateImageSchema(image));
+  for (const d of validateImageSchema(image)) diagnostics.push(d);
 
   const ref: ObjectRef = { apiVersion: image.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME };
   trust.image = { object: ref, location: image.locate(['metadata', 'name']) };
@@ -158,7 +154,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
     insecure.forEach((entry, index) => {
       if (typeof entry !== 'string') return;
       const at = located(entry, [...listPath, index]);
-      const problem = insecureEntryProblem(at.value);
+      const problem = registryScopeProblem(at.value, '; the entry already means "plain HTTP or unverified HTTPS"');
       if (problem) {
         diagnostics.push({
           code: 'INSECURE_REGISTRY_INVALID',
@@ -172,6 +168,10 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
       }
       trust.insecureRegistries.push(at);
     });
+  }
+
+  if (isPlainObject(sources)) {
+    for (const d of validateRegistryLists(image, sources, ref)) diagnostics.push(d);
   }
 
   const ca = spec['additionalTrustedCA'];
@@ -199,7 +199,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
         });
       }
       const result = readCaConfigMap(first, caName);
-      diagnostics.push(...result.diagnostics);
+      for (const d of result.diagnostics) diagnostics.push(d);
       trust.caConfigMap = result.configMap;
     }
   }
@@ -231,18 +231,84 @@ function validateImageSchema(image: ManifestObject): Diagnostic[] {
 }
 
 /**
- * Why MCO or containers/image refuse an insecureRegistries entry, if they do: MCO accepts a wildcard
- * only as a leading `*.` (runtime-utils IsValidRegistriesConfScope), and registries.conf refuses a
- * location with a URI scheme (containers/image sysregistriesv2 parseLocation).
+ * Why MCO or the node refuse an entry of insecureRegistries, blockedRegistries or allowedRegistries,
+ * if they do:
+ * - MCO validateRegistriesConfScopes (pkg/controller/container-runtime-config/helpers.go, called by
+ *   updateRegistriesConfig for insecure and blocked, by updatePolicyJSON for blocked and allowed)
+ *   refuses what runtime-utils pkg/registries IsValidRegistriesConfScope refuses: an empty entry, and
+ *   a wildcard other than a leading `*.` followed by a domain without `/`, `@`, `:` or `*`; the pool
+ *   degrades and no registry change reaches the nodes.
+ * - containers/image sysregistriesv2 parseLocation refuses an `http://` or `https://` location in
+ *   registries.conf, where MCO writes insecure and blocked entries: the node could read no registry
+ *   config at all. Any other scheme, and white space, never match an image (an allowed entry then
+ *   blocks its registry); openshift/api's Image CRD refuses both since 2026.
  */
-function insecureEntryProblem(entry: string): string | undefined {
-  if (entry.trim() === '') return 'an entry must name a registry: write host, host:port or *.domain';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return 'remove the scheme: write host[:port][/path]; the entry already means "plain HTTP or unverified HTTPS"';
+function registryScopeProblem(entry: string, schemeHint = ''): string | undefined {
+  if (entry.trim() === '') return 'an entry must name a registry (MCO IsValidRegistriesConfScope refuses an empty one): write host, host:port, host[:port]/path or *.domain';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return `remove the scheme: write host[:port][/path]${schemeHint}`;
   if (entry.includes('*') && !(entry.startsWith('*.') && !/[/@:*]/.test(entry.slice(2)))) {
-    return 'a wildcard is only allowed as a leading "*." followed by a domain without port or path (*.example.com)';
+    return 'a wildcard is only allowed as a leading "*." followed by a domain without port or path (*.example.com), as MCO IsValidRegistriesConfScope requires';
   }
   if (/\s/.test(entry)) return 'remove the white space';
   return undefined;
+}
+
+/**
+ * blockedRegistries, allowedRegistries and containerRuntimeSearchRegistries, as MCO and the node read
+ * them (insecureRegistries is read above, for the trust it gives).
+ */
+function validateRegistryLists(image: ManifestObject, sources: Record<string, unknown>, ref: ObjectRef): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report = (path: FieldPath, code: Diagnostic['code'], message: string, atKey = false): void => {
+    const location = atKey ? image.locateKey(path) : image.locate(path);
+    diagnostics.push({ code, severity: 'error', message, field: formatFieldPath([...image.basePath, ...path]), location, object: ref });
+  };
+  const entries = (list: string): [string, number][] => {
+    const value = sources[list];
+    return Array.isArray(value) ? value.flatMap((entry, index): [string, number][] => (typeof entry === 'string' ? [[entry, index]] : [])) : [];
+  };
+  for (const list of ['blockedRegistries', 'allowedRegistries'] as const) {
+    for (const [entry, index] of entries(list)) {
+      const problem = registryScopeProblem(entry);
+      if (problem) report(['spec', 'registrySources', list, index], 'REGISTRY_SCOPE_INVALID', `${list} entry ${JSON.stringify(entry)} is refused: ${problem}`);
+    }
+  }
+  // MCO updatePolicyJSON: "only one of AllowedRegistries or BlockedRegistries may be specified";
+  // openshift/api's RegistrySources has the same rule as a CEL validation since 2025.
+  if (entries('blockedRegistries').length > 0 && entries('allowedRegistries').length > 0) {
+    const blockedAt = image.locateKey(['spec', 'registrySources', 'blockedRegistries']);
+    report(
+      ['spec', 'registrySources', 'allowedRegistries'],
+      'REGISTRY_SOURCES_CONFLICT',
+      `allowedRegistries and blockedRegistries (line ${blockedAt.line}) are both set; MCO refuses the Image config ("only one of AllowedRegistries or BlockedRegistries may be specified"): keep allowedRegistries to permit only those registries, or blockedRegistries to refuse only those`,
+      true,
+    );
+  }
+  // containers/image sysregistriesv2 postProcessRegistries: each unqualified-search-registries entry
+  // must be a domain with an optional port (reference.DomainRegexp), or the node reads no registry config.
+  for (const [entry, index] of entries('containerRuntimeSearchRegistries')) {
+    const problem = searchRegistryProblem(entry);
+    if (problem) {
+      report(['spec', 'registrySources', 'containerRuntimeSearchRegistries', index], 'REGISTRY_SCOPE_INVALID',
+        `containerRuntimeSearchRegistries entry ${JSON.stringify(entry)} is refused: ${problem}; containers/image would refuse the whole registries.conf on the nodes ("Invalid unqualified-search-registries entry")`);
+    }
+  }
+  return diagnostics;
+}
+
+/** Why `entry` is not a domain[:port] as containers/image reference.DomainRegexp reads one; linear, no regex backtracking. */
+function searchRegistryProblem(entry: string): string | undefined {
+  if (entry === '') return 'an entry must name a registry host';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return 'remove the scheme: write host or host:port';
+  if (entry.includes('/')) return 'a search registry is a host, without a path';
+  let host = entry;
+  const port = /:(\d+)$/.exec(entry);
+  if (port) host = entry.slice(0, port.index);
+  if (/^\[[0-9a-fA-F:]+\]$/.test(host)) return undefined;
+  const labels = host.split('.');
+  const bad = labels.find((label) => !/^[a-zA-Z0-9-]+$/.test(label) || label.startsWith('-') || label.endsWith('-'));
+  if (bad === undefined) return undefined;
+  return bad === '' ? 'an empty label (two dots, or a dot at an end)' : `${JSON.stringify(bad)} is not a host name label (letters, digits and inner "-" only)`;
 }
 
 function readCaConfigMap(object: ManifestObject, name: string): { configMap?: CaConfigMap; diagnostics: Diagnostic[] } {
@@ -301,6 +367,18 @@ function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+// openshift/api config/v1 ImageSpec: fields no other kind named Image has.
+const IMAGE_CONFIG_SPEC_FIELDS = ['registrySources', 'additionalTrustedCA', 'allowedRegistriesForImport', 'externalRegistryHostnames', 'imageStreamImportMode'];
+
+function isConfigGroup(apiVersion: string): boolean {
+  return apiVersion.split('/')[0] === IMAGE_CONFIG_API_VERSION.split('/')[0];
+}
+
+function looksLikeImageConfig(object: ManifestObject): boolean {
+  const spec = object.value['spec'];
+  return isPlainObject(spec) && IMAGE_CONFIG_SPEC_FIELDS.some((field) => field in spec);
+}
+
 function nameOf(object: ManifestObject): string | undefined {
   const metadata = object.value['metadata'];
   const name = isPlainObject(metadata) ? metadata['name'] : undefined;
@@ -314,66 +392,150 @@ function namespaceOf(object: ManifestObject): string | undefined {
 }
 
 // --- PEM, as containerd loads a `ca` file: tls.Config.RootCAs.AppendCertsFromPEM (hosts.go
-// ConfigureHosts) fails the whole pull unless at least one block is a usable certificate. Go's
-// encoding/pem Decode and x509.CertPool.AppendCertsFromPEM skip a block that is not "CERTIFICATE",
-// carries headers, is not base64, or does not parse. No crypto here: the core stays pure, so the
-// certificate is checked down to its DER outline (SEQUENCE { tbsCertificate SEQUENCE,
-// signatureAlgorithm SEQUENCE, signature BIT STRING }, nothing after it).
+// ConfigureHosts) fails the whole pull unless at least one block is a usable certificate.
+// x509.CertPool.AppendCertsFromPEM reads blocks with encoding/pem Decode and skips one that is not
+// "CERTIFICATE", carries headers, or that x509.ParseCertificate refuses. Decode itself skips a block
+// without its END line or whose body is not base64 after removing only " " and "\t" (removeSpacesAndTabs)
+// and "\r", "\n" (encoding/base64 ignores those): a no-break space or an em space, which JavaScript's
+// \s would strip, makes Go drop the block. This follows Go's pem.go Decode step by step; the
+// certificate is loaded with node:crypto X509Certificate (deterministic, no I/O) and its DER
+// outline checked as Go's parser does (crypto/x509 parser.go: no trailing data, the inner and
+// outer signature algorithms equal).
 
 export function checkPemBundle(text: string): PemCheck {
   const certificates: string[] = [];
   const skipped: string[] = [];
-  const lines = text.split('\n').map((line) => line.replace(/[ \t\r]+$/, ''));
   let blockNumber = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const begin = /^-----BEGIN ([^-]*(?:-[^-]+)*)-----$/.exec(lines[i] as string);
-    if (!begin) continue;
+  let at = 0;
+  for (;;) {
+    const found = nextPemBlock(text, at);
+    if (!found) break;
+    at = found.next;
     blockNumber++;
-    const type = begin[1] as string;
-    const end = lines.indexOf(`-----END ${type}-----`, i + 1);
-    const what = `block ${blockNumber} (${type})`;
-    if (end < 0) {
-      skipped.push(`${what} has no "-----END ${type}-----" line`);
+    const what = `block ${blockNumber} (${found.type})`;
+    if (found.problem) {
+      skipped.push(`${what} ${found.problem}`);
       continue;
     }
-    const body = lines.slice(i + 1, end);
-    const block = [lines[i] as string, ...body, lines[end] as string].join('\n');
-    i = end;
-    if (type !== 'CERTIFICATE') {
+    if (found.type !== 'CERTIFICATE') {
       skipped.push(`${what} is not a CERTIFICATE`);
       continue;
     }
-    if (body.some((line) => line.includes(':'))) {
+    if (found.headers) {
       skipped.push(`${what} carries PEM headers, which Go's certificate pool refuses`);
       continue;
     }
-    const der = decodeBase64(body.join(''));
-    if (der === undefined) {
-      skipped.push(`${what} is not valid base64`);
-      continue;
-    }
-    if (!looksLikeX509(der)) {
+    if (!loadsAsX509(found.der as Uint8Array)) {
       skipped.push(`${what} does not hold a DER X.509 certificate`);
       continue;
     }
-    certificates.push(block);
+    certificates.push(found.text as string);
   }
   return { certificates, skipped };
 }
 
-function decodeBase64(text: string): Uint8Array | undefined {
-  const compact = text.replace(/\s+/g, '');
-  // Go's base64.StdEncoding: padded, standard alphabet.
-  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
-  let binary: string;
-  try {
-    binary = atob(compact);
-  } catch {
-    return undefined;
+interface PemCandidate {
+  type: string;
+  headers: boolean;
+  /** Why Go's Decode skips it, if it does. */
+  problem?: string;
+  der?: Uint8Array;
+  /** The block as written to the node: BEGIN line, body lines, END line, LF line endings. */
+  text?: string;
+  /** Where the search for the next block goes on. */
+  next: number;
+}
+
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+
+/** Go's getLine: up to "\n" (a "\r" before it dropped), trailing " " and "\t" removed. */
+function getLine(data: string, from: number): { line: string; rest: number } {
+  const newline = data.indexOf('\n', from);
+  let end = newline < 0 ? data.length : newline;
+  const rest = newline < 0 ? data.length : newline + 1;
+  if (newline > from && data[newline - 1] === '\r') end--;
+  let trimmed = end;
+  while (trimmed > from && (data[trimmed - 1] === ' ' || data[trimmed - 1] === '\t')) trimmed--;
+  return { line: data.slice(from, trimmed), rest };
+}
+
+/**
+ * The next block Go's pem.Decode would consider, from `from`: a decoded block, or one Decode skips
+ * with the reason (Decode skips silently and searches on from the same place, as this does).
+ */
+function nextPemBlock(data: string, from: number): PemCandidate | undefined {
+  let rest = from;
+  let type: string | undefined;
+  // A BEGIN line whose type line does not end in "-----" is no block: search on after it.
+  while (type === undefined) {
+    if (data.startsWith(BEGIN, rest)) rest += BEGIN.length;
+    else {
+      const i = data.indexOf(`\n${BEGIN}`, rest);
+      if (i < 0) return undefined;
+      rest = i + 1 + BEGIN.length;
+    }
+    const typeLine = getLine(data, rest);
+    rest = typeLine.rest;
+    if (typeLine.line.endsWith(DASHES)) type = typeLine.line.slice(0, -DASHES.length);
   }
+  const blockType = type;
+  const missingEnd = (next: number): PemCandidate => ({ type: blockType, headers: false, problem: `has no "${END}${type}${DASHES}" line`, next });
+  let headers = false;
+  for (;;) {
+    // Decode gives up on the whole input here (it returns no block and no rest).
+    if (rest >= data.length) return missingEnd(data.length);
+    const line = getLine(data, rest);
+    if (!line.line.includes(':')) break;
+    headers = true;
+    rest = line.rest;
+  }
+  let endIndex: number;
+  let trailerIndex: number;
+  if (!headers && data.startsWith(END, rest)) {
+    endIndex = rest;
+    trailerIndex = rest + END.length;
+  } else {
+    endIndex = data.indexOf(`\n${END}`, rest);
+    trailerIndex = endIndex + 1 + END.length;
+  }
+  if (endIndex < 0 || !data.startsWith(`${type}${DASHES}`, trailerIndex)) return missingEnd(rest);
+  if (getLine(data, trailerIndex + type.length + DASHES.length).line !== '') return missingEnd(rest);
+  const body = data.slice(rest, endIndex);
+  const der = decodeGoBase64(body);
+  if (!der) {
+    const odd = /[^A-Za-z0-9+/= \t\r\n]/u.exec(body);
+    const why = odd && /[\s\u0085]/u.test(odd[0])
+      ? ` (U+${(odd[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')} on line ${body.slice(0, odd.index).split('\n').length} of the base64 is white space Go does not skip: only spaces, tabs and line breaks)`
+      : '';
+    return { type, headers, problem: `is not valid base64${why}`, next: rest };
+  }
+  const bodyLines = body.split('\n').map((line) => line.replace(/[ \t\r]+$/, '')).filter((line) => line !== '');
+  const next = getLine(data, endIndex + (data[endIndex] === '\n' ? 1 : 0)).rest;
+  return { type, headers, der, text: [`${BEGIN}${type}${DASHES}`, ...bodyLines, `${END}${type}${DASHES}`].join('\n'), next };
+}
+
+/** base64.StdEncoding.Decode after pem's removeSpacesAndTabs: padded, standard alphabet, "\r" and "\n" ignored. */
+function decodeGoBase64(text: string): Uint8Array | undefined {
+  let compact = '';
+  for (const ch of text) if (ch !== ' ' && ch !== '\t' && ch !== '\r' && ch !== '\n') compact += ch;
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  const binary = atob(compact);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/** x509.ParseCertificate's verdict, as near as node:crypto and the DER outline give it. */
+function loadsAsX509(der: Uint8Array): boolean {
+  if (!looksLikeX509(der)) return false;
+  try {
+    new X509Certificate(der);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Tlv {
@@ -413,5 +575,12 @@ function looksLikeX509(der: Uint8Array): boolean {
   if (!signature || signature.tag !== 0x03 || signature.end !== outer.end) return false;
   // tbsCertificate opens with [0] EXPLICIT version or, for v1, the INTEGER serial number.
   const version = readTlv(der, tbs.start, tbs.end);
-  return version !== undefined && (version.tag === 0xa0 || version.tag === 0x02);
+  if (!version || (version.tag !== 0xa0 && version.tag !== 0x02)) return false;
+  const serial = version.tag === 0xa0 ? readTlv(der, version.end, tbs.end) : version;
+  if (!serial || serial.tag !== 0x02) return false;
+  // crypto/x509 parseCertificate: "inner and outer signature algorithm identifiers don't match".
+  const inner = readTlv(der, serial.end, tbs.end);
+  if (!inner || inner.end - serial.end !== algorithm.end - tbs.end) return false;
+  for (let i = 0; i < inner.end - serial.end; i++) if (der[serial.end + i] !== der[tbs.end + i]) return false;
+  return true;
 }

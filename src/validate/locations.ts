@@ -25,3 +25,14 @@ export function mirrorPrefix(sourcePath: string, mirrorPath: string): string | u
   if (mirrorPath.endsWith(`/${sourcePath}`)) return mirrorPath.slice(0, mirrorPath.length - sourcePath.length - 1);
   return undefined;
 }
+
+/**
+ * containerd's hostDirectory (config_unix.go / config_windows.go): the last `:` becomes `_` and a
+ * `_` is appended, `registry.local:5000` -> `registry.local_5000_`: the first name containerd tries,
+ * on Linux and on Windows, since 1.5. A host without a port keeps its name.
+ */
+export function hostDirectory(registry: string): string {
+  const colon = registry.lastIndexOf(':');
+  if (colon < 0 || registry.endsWith(']')) return registry;
+  return `${registry.slice(0, colon)}_${registry.slice(colon + 1)}_`;
+}

@@ -4,6 +4,7 @@ import { compareStrings, type Diagnostic, type ObjectRef, type SourceLocation } 
 import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, type MirrorSetKind } from '../kinds.js';
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
 import { CRD_SCHEMAS } from './crd-schemas.js';
+import { wrongApiVersion } from './api-version.js';
 import { validateImageConfig, type TrustConfig } from './image-config.js';
 import { compiledPattern, formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { CompiledPattern } from './linear-pattern.js';
@@ -12,7 +13,13 @@ import type { FieldPath } from '../parse/parse-manifests.js';
 import { runRules } from './rules/index.js';
 
 export interface ValidationResult {
+  /** The objects to render: empty whenever `diagnostics` holds an error. */
   mirrorSets: MirrorSetObject[];
+  /**
+   * Every schema-valid entry, also of objects the schema refuses: what the later stages check so that
+   * one run reports every finding. Equal to `mirrorSets` when there is no error; never rendered.
+   */
+  checked: MirrorSetObject[];
   /** Insecure registries and trusted CAs from the cluster Image config (SPEC.md "Trust and transport"). */
   trust: TrustConfig;
   diagnostics: Diagnostic[];
@@ -30,25 +37,20 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 export function validateDocuments(objects: readonly ManifestObject[]): ValidationResult {
   const diagnostics: Diagnostic[] = [];
   const mirrorSets: MirrorSetObject[] = [];
+  /** Objects the schema refuses, with only their valid entries: checked by the rules, never rendered. */
+  const partialSets: MirrorSetObject[] = [];
   const idmsSchema = CRD_SCHEMAS['config.openshift.io/v1/ImageDigestMirrorSet'] as JsonSchema;
   const locationPatterns = entryPatterns(idmsSchema);
 
   for (const object of objects) {
     if (!isMirrorSetKind(object.kind)) continue;
     const kind: MirrorSetKind = object.kind;
-    const group = object.apiVersion.split('/')[0];
     const expectedApiVersion = MIRROR_SET_API_VERSIONS[kind];
     if (object.apiVersion !== expectedApiVersion) {
-      // Same group, other version: the API server answers "no matches for kind". Another group is someone else's kind.
-      if (group === expectedApiVersion.split('/')[0]) {
-        diagnostics.push({
-          code: 'UNSUPPORTED_API_VERSION',
-          severity: 'error',
-          message: `expected apiVersion ${expectedApiVersion} for ${kind}, found ${object.apiVersion}, which the API server does not serve`,
-          field: formatFieldPath([...object.basePath, 'apiVersion']),
-          location: object.locate(['apiVersion']),
-        });
-      }
+      // These kind names exist only in OpenShift, each in one group and version: under any other
+      // apiVersion the API server answers "no matches for kind" and applies nothing, so the object's
+      // mirrors would silently be missing (operator.openshift.io/v1alpha1 for an IDMS is a common slip).
+      diagnostics.push(wrongApiVersion(object, kind, expectedApiVersion));
       continue;
     }
     const schema = CRD_SCHEMAS[`${object.apiVersion}/${kind}`] as JsonSchema;
@@ -58,22 +60,30 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
       (value) => `${JSON.stringify(value)} is not a valid repository location: ${explainLocation(value)}`,
       (path) => path.length === 1 && path[0] === 'metadata',
     );
-    found.push(...validateMetadata(object));
+    for (const d of validateMetadata(object)) found.push(d);
     // ICSP's CRD has no patterns, but MCO's validateRegistriesConfScopes applies the same regexes to it.
-    if (kind === 'ImageContentSourcePolicy') found.push(...validateIcspLocations(object, locationPatterns));
+    if (kind === 'ImageContentSourcePolicy') for (const d of validateIcspLocations(object, locationPatterns)) found.push(d);
     // A loop, not push(...found): an object with 200k bad entries would overflow the call stack.
     for (const d of found) diagnostics.push(d);
-    if (found.some((d) => d.severity === 'error')) continue;
+    if (found.some((d) => d.severity === 'error')) {
+      // The API server refuses the whole object, so it is never rendered; but its valid entries
+      // still get MCO's rules below, so one run reports every finding (a policy conflict is not
+      // hidden behind a typo in another entry).
+      const partial = validEntriesOf(object, kind, found);
+      if (partial) partialSets.push(partial);
+      continue;
+    }
     mirrorSets.push(toMirrorSet(object, kind));
   }
 
-  mirrorSets.sort(
-    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareStrings(a.object.name, b.object.name),
-  );
-  for (let i = 1; i < mirrorSets.length; i++) {
-    const previous = mirrorSets[i - 1] as MirrorSetObject;
-    const current = mirrorSets[i] as MirrorSetObject;
-    if (previous.kind === current.kind && previous.object.name === current.object.name) {
+  const byKindAndName = (a: MirrorSetObject, b: MirrorSetObject): number =>
+    KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareStrings(a.object.name, b.object.name);
+  mirrorSets.sort(byKindAndName);
+  const checked = [...mirrorSets, ...partialSets].sort(byKindAndName);
+  for (let i = 1; i < checked.length; i++) {
+    const previous = checked[i - 1] as MirrorSetObject;
+    const current = checked[i] as MirrorSetObject;
+    if (previous.kind === current.kind && previous.object.name !== '' && previous.object.name === current.object.name) {
       diagnostics.push({
         code: 'DUPLICATE_OBJECT',
         severity: 'error',
@@ -85,11 +95,33 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
     }
   }
   const image = validateImageConfig(objects);
-  diagnostics.push(...image.diagnostics);
-  if (diagnostics.some((d) => d.severity === 'error')) return { mirrorSets: [], trust: image.trust, diagnostics };
+  for (const d of image.diagnostics) diagnostics.push(d);
+  // MCO's rules run on every valid entry even when something else is wrong: all findings in one
+  // pass. Nothing is rendered from a run with an error, so mirrorSets is then empty.
+  for (const d of runRules(checked)) diagnostics.push(d);
+  const failed = diagnostics.some((d) => d.severity === 'error');
+  return { mirrorSets: failed ? [] : mirrorSets, checked, trust: image.trust, diagnostics };
+}
 
-  for (const d of runRules(mirrorSets)) diagnostics.push(d);
-  return { mirrorSets, trust: image.trust, diagnostics };
+/**
+ * The entries of a refused object that no error points into (`spec.<list>[i]...`), as a mirror set
+ * for the rules; undefined when the list itself cannot be read.
+ */
+function validEntriesOf(object: ManifestObject, kind: MirrorSetKind, found: readonly Diagnostic[]): MirrorSetObject | undefined {
+  const spec = object.value['spec'];
+  const list = isPlainObject(spec) ? spec[ENTRIES_FIELD[kind]] : undefined;
+  if (!Array.isArray(list)) return undefined;
+  const listField = formatFieldPath([...object.basePath, 'spec', ENTRIES_FIELD[kind]]);
+  const bad = new Set<number>();
+  for (const d of found) {
+    if (d.severity !== 'error' || !d.field?.startsWith(`${listField}[`)) continue;
+    const index = /^\[(\d+)\]/.exec(d.field.slice(listField.length));
+    // An error on the list as a whole (not on one entry) leaves no entry to trust.
+    if (!index) return undefined;
+    bad.add(Number(index[1]));
+  }
+  const set = toMirrorSet(object, kind, bad);
+  return set.entries.length > 0 ? set : undefined;
 }
 
 function validateMetadata(object: ManifestObject): Diagnostic[] {
@@ -200,15 +232,17 @@ export function explainLocation(value: string): string {
   return 'expected host[:port][/path] with a path of lower-case letters, digits and single separators (., _, __, -)';
 }
 
-function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObject {
-  const metadata = object.value['metadata'] as Record<string, unknown>;
-  const ref: ObjectRef = { apiVersion: object.apiVersion, kind, name: metadata['name'] as string };
+/** The typed mirror set; entries whose index is in `skip` are left out (they hold errors). */
+function toMirrorSet(object: ManifestObject, kind: MirrorSetKind, skip: ReadonlySet<number> = new Set()): MirrorSetObject {
+  const metadata = object.value['metadata'];
+  const name = isPlainObject(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : '';
+  const ref: ObjectRef = { apiVersion: object.apiVersion, kind, name };
   const spec = object.value['spec'] as Record<string, unknown>;
   const listField = ENTRIES_FIELD[kind];
   const list = Array.isArray(spec[listField]) ? (spec[listField] as Record<string, unknown>[]) : [];
   const prefix = formatFieldPath(object.basePath);
   const listPath = `${prefix ? `${prefix}.` : ''}spec.${listField}`;
-  const entries: MirrorEntry[] = list.map((raw, index) => {
+  const toEntry = (raw: Record<string, unknown>, index: number): MirrorEntry => {
     const origin: EntryOrigin = { object, path: ['spec', listField, index], field: `${listPath}[${index}]` };
     const mirrors = Array.isArray(raw['mirrors']) ? (raw['mirrors'] as string[]) : [];
     const policy = raw['mirrorSourcePolicy'];
@@ -221,6 +255,10 @@ function toMirrorSet(object: ManifestObject, kind: MirrorSetKind): MirrorSetObje
       mirrors.map((m, j) => new LocatedValue(m, origin, j)),
       typeof policy === 'string' ? new LocatedValue(policy as MirrorSourcePolicy, origin, 'mirrorSourcePolicy') : undefined,
     );
+  };
+  const entries: MirrorEntry[] = [];
+  list.forEach((raw, index) => {
+    if (!skip.has(index)) entries.push(toEntry(raw, index));
   });
   return new ValidatedMirrorSet(kind, ref, entries, object);
 }

@@ -73,7 +73,7 @@ export function formatPlanText(plan: Plan, context: PlanContext): string {
   if (plan.registries.length === 0) lines.push('hosts.toml: no changes', '');
   for (const registry of plan.registries) {
     lines.push(`${registry.registry}: ${registry.change} (${registry.files.map((f) => `${f.path} ${f.change}`).join(', ')})`);
-    for (const file of registry.files) lines.push(...file.diff.trimEnd().split('\n').map((l) => `    ${l}`));
+    for (const file of registry.files) for (const line of file.diff.trimEnd().split('\n').map((l) => `    ${l}`)) lines.push(line);
     lines.push('');
   }
   if (plan.objects.length > 0) lines.push(`Mirror sets: ${plan.objects.map((o) => `${o.kind}/${o.name} ${o.change}`).join(', ')}`, '');
