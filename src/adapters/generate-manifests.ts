@@ -26,7 +26,7 @@ export interface GenerateRequest {
   items?: SourceFile[];
   /** Extra inputs named on the command line (relative to cwd, no root check): they replace spec.inputs. */
   cliInputs?: string[];
-  readStdin(): Promise<string>;
+  readStdin(maxBytes: number): Promise<string>;
 }
 
 export interface GenerateResult {

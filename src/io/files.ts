@@ -6,7 +6,7 @@ import { closeSync, openSync, promises as fsp, readdirSync, readSync, statSync, 
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
-import { UsageError } from '../adapters/cli-io.js';
+import { StdinTooLarge, UsageError } from '../adapters/cli-io.js';
 
 // globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
 // what a KRM function run costs on top of Node's start (bench/README.md "Cold start").
@@ -21,7 +21,8 @@ export interface ReadInputsResult {
 
 export interface InputContext {
   cwd: string;
-  readStdin(): Promise<string>;
+  /** At most maxBytes bytes of standard input; rejects with StdinTooLarge when it holds more. */
+  readStdin(maxBytes: number): Promise<string>;
 }
 
 /** How a path is shown in diagnostics: relative to cwd when inside it, `/`-separated. */
@@ -47,7 +48,12 @@ export async function readInputs(args: readonly string[], context: InputContext)
 
   for (const arg of args) {
     if (arg === '-') {
-      stdinFiles.push({ path: '<stdin>', content: await context.readStdin() });
+      try {
+        stdinFiles.push({ path: '<stdin>', content: await context.readStdin(MAX_INPUT_BYTES) });
+      } catch (err) {
+        if (!(err instanceof StdinTooLarge)) throw err;
+        diagnostics.push(tooLarge('<stdin>', MAX_INPUT_BYTES + 1));
+      }
       continue;
     }
     const absolute = path.resolve(context.cwd, arg);
