@@ -60,7 +60,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   const headCommit = values.head === undefined ? undefined : await resolveCommit(root, values.head);
   const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd);
   const headInputs: WorkTreeInputs = headCommit
-    ? { ...(await readInputsAtRevision(root, headCommit, paths, io.cwd)), diagnostics: [] }
+    ? await readInputsAtRevision(root, headCommit, paths, io.cwd)
     : await readWorkTree(paths, io);
   const nowhere = paths.filter((p) => baseInputs.missing.includes(p) && headInputs.missing.includes(p));
   if (nowhere.length > 0) {
@@ -72,7 +72,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
     head: values.head === undefined ? {} : { revision: values.head, commit: headCommit as string },
     diagnostics: [],
   };
-  const base = renderSide(baseInputs.files, profile);
+  const base = renderSide(baseInputs.files, profile, baseInputs.diagnostics);
   const head = renderSide(headInputs.files, profile, headInputs.diagnostics);
   for (const [side, name] of [
     [base, `--base ${values.base}`],
