@@ -61,7 +61,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd);
   const headInputs: WorkTreeInputs = headCommit
     ? await readInputsAtRevision(root, headCommit, paths, io.cwd)
-    : await readWorkTree(paths, io);
+    : await readWorkTree(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
   const nowhere = paths.filter((p) => baseInputs.missing.includes(p) && headInputs.missing.includes(p));
   if (nowhere.length > 0) {
     throw new UsageError(`${nowhere.join(', ')}: nothing at ${values.base} nor in ${values.head ?? 'the working tree'}; name the files or directories that hold the mirror sets`);
@@ -108,7 +108,7 @@ interface WorkTreeInputs {
 }
 
 /** The work tree as the head: PATHs that do not exist there (deleted by the change) hold nothing. */
-async function readWorkTree(paths: readonly string[], io: CliIo): Promise<WorkTreeInputs> {
+async function readWorkTree(paths: readonly string[], io: CliIo & { root?: string }): Promise<WorkTreeInputs> {
   const present: string[] = [];
   const missing: string[] = [];
   for (const p of paths) {
