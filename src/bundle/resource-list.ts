@@ -2,9 +2,9 @@
 // in, a ResourceList out. Pure. Items this run does not own pass through as the parsed YAML nodes,
 // so their annotations (internal.config.kubernetes.io/*, config.k8s.io/id, kustomize's build
 // bookkeeping), comments and key order are left as they came.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
+import { isMap, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { Diagnostic, Severity } from '../diagnostics.js';
-import { isPlainObject } from '../parse/parse-manifests.js';
+import { isPlainObject, MAX_INPUT_BYTES } from '../parse/parse-manifests.js';
 import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from './bundle-files.js';
 import { canonicalObject, documentToString, newDocument, stringifyAsIs, stringifyObject } from './stringify.js';
 
@@ -40,11 +40,19 @@ export interface ParsedInput {
 }
 
 /**
- * The most standard input read as a ResourceList or a stream. kpt sends the whole package and
- * kustomize every resource of the build, so this is more than one manifest file may hold
- * (MAX_INPUT_BYTES), yet bounded: the parser needs many times the input in memory.
+ * The most standard input read as a ResourceList or a stream, as much as one manifest file may hold
+ * (MAX_INPUT_BYTES): kpt sends the whole package and kustomize every resource of the build, and the
+ * yaml library needs far more memory than the text (more than 700 times it for a long flow list of
+ * numbers), so both this and MAX_TOKENS bound a run before anything is parsed.
  */
-export const MAX_RESOURCE_LIST_BYTES = 16 * 1024 * 1024;
+export const MAX_RESOURCE_LIST_BYTES = MAX_INPUT_BYTES;
+/**
+ * The most YAML tokens (yaml's Lexer: scalars, indicators, spaces, line breaks) parsed. Real
+ * manifests have one token per 5 to 7 bytes, so a ResourceList of MAX_RESOURCE_LIST_BYTES stays well
+ * below it; a degenerate one (`[1,1,1,...`, `- 1` a million times) stops here, before the parser and
+ * the composer build a node for each token (about 20 s and 1 GB for 5 million of them).
+ */
+export const MAX_TOKENS = 1_000_000;
 /**
  * The deepest nesting read, aliases expanded. The API server's decoders stop at 10,000
  * (k8s.io/apimachinery json, go-yaml's max depth); the yaml library, the emitter and the pipeline
@@ -52,6 +60,11 @@ export const MAX_RESOURCE_LIST_BYTES = 16 * 1024 * 1024;
  * object, CRD schemas included, is a few dozen levels deep.
  */
 export const MAX_NESTING = 256;
+/**
+ * Items that are not objects are each reported up to this many, then counted in one more finding: a
+ * list of a million scalars would otherwise answer with a million results (hundreds of megabytes).
+ */
+const MAX_ITEM_FINDINGS = 100;
 // An alias bomb is refused by yaml's toJS once aliases resolve to more nodes than this (as parse-manifests.ts).
 const MAX_ALIAS_COUNT = 100;
 
@@ -71,13 +84,31 @@ export function stdinTooLarge(limit: number): Diagnostic {
   };
 }
 
+/** The size check before parsing: bytes (for library callers: stdin is already bounded), then tokens. */
+function tooBig(text: string): Diagnostic | undefined {
+  if (text.length > MAX_RESOURCE_LIST_BYTES) return stdinTooLarge(MAX_RESOURCE_LIST_BYTES);
+  let tokens = 0;
+  for (const _ of new Lexer().lex(text)) {
+    if (++tokens > MAX_TOKENS) {
+      return {
+        code: 'READ_FAILED',
+        severity: 'error',
+        message: `expected at most ${MAX_TOKENS} YAML tokens on standard input, found more (real manifests have one per 5 to 7 bytes); it was not parsed. Render fewer resources in one run, or name the mirror sets in spec.inputs`,
+        location: { file: STDIN, line: 1, column: 1 },
+      };
+    }
+  }
+  return undefined;
+}
+
 /** A ResourceList on stdin (YAML, or JSON: YAML is a superset of it). */
 export function parseResourceList(text: string): ParsedInput {
   const empty: ParsedInput = { apiVersion: 'config.kubernetes.io/v1', items: [], nodes: [], diagnostics: [] };
   if (text.trim() === '') {
     return { ...empty, notAResourceList: true, diagnostics: [problem('expected a ResourceList on standard input, found nothing; run the tool through kpt or kustomize, or use a subcommand (mirrorset-hosts --help)')] };
   }
-  if (text.length > MAX_RESOURCE_LIST_BYTES) return { ...empty, diagnostics: [stdinTooLarge(MAX_RESOURCE_LIST_BYTES)] };
+  const big = tooBig(text);
+  if (big) return { ...empty, diagnostics: [big] };
   const lineCounter = new LineCounter();
   const read = readDocument(() => parseDocument(text, { lineCounter, ...PARSE_OPTIONS }), lineCounter, 'the ResourceList');
   if ('diagnostic' in read) return { ...empty, diagnostics: [read.diagnostic] };
@@ -104,15 +135,17 @@ export function parseResourceList(text: string): ParsedInput {
       const { line, column } = at(itemsNode);
       return { ...empty, apiVersion, diagnostics: [{ ...problem('expected items to be a list of objects', line, column), field: 'items' }] };
     }
+    let notObjects = 0;
     itemsNode.items.forEach((node, position) => {
       nodes.push(node as Node);
       const itemValue: unknown = itemValues[position];
       if (isPlainObject(itemValue)) items.push(toItem(node as Node, itemValue, position));
-      else {
+      else if (++notObjects <= MAX_ITEM_FINDINGS) {
         const { line, column } = at(node as Node);
         diagnostics.push({ ...problem(`expected every item to be a Kubernetes object (a mapping with apiVersion and kind), found ${describeValue(itemValue)}`, line, column), field: `items[${position}]` });
       }
     });
+    if (notObjects > MAX_ITEM_FINDINGS) diagnostics.push(problem(`expected every item to be a Kubernetes object, found ${notObjects - MAX_ITEM_FINDINGS} more that are not (after the ${MAX_ITEM_FINDINGS} above)`));
   }
   const configNode = root.get('functionConfig', true) as Node | undefined;
   const configValue: unknown = value['functionConfig'];
@@ -130,7 +163,8 @@ export function parseResourceList(text: string): ParsedInput {
 /** A YAML stream of objects (what kustomize sends a legacy exec plugin used as a transformer). */
 export function parseYamlStream(text: string): ParsedInput {
   const empty: ParsedInput = { apiVersion: 'config.kubernetes.io/v1', items: [], nodes: [], diagnostics: [] };
-  if (text.length > MAX_RESOURCE_LIST_BYTES) return { ...empty, diagnostics: [stdinTooLarge(MAX_RESOURCE_LIST_BYTES)] };
+  const big = tooBig(text);
+  if (big) return { ...empty, diagnostics: [big] };
   const lineCounter = new LineCounter();
   let list: Document.Parsed[];
   try {
@@ -142,10 +176,11 @@ export function parseYamlStream(text: string): ParsedInput {
   const items: InputItem[] = [];
   const nodes: Node[] = [];
   const diagnostics: Diagnostic[] = [];
+  let notObjects = 0;
   const add = (node: Node, value: unknown): void => {
     nodes.push(node);
     if (isPlainObject(value)) items.push(toItem(node, value, items.length));
-    else {
+    else if (++notObjects <= MAX_ITEM_FINDINGS) {
       const pos = lineCounter.linePos(node.range?.[0] ?? 0);
       diagnostics.push({ ...problem(`expected every resource to be a Kubernetes object (a mapping with apiVersion and kind), found ${describeValue(value)}`, pos.line, pos.col) });
     }
@@ -167,6 +202,7 @@ export function parseYamlStream(text: string): ParsedInput {
     }
     add(doc.contents as Node, value);
   }
+  if (notObjects > MAX_ITEM_FINDINGS) diagnostics.push(problem(`expected every resource to be a Kubernetes object, found ${notObjects - MAX_ITEM_FINDINGS} more that are not (after the ${MAX_ITEM_FINDINGS} above)`));
   return { apiVersion: 'config.kubernetes.io/v1', items, nodes, diagnostics };
 }
 

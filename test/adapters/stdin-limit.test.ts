@@ -42,7 +42,7 @@ describe('an endless standard input', () => {
     const out = parse(result.stdout) as { kind: string; items: unknown[]; results: { severity: string; tags: { code: string } }[] };
     expect(out).toMatchObject({ kind: 'ResourceList', items: [] });
     expect(out.results).toEqual([expect.objectContaining({ severity: 'error', tags: { code: 'READ_FAILED' } })]);
-    expect(result.stderr).toMatch(/^mirrorset-hosts: <stdin>:1:1: error READ_FAILED: expected at most 16 MiB on standard input/m);
+    expect(result.stderr).toMatch(/^mirrorset-hosts: <stdin>:1:1: error READ_FAILED: expected at most 4 MiB on standard input/m);
   }, 120_000);
 
   test('as `-` of render: read up to the limit, then READ_FAILED naming <stdin>, exit 1, nothing written', async () => {

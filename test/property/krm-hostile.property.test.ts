@@ -164,6 +164,19 @@ describe('KRM function on hostile stdin', () => {
   }, 120_000);
 });
 
+describe('KRM function on degenerate input under the byte limit', () => {
+  test.each([
+    ['a list of a million numbers', `${HEAD}items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n  data: {a: [${'1,'.repeat(1_000_000)}]}\n`],
+    ['300,000 items that are not objects', `${HEAD}items:\n${'- 1\n'.repeat(300_000)}`],
+  ])('%s: refused before parsing (the parser needs hundreds of bytes per token), a ResourceList, exit 1', async (_name, text) => {
+    expect(text.length).toBeLessThan(MAX_RESOURCE_LIST_BYTES);
+    const result = await krm(text);
+    expectResourceListAnswer(result);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('YAML tokens on standard input');
+  }, 60_000);
+});
+
 // fixtures/hostile/<case>/input/*: each file as the whole stdin, and its documents as items.
 const corpus = readdirSync(path.join(root, 'fixtures', 'hostile'))
   .flatMap((name) => {
