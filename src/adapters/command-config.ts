@@ -13,8 +13,7 @@
 // and this tool to a MirrorSetHosts spec.inputs. An absolute path, `..` out of it, or a symbolic link
 // leading out of it is refused with the file, line and field. PATH arguments and flags are the
 // user's own choice and are not restricted.
-import { readFile } from 'node:fs/promises';
-import { lstatSync, realpathSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -42,14 +41,14 @@ const MAX_SETTINGS_BYTES = 64 * 1024;
 export async function loadCommandConfig(explicit: string | undefined, cwd: string): Promise<CommandConfig | undefined> {
   const file = explicit ?? DEFAULT_CONFIG_FILE;
   const absolute = path.resolve(cwd, file);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(absolute, 'utf8');
+    text = readAtMost(absolute, MAX_SETTINGS_BYTES);
   } catch (err) {
     if (explicit === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(`cannot read --config ${file}: ${describeFsError(err as NodeJS.ErrnoException)}`);
   }
-  if (text.length > MAX_SETTINGS_BYTES) throw new UsageError(`${file}: expected a settings file of at most 64 KiB, found more; it holds ${KEYS.join(', ')}`);
+  if (text === undefined) throw new UsageError(`${file}: expected a settings file of at most 64 KiB, found more; it holds ${KEYS.join(', ')}`);
   const lineCounter = new LineCounter();
   let value: unknown;
   let doc: ReturnType<typeof parseDocument>;
@@ -111,6 +110,22 @@ export async function loadCommandConfig(explicit: string | undefined, cwd: strin
     config.strict = strict;
   }
   return config;
+}
+
+/**
+ * The file's text, or undefined when it holds more than `max` bytes (never more than max + 1 are
+ * read): `--config /dev/zero` or a pipe that never ends cannot hang the run.
+ */
+function readAtMost(file: string, max: number): string | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(max + 1);
+    let total = 0;
+    for (let n = -1; n !== 0 && total <= max; total += n) n = readSync(fd, buffer, total, max + 1 - total, null);
+    return total > max ? undefined : buffer.subarray(0, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -121,6 +121,13 @@ describe('.mirrorset-hosts.yaml paths', () => {
     expect(config?.out).toBe('rendered/new');
   });
 
+  test.each([['/dev/zero, which never ends', '/dev/zero'], ['a file over 64 KiB', 'big.yaml']])('--config %s is read no further than 64 KiB: exit 2', async (_name, file) => {
+    writeFileSync(path.join(repo, 'big.yaml'), `# ${'x'.repeat(70 * 1024)}\ninputs: [sub]\n`);
+    const result = await runCli(['lint', '--config', file], { cwd: repo });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`mirrorset-hosts: ${file}: expected a settings file of at most 64 KiB, found more`);
+  });
+
   test('PATH arguments are the user\'s: lint reads outside the repository when told to, the settings notwithstanding', async () => {
     writeFileSync(path.join(repo, '.mirrorset-hosts.yaml'), 'inputs: [sub]\n');
     const viaLink = await runCli(['lint', 'link-out/b.yaml'], { cwd: repo });
