@@ -43,7 +43,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
   const profile = profileOf(values.profile ?? config?.profile);
   const strict = values.strict ?? config?.strict ?? false;
 
-  const inputs = await readInputs(paths, io);
+  // Inputs from the settings file stay inside its directory, symbolic links resolved (command-config.ts).
+  const inputs = await readInputs(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
   const result = run(inputs.files, { profile, strict });
   const diagnostics = sortDiagnostics([...inputs.diagnostics, ...result.diagnostics]);
   io.stderr(formatText(diagnostics));

@@ -8,11 +8,11 @@
 // (it has no --enable-exec: research/ecosystem.md §0).
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { EXIT_USAGE, exitCodeFor, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { EXIT_INVALID_INPUT, exitCodeFor, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { KubeObject } from '../bundle/bundle-files.js';
-import { isOwnedBy, parseYamlStream, streamText, type InputItem } from '../bundle/resource-list.js';
-import type { ManifestObject } from '../parse/parse-manifests.js';
-import type { CliIo } from './cli-io.js';
+import { isOwnedBy, MAX_RESOURCE_LIST_BYTES, parseYamlStream, stdinTooLarge, streamText, type InputItem, type ParsedInput } from '../bundle/resource-list.js';
+import { MAX_INPUT_BYTES, tooLarge, type ManifestObject } from '../parse/parse-manifests.js';
+import { StdinTooLarge, type CliIo } from './cli-io.js';
 import { configFromText, generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
 import { itemSources, remapItemLocation } from './krm-function.js';
 
@@ -28,14 +28,8 @@ export async function isExecPluginInvocation(arg: string, io: CliIo): Promise<bo
 export async function runExecPlugin(arg: string, io: CliIo): Promise<number> {
   // The file is kustomize's re-marshalled copy (keys sorted), not the user's: its line numbers mean
   // nothing to the user, so findings about the config name the object instead.
-  let content = io.env['KUSTOMIZE_PLUGIN_CONFIG_STRING'] ?? '';
-  try {
-    content = readFileSync(path.resolve(io.cwd, arg), 'utf8');
-  } catch {
-    // Gone already: kustomize also passes the config in the environment (up to 128 KiB).
-  }
-  const found = configFromText({ path: 'plugin config', content });
-  const synthetic = new Set<string>(['plugin config']);
+  const found = readPluginConfig(path.resolve(io.cwd, arg), io.env['KUSTOMIZE_PLUGIN_CONFIG_STRING'] ?? '');
+  const synthetic = new Set<string>(['plugin config', '<stdin>']);
   const diagnostics: Diagnostic[] = [...found.diagnostics];
   let generated: KubeObject[] = [];
   let kept: InputItem[] = [];
@@ -46,12 +40,12 @@ export async function runExecPlugin(arg: string, io: CliIo): Promise<number> {
     for (const d of validated.diagnostics) diagnostics.push(d);
     const config = validated.config;
     if (config) {
-      const stdin = io.stdinIsTTY ? '' : await io.readStdin();
-      const input = parseYamlStream(stdin);
+      const input = io.stdinIsTTY ? parseYamlStream('') : await readStream(io);
       for (const d of input.diagnostics) diagnostics.push(d);
       if (hasErrors(input.diagnostics)) {
+        // Bad input, not a usage problem: exit 1 with the findings (kustomize shows stderr then).
         reportFindings(sortDiagnostics(diagnostics), synthetic, io.stderr);
-        return EXIT_USAGE;
+        return EXIT_INVALID_INPUT;
       }
       kept = input.items.filter((item) => !isOwnedBy(item, config.name));
       const { sources, files } = itemSources(kept);
@@ -72,6 +66,29 @@ export async function runExecPlugin(arg: string, io: CliIo): Promise<number> {
   const code = exitCodeFor(sorted);
   if (code === 0) io.stdout(streamText(kept, generated));
   return code;
+}
+
+/** The config file kustomize wrote (size checked before it is read), else the copy in the environment. */
+function readPluginConfig(file: string, fromEnvironment: string): ReturnType<typeof configFromText> {
+  let content = fromEnvironment;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_INPUT_BYTES) return { diagnostics: [tooLarge('plugin config', size)] };
+    content = readFileSync(file, 'utf8');
+  } catch {
+    // Gone already: kustomize also passes the config in the environment (up to 128 KiB).
+  }
+  return configFromText({ path: 'plugin config', content });
+}
+
+/** The resources kustomize pipes in (a transformer), at most MAX_RESOURCE_LIST_BYTES of them. */
+async function readStream(io: CliIo): Promise<ParsedInput> {
+  try {
+    return parseYamlStream(await io.readStdin(MAX_RESOURCE_LIST_BYTES));
+  } catch (err) {
+    if (!(err instanceof StdinTooLarge)) throw err;
+    return { apiVersion: 'config.kubernetes.io/v1', items: [], nodes: [], diagnostics: [stdinTooLarge(MAX_RESOURCE_LIST_BYTES)] };
+  }
 }
 
 /** Positions in the temp file would mislead: place findings by `Kind/name` instead. */

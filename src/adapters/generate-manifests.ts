@@ -26,7 +26,7 @@ export interface GenerateRequest {
   items?: SourceFile[];
   /** Extra inputs named on the command line (relative to cwd, no root check): they replace spec.inputs. */
   cliInputs?: string[];
-  readStdin(): Promise<string>;
+  readStdin(maxBytes: number): Promise<string>;
 }
 
 export interface GenerateResult {
@@ -91,15 +91,18 @@ async function readConfigInputs(request: GenerateRequest): Promise<{ files: Sour
         continue;
       }
     }
+    // The files found in a directory or by a glob are held to the same root: a symbolic link among
+    // them that leads out is refused (INPUT_OUTSIDE_ROOT), not read.
+    const linkRoot = request.config.allowOutsideRoot ? undefined : root;
     const info = tryFs(() => statSync(absolute));
     if (info?.isDirectory()) {
-      const read = readManifestDirectory(absolute, request.cwd);
+      const read = readManifestDirectory(absolute, request.cwd, linkRoot);
       for (const file of read.files) files.set(file.path, file);
       for (const d of read.diagnostics) diagnostics.push(d);
       continue;
     }
     try {
-      const read = await readInputs([input], { cwd: request.baseDir, readStdin: request.readStdin });
+      const read = await readInputs([input], { cwd: request.baseDir, readStdin: request.readStdin, ...(linkRoot ? { root: linkRoot } : {}) });
       for (const file of read.files) {
         const shown = displayPath(request.cwd, path.resolve(request.baseDir, file.path));
         files.set(shown, { ...file, path: shown });

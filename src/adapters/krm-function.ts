@@ -9,33 +9,66 @@
 // - what a previous run of the same config generated is replaced, never duplicated.
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { EXIT_USAGE, exitCodeFor, hasErrors, sortDiagnostics } from '../diagnostics.js';
+import { EXIT_INVALID_INPUT, EXIT_USAGE, exitCodeFor, hasErrors, sortDiagnostics } from '../diagnostics.js';
 import type { KubeObject } from '../bundle/bundle-files.js';
 import {
   annotationsOf,
   INDEX_ANNOTATION,
   isOwnedBy,
+  MAX_RESOURCE_LIST_BYTES,
   PACKAGE_PATH_ANNOTATION,
   parseResourceList,
   PATH_ANNOTATION,
   resourceListText,
+  stdinTooLarge,
+  taggedText,
   toResults,
   type InputItem,
   type KrmResult,
+  type ParsedInput,
 } from '../bundle/resource-list.js';
 import { stringifyObject } from '../bundle/stringify.js';
 import { isMirrorSetKind } from '../kinds.js';
 import type { ManifestObject, SourceFile } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
-import type { CliIo } from './cli-io.js';
+import { StdinTooLarge, type CliIo } from './cli-io.js';
 import { generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
 
 export async function runKrmFunction(io: CliIo): Promise<number> {
-  const input = parseResourceList(await io.readStdin());
+  // stdout holds a complete ResourceList whatever happens: also when a bug throws (exit 3), kpt and
+  // kustomize then see an error result, never an empty list that would delete the package.
+  let printed = false;
+  let apiVersion = 'config.kubernetes.io/v1';
+  const print = (text: string): void => {
+    printed = true;
+    io.stdout(text);
+  };
+  try {
+    return await transform(io, print, (version) => void (apiVersion = version));
+  } catch (err) {
+    if (!printed) {
+      const message = 'internal error, this is a bug: the input was left as it came; please report it with the input that caused it (details on stderr)';
+      io.stdout(resourceListText(apiVersion, [], [], [{ message, severity: 'error', tags: { code: 'INTERNAL_ERROR' } }]));
+    }
+    throw err;
+  }
+}
+
+async function transform(io: CliIo, print: (text: string) => void, setApiVersion: (version: string) => void): Promise<number> {
+  let input: ParsedInput;
+  try {
+    input = parseResourceList(await io.readStdin(MAX_RESOURCE_LIST_BYTES));
+  } catch (err) {
+    if (!(err instanceof StdinTooLarge)) throw err;
+    input = { apiVersion: 'config.kubernetes.io/v1', items: [], nodes: [], diagnostics: [stdinTooLarge(MAX_RESOURCE_LIST_BYTES)] };
+  }
+  setApiVersion(input.apiVersion);
   if (hasErrors(input.diagnostics)) {
-    io.stdout(resourceListText(input.apiVersion, [], [], toResults(input.diagnostics)));
-    reportFindings(input.diagnostics, new Set(), io.stderr);
-    return EXIT_USAGE;
+    // The items as they came (those that are objects and those that are not): nothing is lost.
+    print(resourceListText(input.apiVersion, input.nodes.map((node) => ({ node })), [], toResults(sortDiagnostics(input.diagnostics))));
+    reportFindings(sortDiagnostics(input.diagnostics), new Set(), io.stderr);
+    // Not a ResourceList at all: the tool was not started by kpt or kustomize (a usage problem).
+    return input.notAResourceList ? EXIT_USAGE : EXIT_INVALID_INPUT;
   }
   const synthetic = new Set<string>();
   const diagnostics: Diagnostic[] = [];
@@ -87,7 +120,7 @@ export async function runKrmFunction(io: CliIo): Promise<number> {
   const failed = hasErrors(diagnostics);
   const results = [...toResults(sortDiagnostics(diagnostics)), ...(summary && !failed ? [summary] : [])];
   // On failure the items go back exactly as they came (previous output included): nothing is lost.
-  io.stdout(resourceListText(input.apiVersion, failed ? input.items : kept, failed ? [] : generated, results));
+  print(resourceListText(input.apiVersion, failed ? input.nodes.map((node) => ({ node })) : kept, failed ? [] : generated, results));
   reportFindings(sortDiagnostics(diagnostics), synthetic, io.stderr);
   return exitCodeFor(diagnostics);
 }
@@ -157,9 +190,31 @@ export function itemSources(items: readonly InputItem[]): { sources: SourceFile[
   const sources: SourceFile[] = [];
   for (const [file, group] of files) {
     group.sort((a, b) => (a.fileIndex ?? 0) - (b.fileIndex ?? 0) || a.position - b.position);
-    sources.push({ path: file, content: group.map((item) => stringifyObject(item.value)).join('---\n') });
+    sources.push({ path: file, content: group.map((item) => sourceText(item.value)).join('---\n') });
   }
   return { sources, files };
+}
+
+/**
+ * An item as YAML text for the pipeline. The emitter writes JSON-shaped data; a value the YAML
+ * reader made into something else (`!!binary` bytes, a `!!set`, a YAML 1.1 timestamp) is written by
+ * the yaml library with its tag, so the schema check names it as it would in a file.
+ */
+function sourceText(value: Record<string, unknown>): string {
+  return isJsonShaped(value) ? stringifyObject(value) : taggedText(value);
+}
+
+function isJsonShaped(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    // A loop, not push(...): a list of 200k entries would overflow the call stack.
+    if (Array.isArray(value)) for (const child of value) stack.push(child);
+    else if (Object.prototype.toString.call(value) === '[object Object]') for (const child of Object.values(value)) stack.push(child);
+    else return false;
+  }
+  return true;
 }
 
 /** Document n of a grouped source is the n-th item of that group: give it its index in the real file. */

@@ -39,7 +39,8 @@ export async function runLint(args: readonly string[], io: CliIo): Promise<numbe
   const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
   if (paths.length === 0) throw new UsageError(`lint needs at least one PATH, or inputs in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
   const profile = profileOf(values.profile ?? config?.profile);
-  const inputs = await readInputs(paths, io);
+  // Inputs from the settings file stay inside its directory, symbolic links resolved (command-config.ts).
+  const inputs = await readInputs(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
   const result = run(inputs.files, { profile, strict: values.strict ?? config?.strict ?? false, lint: true });
   const diagnostics = sortDiagnostics([...inputs.diagnostics, ...result.diagnostics]);
   const text = formatDiagnostics(format, diagnostics, VERSION);

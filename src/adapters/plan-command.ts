@@ -61,8 +61,8 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   const headCommit = values.head === undefined ? undefined : await resolveCommit(root, values.head);
   const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd);
   const headInputs: WorkTreeInputs = headCommit
-    ? { ...(await readInputsAtRevision(root, headCommit, paths, io.cwd)), diagnostics: [] }
-    : await readWorkTree(paths, io);
+    ? await readInputsAtRevision(root, headCommit, paths, io.cwd)
+    : await readWorkTree(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
   const nowhere = paths.filter((p) => baseInputs.missing.includes(p) && headInputs.missing.includes(p));
   if (nowhere.length > 0) {
     throw new UsageError(`${nowhere.join(', ')}: nothing at ${values.base} nor in ${values.head ?? 'the working tree'}; name the files or directories that hold the mirror sets`);
@@ -73,7 +73,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
     head: values.head === undefined ? {} : { revision: values.head, commit: headCommit as string },
     diagnostics: [],
   };
-  const base = renderSide(baseInputs.files, profile);
+  const base = renderSide(baseInputs.files, profile, baseInputs.diagnostics);
   const head = renderSide(headInputs.files, profile, headInputs.diagnostics);
   if (hasErrors(head.diagnostics)) {
     io.stderr(head.diagnostics.map(formatDiagnostic).join('\n') + '\n');
@@ -116,7 +116,7 @@ interface WorkTreeInputs {
 }
 
 /** The work tree as the head: PATHs that do not exist there (deleted by the change) hold nothing. */
-async function readWorkTree(paths: readonly string[], io: CliIo): Promise<WorkTreeInputs> {
+async function readWorkTree(paths: readonly string[], io: CliIo & { root?: string }): Promise<WorkTreeInputs> {
   const present: string[] = [];
   const missing: string[] = [];
   for (const p of paths) {

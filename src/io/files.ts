@@ -2,11 +2,11 @@
 // render pipeline (globby stays here: it is ESM-only, and it is I/O).
 // fs.promises, not node:fs/promises: it loads streams and readline, about 10 ms that a KRM function
 // run would pay at start-up without using them (bench/README.md "Cold start"); the getter loads it on first use.
-import { closeSync, openSync, promises as fsp, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
-import { UsageError } from '../adapters/cli-io.js';
+import { StdinTooLarge, UsageError } from '../adapters/cli-io.js';
 
 // globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
 // what a KRM function run costs on top of Node's start (bench/README.md "Cold start").
@@ -21,7 +21,14 @@ export interface ReadInputsResult {
 
 export interface InputContext {
   cwd: string;
-  readStdin(): Promise<string>;
+  /** At most maxBytes bytes of standard input; rejects with StdinTooLarge when it holds more. */
+  readStdin(maxBytes: number): Promise<string>;
+  /**
+   * For inputs a repository's settings name (spec.inputs, `.mirrorset-hosts.yaml`): the directory
+   * every file read must lie in once symbolic links are resolved (see readFound). Unset for paths
+   * the user names on the command line.
+   */
+  root?: string;
 }
 
 /** How a path is shown in diagnostics: relative to cwd when inside it, `/`-separated. */
@@ -33,9 +40,12 @@ export function displayPath(cwd: string, absolute: string): string {
 
 /**
  * PATH arguments -> source files: a file, a directory (recursively `*.yaml`, `*.yml`, `*.json`,
- * hidden entries skipped, symlinked directories not descended so a loop cannot trap us), a glob,
- * or `-` for stdin. A named path that does not exist is a usage error; a file or directory inside
- * a directory that cannot be read is a READ_FAILED finding. Files come back in bytewise path order.
+ * hidden entries skipped), a glob, or `-` for stdin. A named path that does not exist is a usage
+ * error; a file or directory inside a directory that cannot be read is a READ_FAILED finding. Files
+ * come back in bytewise path order.
+ * Symbolic links are treated alike in a directory and by a glob: a link to a file is read like the
+ * file (named by the link), a link to a directory is never descended (a loop cannot trap us), a
+ * dangling link is READ_FAILED. With `context.root`, a file whose real path is outside it is refused.
  * Files found in a directory or by a glob must be regular files (a named pipe would block the run, a
  * device such as /dev/zero never ends); a path named on the command line may be a pipe (`<(...)`).
  * No file is read beyond MAX_INPUT_BYTES.
@@ -47,7 +57,12 @@ export async function readInputs(args: readonly string[], context: InputContext)
 
   for (const arg of args) {
     if (arg === '-') {
-      stdinFiles.push({ path: '<stdin>', content: await context.readStdin() });
+      try {
+        stdinFiles.push({ path: '<stdin>', content: await context.readStdin(MAX_INPUT_BYTES) });
+      } catch (err) {
+        if (!(err instanceof StdinTooLarge)) throw err;
+        diagnostics.push(tooLarge('<stdin>', MAX_INPUT_BYTES + 1));
+      }
       continue;
     }
     const absolute = path.resolve(context.cwd, arg);
@@ -56,7 +71,7 @@ export async function readInputs(args: readonly string[], context: InputContext)
     if (!info) {
       const error = failure as NodeJS.ErrnoException;
       if (error.code === 'ENOENT' && (await loadGlobby()).isDynamicPattern(arg)) {
-        const matches = await (await loadGlobby()).globby(arg, { cwd: context.cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
+        const matches = await globFiles(arg, context.cwd);
         if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
         for (const match of matches) found.set(displayPath(context.cwd, match), { absolute: match, named: false });
         continue;
@@ -72,10 +87,23 @@ export async function readInputs(args: readonly string[], context: InputContext)
     }
   }
 
-  const read = readFound(found);
+  const read = readFound(found, context.cwd, context.root);
   diagnostics.push(...read.diagnostics);
   const files = read.files;
   return { files: [...files, ...stdinFiles], diagnostics };
+}
+
+/**
+ * What a glob matches, as listManifests lists a directory: every entry that is not a directory,
+ * symbolic links to files included (globby's `onlyFiles` would drop them: with
+ * followSymbolicLinks: false it sees a link, not a file), links to directories neither listed nor
+ * descended, hidden entries skipped (globby's default, `dot: false`).
+ */
+async function globFiles(pattern: string, cwd: string): Promise<string[]> {
+  const entries = await (await loadGlobby()).globby(pattern, { cwd, absolute: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true });
+  return entries
+    .filter((entry) => !entry.dirent.isDirectory() && !(entry.dirent.isSymbolicLink() && statIfAny(entry.path)?.isDirectory()))
+    .map((entry) => entry.path);
 }
 
 /**
@@ -83,10 +111,10 @@ export async function readInputs(args: readonly string[], context: InputContext)
  * KRM function and the exec plugin read their config's inputs with it, without loading globby or
  * fs.promises (bench/README.md "Cold start").
  */
-export function readManifestDirectory(directory: string, cwd: string): ReadInputsResult {
+export function readManifestDirectory(directory: string, cwd: string, root?: string): ReadInputsResult {
   const listed = listManifests(directory);
   const found = new Map(listed.files.map((file) => [displayPath(cwd, file), { absolute: file, named: false }]));
-  const read = readFound(found);
+  const read = readFound(found, cwd, root);
   return { files: read.files, diagnostics: [...unreadableDirectories(listed.unreadable, cwd), ...read.diagnostics] };
 }
 
@@ -99,13 +127,29 @@ function unreadableDirectories(unreadable: readonly { directory: string; error: 
   }));
 }
 
-/** Reads every found file (display path -> file) in bytewise path order, each bounded by MAX_INPUT_BYTES. */
-function readFound(found: ReadonlyMap<string, { absolute: string; named: boolean }>): ReadInputsResult {
+/**
+ * Reads every found file (display path -> file) in bytewise path order, each bounded by MAX_INPUT_BYTES.
+ * With a `root` (a real path), a file that lies outside it once symbolic links are resolved is not
+ * read: INPUT_OUTSIDE_ROOT names the link and where it leads. Without one, a link is read like its target.
+ */
+function readFound(found: ReadonlyMap<string, { absolute: string; named: boolean }>, cwd: string, root?: string): ReadInputsResult {
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const shown of [...found.keys()].sort()) {
     const { absolute, named } = found.get(shown) as { absolute: string; named: boolean };
     const location = { file: shown, line: 1, column: 1 };
+    const real = root === undefined ? undefined : realPathIfAny(absolute);
+    if (root !== undefined && real !== undefined && isOutside(root, real)) {
+      diagnostics.push({
+        code: 'INPUT_OUTSIDE_ROOT',
+        severity: 'error',
+        message:
+          `expected a file inside ${path.relative(cwd, root) === '' ? '.' : displayPath(cwd, root)} (the directory of the settings that name it), found ${real === absolute ? 'one' : `a symbolic link to ${displayPath(cwd, real)}`} outside it; ` +
+          `copy the file in, or name it on the command line`,
+        location,
+      });
+      continue;
+    }
     try {
       const content = readBounded(absolute, named);
       if (typeof content === 'number') diagnostics.push(tooLarge(shown, content));
@@ -116,6 +160,20 @@ function readFound(found: ReadonlyMap<string, { absolute: string; named: boolean
     }
   }
   return { files, diagnostics };
+}
+
+function realPathIfAny(file: string): string | undefined {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined; // dangling or a loop: reading it reports READ_FAILED
+  }
+}
+
+/** True when `target` is not `root` nor below it. */
+export function isOutside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative);
 }
 
 /**

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../adapters/cli-io.js';
-import type { SourceFile } from '../parse/parse-manifests.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
 import { displayPath } from './files.js';
 
 function git(directory: string): SimpleGit {
@@ -46,26 +47,29 @@ export interface TreeFile {
   /** Relative to the repository root, `/`-separated. */
   path: string;
   objectId: string;
+  /** Bytes of the blob, from the tree listing: known before the blob is read. */
+  size: number;
 }
 
-/** Regular files at `commit` under `repoPath` (a file or a directory; `''` for the whole tree). */
+/** Regular files at `commit` under `repoPath` (a file or a directory; `''` for the whole tree), with their sizes. */
 export async function listFilesAtRevision(root: string, commit: string, repoPath: string): Promise<TreeFile[]> {
-  const args = ['ls-tree', '-r', '-z', '--full-tree', commit];
+  // --long adds each blob's size, as `git cat-file -s` would give it, in the same single listing.
+  const args = ['ls-tree', '-r', '-z', '--long', '--full-tree', commit];
   if (repoPath !== '') args.push('--', repoPath);
   const out = await git(root).raw(args);
   const files: TreeFile[] = [];
   for (const record of out.split('\0')) {
-    // `<mode> SP <type> SP <object> TAB <path>`; symbolic links (120000) and submodules are not manifests.
+    // `<mode> SP <type> SP <object> SP+ <size> TAB <path>`; symbolic links (120000) and submodules are not manifests.
     const tab = record.indexOf('\t');
     if (tab < 0) continue;
-    const [mode, type, objectId] = record.slice(0, tab).split(' ');
-    if (type !== 'blob' || (mode !== '100644' && mode !== '100755') || !objectId) continue;
-    files.push({ path: record.slice(tab + 1), objectId });
+    const [mode, type, objectId, size] = record.slice(0, tab).split(/ +/);
+    if (type !== 'blob' || (mode !== '100644' && mode !== '100755') || !objectId || !/^[0-9]+$/.test(size ?? '')) continue;
+    files.push({ path: record.slice(tab + 1), objectId, size: Number(size) });
   }
   return files;
 }
 
-export async function readBlob(root: string, objectId: string): Promise<Buffer> {
+async function readBlob(root: string, objectId: string): Promise<Buffer> {
   return (await git(root).binaryCatFile(['blob', objectId])) as Buffer;
 }
 
@@ -75,12 +79,15 @@ export interface RevisionInputs {
   files: SourceFile[];
   /** PATH arguments with nothing at this revision. */
   missing: string[];
+  /** Files not read: over MAX_INPUT_BYTES (READ_FAILED, as io/files.ts reports them in the work tree). */
+  diagnostics: Diagnostic[];
 }
 
 /**
  * PATH arguments (relative to `cwd`) -> the manifests they name at `commit`, as `readInputs` reads them
  * from the work tree: a file as named, a directory recursively (`*.yaml`, `*.yml`, `*.json`, hidden
- * entries skipped). Paths are shown relative to `cwd`, so findings at both revisions line up.
+ * entries skipped). Paths are shown relative to `cwd`, so findings at both revisions line up. A blob
+ * over MAX_INPUT_BYTES is never read: its size comes with the tree listing.
  */
 export async function readInputsAtRevision(root: string, commit: string, args: readonly string[], cwd: string): Promise<RevisionInputs> {
   const found = new Map<string, TreeFile>();
@@ -101,8 +108,11 @@ export async function readInputsAtRevision(root: string, commit: string, args: r
     for (const file of chosen) found.set(displayPath(cwd, path.join(root, ...file.path.split('/'))), file);
   }
   const files: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
   for (const shown of [...found.keys()].sort()) {
-    files.push({ path: shown, content: await readBlob(root, (found.get(shown) as TreeFile).objectId) });
+    const file = found.get(shown) as TreeFile;
+    if (file.size > MAX_INPUT_BYTES) diagnostics.push(tooLarge(shown, file.size));
+    else files.push({ path: shown, content: await readBlob(root, file.objectId) });
   }
-  return { files, missing };
+  return { files, missing, diagnostics };
 }

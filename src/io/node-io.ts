@@ -1,6 +1,6 @@
 // The real process behind CliIo.
-import { fstatSync, readFileSync, writeSync } from 'node:fs';
-import type { CliIo } from '../adapters/cli-io.js';
+import { fstatSync, readSync, writeSync } from 'node:fs';
+import { StdinTooLarge, type CliIo } from '../adapters/cli-io.js';
 
 export function nodeIo(): CliIo {
   return {
@@ -11,16 +11,33 @@ export function nodeIo(): CliIo {
     stderr: (text) => writeAll(2, text),
     // Touching process.stdin builds a stream (net, tty, streams: milliseconds a KRM function run pays
     // on every kustomize build): read fd 0 directly, and fall back to the stream only when it would
-    // block (a non-blocking descriptor).
-    readStdin: async () => {
+    // block (a non-blocking descriptor). Either way no more than maxBytes + 1 bytes are ever held.
+    readStdin: async (maxBytes) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const keep = (chunk: Buffer): void => {
+        chunks.push(chunk);
+        total += chunk.length;
+        if (total > maxBytes) throw new StdinTooLarge(maxBytes);
+      };
       try {
-        return readFileSync(0, 'utf8');
+        for (;;) {
+          const chunk = Buffer.allocUnsafe(64 * 1024);
+          const bytesRead = readSync(0, chunk, 0, chunk.length, null);
+          if (bytesRead === 0) return Buffer.concat(chunks, total).toString('utf8');
+          keep(chunk.subarray(0, bytesRead));
+        }
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EOF') return Buffer.concat(chunks, total).toString('utf8');
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+      try {
+        for await (const chunk of process.stdin) keep(chunk as Buffer);
+      } finally {
+        // Stop reading at the limit: an endless writer gets EPIPE instead of filling our memory.
+        if (total > maxBytes) process.stdin.destroy();
+      }
+      return Buffer.concat(chunks, total).toString('utf8');
     },
     stdinIsTTY: stdinIsTerminal(),
     cwd: process.cwd(),

@@ -66,11 +66,18 @@ test('settings come from .mirrorset-hosts.yaml when no PATH is given; flags win'
 });
 
 test('--config names another settings file; its paths are relative to it', async () => {
-  tempDirWrite('ci/lint.yaml', 'inputs: [../mirrorsets/windows.yaml]\nstrict: true\n');
-  const result = await runCli(['lint', '--config', 'ci/lint.yaml'], { cwd: workspace.dir });
+  tempDirWrite('mirrorsets/lint.yaml', 'inputs: [windows.yaml]\nstrict: true\n');
+  const result = await runCli(['lint', '--config', 'mirrorsets/lint.yaml'], { cwd: workspace.dir });
   expect(result.code).toBe(1);
   expect(result.stderr).toContain('mirrorsets/windows.yaml:7:13: error PAUSE_IMAGE_NOT_MIRRORED');
   expect(result.stderr).not.toContain('tags.yaml');
+});
+
+test('--config in a subdirectory cannot reach up out of it (the settings belong to the repository): exit 2 with the position', async () => {
+  tempDirWrite('ci/lint.yaml', 'inputs: [../mirrorsets/windows.yaml]\nstrict: true\n');
+  const result = await runCli(['lint', '--config', 'ci/lint.yaml'], { cwd: workspace.dir });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('mirrorset-hosts: ci/lint.yaml:1:10: error INPUT_OUTSIDE_ROOT inputs[0]: expected a path inside ci (the directory of the settings file');
 });
 
 test.each([
