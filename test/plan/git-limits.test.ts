@@ -34,11 +34,11 @@ describeWith('git')('blob sizes at a revision', () => {
     ]);
   });
 
-  test('plan --base with a blob over the limit: exit 1 naming the file, no plan', async () => {
-    const result = await runCli(['plan', '--base', 'HEAD', 'ms'], { cwd: repo.dir });
+  test('plan --head at a revision with a blob over the limit: exit 1 naming the file, no plan', async () => {
+    const result = await runCli(['plan', '--base', 'HEAD', '--head', 'HEAD', 'ms'], { cwd: repo.dir });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('ms/b-over-limit.yaml:1:1: error READ_FAILED: expected a manifest file of at most 4.0 MiB');
-    expect(result.stderr).toContain('the mirror sets at --base HEAD do not render, so there is no plan');
+    expect(result.stderr).toContain('the mirror sets at --head HEAD do not render, so there is no plan');
   }, 60_000);
 });
