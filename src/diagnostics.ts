@@ -1,5 +1,6 @@
 // Findings about the user's input are data, never exceptions (eemeli/yaml src/errors.ts, kyaml
 // fn/framework/result.go): every stage returns them, the adapters format them once.
+import { compareStrings } from './vocabulary.js';
 
 /** Spelled as the KRM functions spec spells result severities. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -171,17 +172,4 @@ export const EXIT_INTERNAL = 3;
 /** The one place the exit status is decided (arethetypeswrong packages/cli/src/getExitCode.ts). */
 export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
   return hasErrors(diagnostics) ? EXIT_INVALID_INPUT : EXIT_OK;
-}
-
-/** Bytewise (UTF-8 code point) order, as Go's `<` on strings: the order WMCO and runtime-utils sort by. */
-export function compareStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i) as number;
-    const y = b.codePointAt(i) as number;
-    if (x !== y) return x < y ? -1 : 1;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
 }

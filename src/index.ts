@@ -1,5 +1,6 @@
 // Library API: re-exports only.
-export { run, PROFILES, type Profile, type RunOptions, type RunResult } from './pipeline.js';
+export { run, type RunOptions, type RunResult } from './pipeline.js';
+export { PROFILES, type Profile } from './vocabulary.js';
 export {
   DIAGNOSTIC_CODES,
   exitCodeFor,

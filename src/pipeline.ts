@@ -1,7 +1,8 @@
 // run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O.
 // Any `error` means no file is returned, so adapters write all or nothing; every stage still runs on
 // the valid part of the input, so one run reports every finding.
-import { applyStrict, compareStrings, hasErrors, sortDiagnostics, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { applyStrict, hasErrors, sortDiagnostics, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { compareStrings, type Profile } from './vocabulary.js';
 import { reportTrustIgnoredByWmco } from './model/apply-trust.js';
 import { buildContainerdModel } from './model/build-containerd-model.js';
 import { buildWmcoModel } from './model/build-wmco-model.js';
@@ -13,8 +14,6 @@ import { lintMirrorSets } from './validate/lint-rules/index.js';
 import type { MirrorSetObject } from './validate/mirror-set.js';
 import { validateDocuments } from './validate/validate-documents.js';
 
-export type Profile = 'containerd' | 'wmco';
-export const PROFILES: readonly Profile[] = ['containerd', 'wmco'];
 
 /** Codes that state something is missing from the whole input (see runWithMirrorSets). */
 const ABSENCE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['TRUST_UNUSED', 'PAUSE_IMAGE_NOT_MIRRORED']);

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { formatDiagnostic } from '../src/diagnostics.js';
 import { readInputs } from '../src/io/files.js';
-import { run, type Profile } from '../src/pipeline.js';
+import { run } from '../src/pipeline.js';
+import { type Profile } from '../src/vocabulary.js';
 import { readTree, updating, writeTree } from './helpers/golden.js';
 import { fileURLToPath } from 'node:url';
 

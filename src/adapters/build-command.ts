@@ -10,7 +10,8 @@ import { writeTreeAtomically } from '../io/output-tree.js';
 import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
-import { UsageError, type CliIo } from './cli-io.js';
+import { type CliIo } from './cli-io.js';
+import { UsageError } from '../errors.js';
 import { configFromText, generateManifests, validateConfigObject } from './generate-manifests.js';
 
 export const BUILD_HELP = `mirrorset-hosts build: Kubernetes manifests for the rendered files: a ConfigMap (or Secret)

@@ -5,8 +5,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT_INTERNAL, EXIT_USAGE, exitCodeFor, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
-import { PROFILES, run, type Profile } from '../pipeline.js';
-import { UsageError, type CliIo } from './cli-io.js';
+import { run } from '../pipeline.js';
+import { PROFILES, type Profile } from '../vocabulary.js';
+import { type CliIo } from './cli-io.js';
+import { UsageError } from '../errors.js';
 
 declare const __VERSION__: string;
 export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { formatDiagnostic } from '../diagnostics.js';
 import { describeFsError, displayPath } from '../io/files.js';
-import { UsageError } from './cli-io.js';
+import { UsageError } from '../errors.js';
 
 export const DEFAULT_CONFIG_FILE = '.mirrorset-hosts.yaml';
 

@@ -12,7 +12,7 @@ import { parseManifests, type FieldPath, type ManifestObject, type SourceFile } 
 import { run } from '../pipeline.js';
 import { isOwnConfigGroup, validateConfigMapConfig, validateFunctionConfig, type FunctionConfigResult, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
-import { UsageError } from './cli-io.js';
+import { UsageError } from '../errors.js';
 
 export interface GenerateRequest {
   config: MirrorSetHostsConfig;

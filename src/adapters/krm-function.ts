@@ -31,7 +31,8 @@ import { stringifyObject } from '../bundle/stringify.js';
 import { isMirrorSetKind } from '../kinds.js';
 import type { ManifestObject, SourceFile } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
-import { StdinTooLarge, type CliIo } from './cli-io.js';
+import { type CliIo } from './cli-io.js';
+import { StdinTooLarge } from '../errors.js';
 import { generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
 
 export async function runKrmFunction(io: CliIo): Promise<number> {

@@ -26,7 +26,8 @@ import { DEFAULT_ROLLOUT, isSkipped, rolloutOrder, runRollout } from '../deliver
 import { selectShard } from '../delivery/shard.js';
 import { inClusterServer, listNodes, SERVICE_ACCOUNT_DIR, toTargets } from '../io/kube-nodes.js';
 import { createSshExec, sshPathProblem } from '../io/ssh.js';
-import { UsageError, type CliIo } from './cli-io.js';
+import { type CliIo } from './cli-io.js';
+import { UsageError } from '../errors.js';
 
 export const APPLY_HELP = `mirrorset-hosts apply: copy a rendered bundle to nodes over SSH.
 

@@ -7,9 +7,11 @@ import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '.
 import { readInputs } from '../io/files.js';
 import { readInputsAtRevision, repositoryRoot, resolveCommit } from '../io/git.js';
 import type { SourceFile } from '../parse/parse-manifests.js';
-import { runWithMirrorSets, type Profile } from '../pipeline.js';
+import { runWithMirrorSets } from '../pipeline.js';
+import { type Profile } from '../vocabulary.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
-import { UsageError, type CliIo } from './cli-io.js';
+import { type CliIo } from './cli-io.js';
+import { UsageError } from '../errors.js';
 import { parseCommandArgs, profileOf } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
 import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext, type PlanFormat } from './formats/plan.js';

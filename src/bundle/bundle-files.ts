@@ -7,7 +7,8 @@
 //   and value bytes, Secret data bytes, both against `MaxSecretSize = 1 * 1024 * 1024`), so the files
 //   are spread over several objects, in path order, before that limit; a file that cannot fit in
 //   one object is an error, never truncated.
-import { compareStrings, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { decodeKey, encodeKey, MANIFEST_KEY, type BundleFile, type BundleManifest } from './bundle-manifest.js';
 import { bytesToBase64 } from '../delivery/node-state.js';

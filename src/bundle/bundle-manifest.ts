@@ -3,6 +3,7 @@
 // A ConfigMap or Secret key must match [-._a-zA-Z0-9]+ (k8s.io/apimachinery IsConfigMapKey), and a
 // rendered path such as `registry.local_5000_/hosts.toml` or `quay.io/ca.crt` does not, so every
 // file is stored under an encoded key and the manifest maps each key back to its path and sha256.
+import type { Profile } from '../vocabulary.js';
 
 /** The key under which the manifest itself is stored in the first bundle object. */
 export const MANIFEST_KEY = 'manifest.json';
@@ -21,7 +22,7 @@ export interface BundleFile {
 export interface BundleManifest {
   apiVersion: 'mirrorset-hosts.io/v1alpha1';
   kind: 'BundleManifest';
-  profile: 'containerd' | 'wmco';
+  profile: Profile;
   /** sha256 over the sorted (path, sha256) list: changes whenever any file changes. */
   contentHash: string;
   files: BundleFile[];

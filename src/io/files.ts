@@ -6,7 +6,7 @@ import { closeSync, openSync, promises as fsp, readdirSync, readSync, realpathSy
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
-import { StdinTooLarge, UsageError } from '../adapters/cli-io.js';
+import { StdinTooLarge, UsageError } from '../errors.js';
 
 // globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
 // what a KRM function run costs on top of Node's start (bench/README.md "Cold start").

@@ -3,7 +3,7 @@
 // dirty tree and while a hook runs.
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { UsageError } from '../adapters/cli-io.js';
+import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
 import { displayPath } from './files.js';

@@ -7,9 +7,9 @@
 // refused, naming what is in the way, so nothing the tool did not write is ever deleted.
 import { existsSync, mkdirSync, promises as fsp, rmSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { compareStrings } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import type { RenderedFile } from '../render/rendered-file.js';
-import { UsageError } from '../adapters/cli-io.js';
+import { UsageError } from '../errors.js';
 import { describeFsError } from './files.js';
 
 /** The ownership marker at the top of every output tree. Hidden: input directories skip it, and no

@@ -9,7 +9,8 @@
 // EditRegistriesConfig marks a mirror insecure when ScopeIsNestedInsideScope(mirror location, entry),
 // and the ConfigMap key `host..port` names the registry `host:port` exactly (MCO writes
 // /etc/docker/certs.d/<key with ".." -> ":">/ca.crt).
-import { compareStrings, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import type { CaBundle, TrustConfig } from '../validate/image-config.js';
 import type { Located } from '../validate/mirror-set.js';
 import { splitLocation } from '../validate/locations.js';

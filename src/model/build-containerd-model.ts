@@ -1,6 +1,7 @@
 // Validated mirror sets -> one hosts.toml model per source registry, with WMCO's defects fixed
 // (SPEC.md, profile `containerd`). Merge semantics live here and nowhere else.
-import { compareStrings, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import { resolvesTags } from '../kinds.js';
 import type { TrustConfig } from '../validate/image-config.js';
 import { describeEntry, effectivePolicy, listEntries, type MirrorEntry, type MirrorSetObject } from '../validate/mirror-set.js';

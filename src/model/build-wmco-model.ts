@@ -2,7 +2,8 @@
 // `wmco`). Mirrors openshift/windows-machine-config-operator pkg/registries/registries.go at commit
 // 0be4b9cc: getMergedMirrorSets, newMirrorSet, newMirror, extractMirrorURL, mergeMirrorSets,
 // mergeMirrors, sortMirrorSets. Every defect it reproduces is reported as a warning.
-import { compareStrings, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import { ICSP, IDMS, ITMS, resolvesTags } from '../kinds.js';
 import { listEntries, type MirrorEntry, type MirrorSetObject, type MirrorSourcePolicy } from '../validate/mirror-set.js';
 import { mirrorPrefix, splitLocation } from '../validate/locations.js';

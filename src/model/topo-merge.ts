@@ -4,7 +4,7 @@
 // newly ready successors sorted bytewise and appended, and a cycle broken by the first unused node
 // in bytewise order. Unlike runtime-utils, every element is a node even from a one-element list
 // (SPEC.md "Order"), and the source registry is not a node: it is `server`, always tried last.
-import { compareStrings } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 
 interface TopoNode {
   name: string;

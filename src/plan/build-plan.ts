@@ -3,15 +3,13 @@
 // Linux with containerd) read hosts.toml on every pull, so files change and nothing restarts (SPEC.md
 // "Delivery to nodes"); Linux nodes under MCO follow the docs 5.6.1 table (./mco-impact.ts).
 // Pure: the adapter renders both revisions and hands the results in.
-import { compareStrings } from '../diagnostics.js';
+import { compareStrings, type Profile } from '../vocabulary.js';
 import { hostDirectory } from '../model/host-names.js';
 import { splitLocation } from '../validate/locations.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import type { MirrorSetObject } from '../validate/mirror-set.js';
 import { diffObjects, mcoImpact, type McoImpact, type ObjectChange } from './mco-impact.js';
 import { unifiedDiff } from './unified-diff.js';
-
-export type PlanProfile = 'containerd' | 'wmco';
 
 export interface PlanSide {
   /** What render writes for this side (empty when it has no mirror sets). */
@@ -44,7 +42,7 @@ export interface ContainerdImpact {
 }
 
 export interface Plan {
-  profile: PlanProfile;
+  profile: Profile;
   /**
    * False when the base revision did not render (the change repairs it, say): then every file is shown
    * in full as the head renders it (`added`), no object is compared, and the MCO action is `unknown`.
@@ -57,7 +55,7 @@ export interface Plan {
 }
 
 /** The plan from `base` to `head`; `base` undefined: it did not render (see Plan.baseRendered). */
-export function buildPlan(base: PlanSide | undefined, head: PlanSide, profile: PlanProfile): Plan {
+export function buildPlan(base: PlanSide | undefined, head: PlanSide, profile: Profile): Plan {
   if (base === undefined) {
     const plan = buildPlan({ files: [], mirrorSets: [] }, head, profile);
     const unknown = 'the base revision does not render, so what MCO does cannot be compared: it depends on what the nodes hold now';
@@ -107,7 +105,7 @@ export function buildPlan(base: PlanSide | undefined, head: PlanSide, profile: P
 }
 
 /** Output directory -> source registry: `host_port_` is `host:port` (containerd hostDirectory); WMCO keeps the host as is. */
-function registryNames(mirrorSets: readonly MirrorSetObject[], profile: PlanProfile): Map<string, string> {
+function registryNames(mirrorSets: readonly MirrorSetObject[], profile: Profile): Map<string, string> {
   const names = new Map<string, string>();
   for (const entry of mirrorSets.flatMap((set) => set.entries)) {
     const host = splitLocation(entry.source.value).host;

@@ -11,7 +11,7 @@
 // change (the same mirrors in another order), the plan follows the docs and says drain.
 // A change that leaves registries.conf as it was (an entry moved to another object) renders the same
 // MachineConfig, so nodes are not touched at all.
-import { compareStrings } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import { ICSP, IDMS, type MirrorSetKind } from '../kinds.js';
 import type { MirrorSetObject } from '../validate/mirror-set.js';
 import { registriesConfScopes, type RegistryScope } from './registries-conf.js';

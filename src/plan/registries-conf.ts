@@ -3,7 +3,7 @@
 // EditRegistriesConfig): one [[registry]] per exact source; IDMS and ICSP mirrors merged into one
 // digest list (`pull-from-mirror = "digest-only"`), ITMS mirrors after them (`"tag-only"`), each list
 // merged in the users' relative order (topo.go); `blocked = true` under NeverContactSource.
-import { compareStrings } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import { ICSP, IDMS, ITMS } from '../kinds.js';
 import { mergePriorityLists } from '../model/topo-merge.js';
 import type { MirrorEntry, MirrorSetObject } from '../validate/mirror-set.js';

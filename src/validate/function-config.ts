@@ -1,12 +1,12 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
+import type { Profile } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA } from './function-config-schema.js';
 import { formatFieldPath, reportInto, typeName, walkSchema, type SchemaWalkOptions } from './json-schema.js';
 
-type Profile = 'containerd' | 'wmco';
 
 export type TargetOs = 'linux' | 'windows';
 export type GitopsStrategy = 'hashed-name' | 'argocd-hook' | 'force-recreate';

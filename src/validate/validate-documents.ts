@@ -1,6 +1,7 @@
 // Kubernetes objects -> typed mirror sets, validated as the API server would (CRD schema, object
 // metadata), then by the rules MCO and the docs add (./rules/). All findings in one pass.
-import { compareStrings, type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';
+import { type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';
+import { compareStrings } from '../vocabulary.js';
 import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, type MirrorSetKind } from '../kinds.js';
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
 import { CRD_SCHEMAS } from './crd-schemas.js';

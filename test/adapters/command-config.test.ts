@@ -5,7 +5,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { UsageError } from '../../src/adapters/cli-io.js';
+import { UsageError } from '../../src/errors.js';
 import { loadCommandConfig } from '../../src/adapters/command-config.js';
 import { idms, runCli, tempDir } from '../helpers/cli.js';
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DIAGNOSTIC_CODES, formatDiagnostic, type Diagnostic } from '../../src/diagnostics.js';
-import { run, type Profile } from '../../src/pipeline.js';
+import { run } from '../../src/pipeline.js';
+import { type Profile } from '../../src/vocabulary.js';
 import { DOCUMENTED_RULES, LINT_RULES } from '../../src/validate/lint-rules/index.js';
 import { mirrorSet } from './manifests.js';
 import { fileURLToPath } from 'node:url';

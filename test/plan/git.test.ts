@@ -2,7 +2,7 @@
 // checking out, so the work tree, the index and HEAD stay as they were.
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../../src/adapters/cli-io.js';
+import { UsageError } from '../../src/errors.js';
 import { readInputsAtRevision, repositoryRoot, resolveCommit } from '../../src/io/git.js';
 import { createGitRepo, describeWith, type GitRepo } from './git-fixture.js';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { main } from '../../src/adapters/cli.js';
-import { StdinTooLarge } from '../../src/adapters/cli-io.js';
+import { StdinTooLarge } from '../../src/errors.js';
 import { MAX_RESOURCE_LIST_BYTES, RESOURCE_LIST_API_VERSIONS } from '../../src/bundle/resource-list.js';
 import { idms, runCli, tempDir, type CliRun } from '../helpers/cli.js';
 

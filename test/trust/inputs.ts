@@ -1,7 +1,8 @@
 // Tiny inputs for the trust tests, in the shapes OpenShift defines: the `Image` named cluster
 // (spec.registrySources.insecureRegistries, spec.additionalTrustedCA.name) and the ConfigMap in
 // openshift-config whose keys are `host` or `host..port`.
-import { run, type Profile, type RunResult } from '../../src/pipeline.js';
+import { run, type RunResult } from '../../src/pipeline.js';
+import { type Profile } from '../../src/vocabulary.js';
 
 /** Self-signed EC P-256 test CAs (openssl req -x509, CN "mirrorset-hosts test CA" / "... registry CA"). No key anywhere. */
 export const CA_A = `-----BEGIN CERTIFICATE-----

@@ -5,7 +5,8 @@
 // `nul.example.com` a directory Windows cannot create, and a long port a name over 255 bytes.
 import fc from 'fast-check';
 import { formatDiagnostic } from '../../src/diagnostics.js';
-import { run, type Profile } from '../../src/pipeline.js';
+import { run } from '../../src/pipeline.js';
+import { type Profile } from '../../src/vocabulary.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 10_3);
 

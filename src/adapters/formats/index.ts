@@ -1,6 +1,6 @@
 // One rendering of the findings per audience; pure functions of the sorted diagnostics.
 import type { Diagnostic } from '../../diagnostics.js';
-import { UsageError } from '../cli-io.js';
+import { UsageError } from '../../errors.js';
 import { formatGithub } from './github.js';
 import { formatJson } from './json.js';
 import { formatSarif } from './sarif.js';

@@ -4,15 +4,16 @@
 // never reports the same finding twice: a rule that a profile's model already covers is silent there.
 import type { Diagnostic, DiagnosticCode } from '../../diagnostics.js';
 import type { MirrorSetObject } from '../mirror-set.js';
+import type { Profile } from '../../vocabulary.js';
 import { duplicateMirror } from './duplicate-mirror.js';
 import { icspDeprecated } from './icsp-deprecated.js';
 import { itmsRegistryWide } from './itms-registry-wide.js';
-import { DOC_CONFIGURING, DOC_UNDERSTANDING, DOC_WINDOWS_MIRRORS, type LintProfile, type LintRule } from './lint-rule.js';
+import { DOC_CONFIGURING, DOC_UNDERSTANDING, DOC_WINDOWS_MIRRORS, type LintRule } from './lint-rule.js';
 import { mirrorIsSource } from './mirror-is-source.js';
 import { pauseImage } from './pause-image.js';
 import { policyRegistryWide } from './policy-registry-wide.js';
 
-export type { LintProfile, LintRule } from './lint-rule.js';
+export type { LintRule } from './lint-rule.js';
 
 export const LINT_RULES: readonly LintRule[] = [
   itmsRegistryWide,
@@ -24,7 +25,7 @@ export const LINT_RULES: readonly LintRule[] = [
 ];
 
 /** Runs every lint rule; the pipeline adds the result to render's diagnostics when `lint` is set. */
-export function lintMirrorSets(mirrorSets: readonly MirrorSetObject[], profile: LintProfile): Diagnostic[] {
+export function lintMirrorSets(mirrorSets: readonly MirrorSetObject[], profile: Profile): Diagnostic[] {
   return LINT_RULES.flatMap((rule) => rule.check(mirrorSets, { profile }));
 }
 
@@ -33,7 +34,7 @@ export interface DocumentedRule {
   /** Where the rule is stated. */
   doc: string;
   /** The codes that report a breach, per profile. */
-  codes: Readonly<Record<LintProfile, readonly DiagnosticCode[]>>;
+  codes: Readonly<Record<Profile, readonly DiagnosticCode[]>>;
 }
 
 /** What `lint` checks, for the docs table (docs/git-workflows.md is tested against it). */

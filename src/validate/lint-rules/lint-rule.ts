@@ -1,14 +1,12 @@
 // The documentation rules `lint` adds to what render reports. Each rule lives in its own file whose
-// header cites the section of the product documentation (../shared/seeds/) it enforces.
+// header cites the section of the OpenShift documentation it enforces.
 // Rules are pure: mirror sets in, diagnostics out, no I/O.
 import type { Diagnostic, DiagnosticCode } from '../../diagnostics.js';
+import type { Profile } from '../../vocabulary.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 
-/** The render profile lint runs with (the same union as pipeline.ts Profile, which validate may not import). */
-export type LintProfile = 'containerd' | 'wmco';
-
 export interface LintContext {
-  profile: LintProfile;
+  profile: Profile;
 }
 
 export interface LintRule {

@@ -2,7 +2,7 @@
 // compared with ../locations.ts, the same rule the model renders with (SPEC.md "Mirror path").
 import { ICSP } from '../../kinds.js';
 import type { Located, MirrorEntry } from '../mirror-set.js';
-import type { LintProfile } from './lint-rule.js';
+import type { Profile } from '../../vocabulary.js';
 import { mirrorPrefix, splitLocation } from '../locations.js';
 
 /** `true` when `location` (a source) applies to `repository`: equal, or a whole-element prefix of it. */
@@ -15,7 +15,7 @@ export function covers(location: string, repository: string): boolean {
  * ITMS mirror and ignores ICSP; the containerd profile leaves out wildcard sources and mirrors that
  * rename the repository.
  */
-export function writtenMirrors(entry: MirrorEntry, profile: LintProfile): Located<string>[] {
+export function writtenMirrors(entry: MirrorEntry, profile: Profile): Located<string>[] {
   if (profile === 'wmco') return entry.kind === ICSP ? [] : entry.mirrors;
   const source = splitLocation(entry.source.value);
   if (source.host.startsWith('*.')) return [];
