@@ -98,27 +98,32 @@ fi
 context=$(mktemp -d "${TMPDIR:-/tmp}/mirrorset-hosts-image.XXXXXX")
 trap 'rm -rf "$context"' EXIT
 
-# 1. The root file system, cached by what makes it (this script and the architecture).
-rootfs_key=$( { sha256sum "$0" | cut -d' ' -f1; echo "$deb_arch"; } | sha256sum | cut -c1-12)
+# 1. The root file system, cached by what makes it: these options and the architecture (the mirror's
+# URL is left out: any mirror serves the same packages).
+# The hooks run on this machine with the new root as $1. The user the Job runs as by default (the
+# Job's runAsUser, src/bundle/job.ts), home /tmp: the only writable place in the pod. setuid/setgid
+# bits go: the pod runs with no_new_privs, and nothing here needs them.
+rootfs_options=(
+  --mode=root --variant=essential --arch="$deb_arch" --include="$DEBIAN_PACKAGES"
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*'
+  --dpkgopt='path-exclude=/usr/share/locale/*'
+  --customize-hook="chroot \"\$1\" groupadd --gid $APPLIER_UID mirrorset-hosts"
+  --customize-hook="chroot \"\$1\" useradd -K UID_MAX=$APPLIER_UID --uid $APPLIER_UID --gid $APPLIER_UID --home-dir /tmp --no-create-home --shell /usr/sbin/nologin mirrorset-hosts"
+  --customize-hook='find "$1" -xdev -type f -perm /6000 -exec chmod ug-s {} +'
+  --customize-hook='ln -s mirrorset-hosts "$1/usr/local/bin/mirrorset-hosts-sea"'
+  --customize-hook='rm -rf "$1"/var/cache/* "$1"/var/log/* "$1"/var/lib/apt/lists/*'
+)
+rootfs_key=$(printf '%s\n' "$DEBIAN_SUITE" "${rootfs_options[@]}" | sha256sum | cut -c1-12)
 rootfs="$cache/rootfs-$DEBIAN_SUITE-$deb_arch-$rootfs_key.tar"
 if $refresh || [ ! -s "$rootfs" ]; then
   log "making the $DEBIAN_SUITE root file system from $mirror (about a minute)"
-  # Hooks run on this machine with the new root as $1. The user the Job runs as by default (the
-  # Job's runAsUser, src/bundle/job.ts), home /tmp: the only writable place in the pod. setuid/setgid
-  # bits go: the pod runs with no_new_privs, and nothing here needs them.
-  mmdebstrap --quiet --mode=root --variant=essential --arch="$deb_arch" --include="$DEBIAN_PACKAGES" \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' \
-    --customize-hook="chroot \"\$1\" groupadd --gid $APPLIER_UID mirrorset-hosts" \
-    --customize-hook="chroot \"\$1\" useradd -K UID_MAX=$APPLIER_UID --uid $APPLIER_UID --gid $APPLIER_UID --home-dir /tmp --no-create-home --shell /usr/sbin/nologin mirrorset-hosts" \
-    --customize-hook='find "$1" -xdev -type f -perm /6000 -exec chmod ug-s {} +' \
-    --customize-hook='ln -s mirrorset-hosts "$1/usr/local/bin/mirrorset-hosts-sea"' \
-    --customize-hook='rm -rf "$1"/var/cache/* "$1"/var/log/* "$1"/var/lib/apt/lists/*' \
-    "$DEBIAN_SUITE" "$rootfs.part.tar" \
+  mmdebstrap --quiet "${rootfs_options[@]}" "$DEBIAN_SUITE" "$rootfs.part.tar" \
     "deb $mirror $DEBIAN_SUITE main" "deb $mirror $DEBIAN_SUITE-updates main" \
     "deb $security $DEBIAN_SUITE-security main" >&2
   mv -f "$rootfs.part.tar" "$rootfs"
+  # Root file systems made with other options are not used again.
+  find "$cache" -maxdepth 1 -name "rootfs-*.tar" ! -name "${rootfs##*/}" -delete
 fi
 cp "$rootfs" "$context/rootfs.tar"
 
@@ -182,6 +187,10 @@ buildah build --quiet --layers=false --pull=never -f "$repo/Containerfile" \
   --build-arg VERSION="$version" --build-arg NODE_VERSION="$NODE_VERSION" \
   --build-arg DEBIAN_SUITE="$DEBIAN_SUITE" --build-arg INPUTS="$inputs" \
   -t "$ref" -t "$name:$version" "$context" >/dev/null
+# Earlier builds of this name from other inputs (each a full image) go, so that a developer's or CI's
+# storage does not grow with every change; only tags this script makes are looked at.
+buildah images --noheading --format '{{.Name}}:{{.Tag}}' | { grep -E "^$name:[^:]+-[0-9a-f]{12}\$" || true; } \
+  | while read -r old; do [ "$old" = "$ref" ] || buildah rmi "$old" >/dev/null 2>&1 || true; done
 size=$(buildah images --noheading --format '{{.Size}}' "$ref" | sed -n 1p)
 log "built $ref ($size)"
 echo "$ref"
