@@ -3,7 +3,7 @@
 # container (no RUN step: this also works where container engines cannot start a process):
 #
 #   1. a root file system of Debian packages made by mmdebstrap: the Essential set (sh, coreutils,
-#      dpkg and its database, so image scanners see every package) plus openssh-client,
+#      dpkg and its database, so image scanners see every package) plus libstdc++6, openssh-client,
 #      ca-certificates and libnss-wrapper; no apt, no docs beyond the copyright files;
 #   2. the single executable (Node SEA, scripts/build-sea.mjs) made from a supported Node (NODE_VERSION
 #      below), taken from the npm registry's node-linux-<arch> package and checked against the pinned
@@ -181,7 +181,8 @@ NSS_WRAPPER_PASSWD=$dir/passwd NSS_WRAPPER_GROUP=$dir/group LD_PRELOAD=libnss_wr
 EOF
 chmod 0755 "$context/ssh" "$context/mirrorset-hosts"
 
-# 4. The image.
+# 4. The image. With --refresh, the image that had this tag is removed once nothing names it.
+previous=$(buildah inspect --type image --format '{{.FromImageID}}' "$ref" 2>/dev/null || true)
 log "building $ref"
 buildah build --quiet --layers=false --pull=never -f "$repo/Containerfile" \
   --build-arg VERSION="$version" --build-arg NODE_VERSION="$NODE_VERSION" \
@@ -191,6 +192,9 @@ buildah build --quiet --layers=false --pull=never -f "$repo/Containerfile" \
 # storage does not grow with every change; only tags this script makes are looked at.
 buildah images --noheading --format '{{.Name}}:{{.Tag}}' | { grep -E "^$name:[^:]+-[0-9a-f]{12}\$" || true; } \
   | while read -r old; do [ "$old" = "$ref" ] || buildah rmi "$old" >/dev/null 2>&1 || true; done
+if [ -n "$previous" ] && [ "$previous" != "$(buildah inspect --type image --format '{{.FromImageID}}' "$ref")" ]; then
+  buildah rmi "$previous" >/dev/null 2>&1 || true
+fi
 size=$(buildah images --noheading --format '{{.Size}}' "$ref" | sed -n 1p)
 log "built $ref ($size)"
 echo "$ref"
