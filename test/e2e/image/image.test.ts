@@ -20,15 +20,15 @@ const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as
 /** An OpenShift-style uid: restricted-v2 picks one from the namespace's range (1000680000-1000689999 here). */
 const ARBITRARY_UID = 1000680000;
 
+/** Like missingSshTools: null when everything is there; under CI=true anything missing is a failure. */
 async function missingImageTools(): Promise<string | null> {
-  const ssh = await missingSshTools(['buildah', 'mmdebstrap', 'strip', 'unshare', 'chroot']);
-  if (ssh) return `${ssh}; the image test also needs buildah, mmdebstrap and binutils (apt-get install buildah mmdebstrap binutils)`;
-  if (process.getuid?.() !== 0) {
-    const message = 'the image test needs root (buildah storage, mmdebstrap, chroot)';
-    if (process.env['CI'] === 'true') throw new Error(`${message}; CI=true, so this is a failure, not a skip`);
-    return message;
-  }
-  return null;
+  const problems: string[] = [];
+  const onPath = (tool: string): boolean => (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(path.join(dir, tool)));
+  const tools = ['buildah', 'mmdebstrap', 'strip', 'unshare', 'chroot'].filter((tool) => !onPath(tool));
+  if (tools.length > 0) problems.push(`the image test needs ${tools.join(', ')} (Debian: apt-get install buildah mmdebstrap binutils)`);
+  if (process.getuid?.() !== 0) problems.push('the image test needs root (buildah storage, mmdebstrap, chroot)');
+  if (problems.length > 0 && process.env['CI'] === 'true') throw new Error(`${problems.join('; ')}; CI=true, so this is a failure, not a skip`);
+  return problems.length > 0 ? problems.join('; ') : missingSshTools();
 }
 
 const missing = await missingImageTools();
