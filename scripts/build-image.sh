@@ -80,7 +80,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 security=${MIRRORSET_HOSTS_DEBIAN_SECURITY_MIRROR:-$(apt_uri debian-security)}
 security=${security:-http://deb.debian.org/debian-security}
 
-cache=${MIRRORSET_HOSTS_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mirrorset-hosts/image}
+cache=${MIRRORSET_HOSTS_IMAGE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/mirrorset-hosts/image}
 mkdir -p "$cache"
 
 inputs=$( { sha256sum "$0" "$repo/Containerfile" "$bundle" "$repo/scripts/build-sea.mjs" | cut -d' ' -f1
