@@ -58,7 +58,7 @@ export interface NodeApplierSettings {
   /** Default 1800. */
   activeDeadlineSeconds?: number;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  /** UID/GID of the applier; the image must have a passwd entry for it (ssh needs one). Default 65532. */
+  /** UID/GID of the applier. Default 65532; the image also runs under any other uid (docs/image.md). */
   runAsUser?: number;
   /** Where the applier pod itself runs; default {kubernetes.io/os: linux} (the image is Linux). */
   podNodeSelector?: Record<string, string>;

@@ -26,6 +26,7 @@ import {
 import type { BuiltTag } from './oci-image.js';
 import type { LoggedRequest } from './registry.js';
 import { World, prefixedRepository, repository } from './world.js';
+import { OUTPUT_MARKER } from '../../../src/io/output-tree.js';
 
 const slow = 60_000;
 
@@ -243,7 +244,8 @@ if (builds.length > 0) {
       });
       // hostDirectory() in config_unix.go / config_windows.go: the first candidate is host_port_.
       const dirName = `127.0.0.1_${source.port}_`;
-      expect(readdirSync(hostsDir)).toEqual([dirName]);
+      // The ownership marker sits beside it; containerd looks up directories only, and this pull proves it ignores the file.
+      expect(readdirSync(hostsDir)).toEqual([OUTPUT_MARKER, dirName]);
       expect(existsSync(join(hostsDir, dirName, 'hosts.toml'))).toBe(true);
       const v2 = world.tags.v2;
       const { result: pull, served } = await world.watch(() => daemon.pull(world.ref(`@${v2.manifestDigest}`), hostsDir));
