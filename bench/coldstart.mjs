@@ -27,7 +27,7 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-// What kustomize sends a generator: the functionConfig alone (research/ecosystem.md §1.4); cwd is
+// What kustomize sends a generator: the functionConfig alone (docs/design/gitops.md "What each runner sends"); cwd is
 // the kustomization directory, here the example repository.
 const cwd = path.join(repo, 'fixtures', 'example-repo');
 const resourceList = `apiVersion: config.kubernetes.io/v1

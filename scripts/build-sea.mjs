@@ -1,5 +1,5 @@
 // The single-file executable (Node SEA, Node 20: --experimental-sea-config + postject) for runners
-// without Node.js, such as Argo CD's repo server (research/ecosystem.md §0 item 12, §4.1):
+// without Node.js, such as Argo CD's repo server (docs/design/gitops.md "Argo CD's repo server"):
 //
 //   npm run build && node scripts/build-sea.mjs      -> dist/mirrorset-hosts-sea
 //

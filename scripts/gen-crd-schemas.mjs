@@ -1,11 +1,16 @@
-// Regenerates src/validate/crd-schemas.ts from openshift/api's CRDs (a copy lives in ../shared/crds):
-// the openAPIV3Schema of each kind, descriptions dropped. Run after updating the CRDs:
-//   node scripts/gen-crd-schemas.mjs ../shared/crds
+// Regenerates src/validate/crd-schemas.ts from openshift/api's CRDs (the
+// 0000_10_config-operator_01_image{digest,tag}mirrorsets and imagecontentsourcepolicies CRD files of
+// openshift/api): the openAPIV3Schema of each kind, descriptions dropped. Run after updating them:
+//   node scripts/gen-crd-schemas.mjs DIR-HOLDING-THE-CRDS
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-const dir = process.argv[2] ?? '../shared/crds';
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: node scripts/gen-crd-schemas.mjs DIR-HOLDING-THE-CRDS');
+  process.exit(2);
+}
 const strip = (node) => {
   if (Array.isArray(node)) return node.map(strip);
   if (node && typeof node === 'object') {

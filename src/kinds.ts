@@ -20,7 +20,7 @@ export const ENTRIES_FIELD: Readonly<Record<MirrorSetKind, string>> = {
 };
 
 /**
- * The fixed order objects are read in (SPEC.md "Order"): IDMS, ICSP, ITMS. It decides the order
+ * The fixed order objects are read in (docs/design/rendering.md "Order"): IDMS, ICSP, ITMS. It decides the order
  * of diagnostics and WMCO's policy merge, never the containerd profile's output.
  */
 export const KIND_ORDER: readonly MirrorSetKind[] = [IDMS, ICSP, ITMS];

@@ -1,4 +1,4 @@
-// The pure core may not reach outward: a boundary that lives only in prose drifts (STYLE.md).
+// The pure core may not reach outward: a boundary that lives only in prose drifts (README.md, architecture).
 // Core stages import earlier stages, diagnostics.ts, kinds.ts, yaml and smol-toml; never a later
 // stage, node built-ins, the I/O packages, or the adapters.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// Trust and transport from the cluster Image config, applied to the containerd model (SPEC.md "Trust
-// and transport"; research/containerd-hosts.md §7):
+// Trust and transport from the cluster Image config, applied to the containerd model
+// (docs/design/rendering.md "Trust and transport"; docs/design/containerd.md "Plain HTTP, TLS and CA files"):
 // - insecure registry: `http://` plus `skip_verify = true`; containerd then tries unverified HTTPS
 //   and falls back to plain HTTP (ConfigureHosts + docker.NewHTTPFallback, 1.6.25+, 1.7.7+, 2.x),
 //   which is what `insecure = true` means in registries.conf.

@@ -1,5 +1,5 @@
 // Validated mirror sets -> one hosts.toml model per source registry, with WMCO's defects fixed
-// (SPEC.md, profile `containerd`). Merge semantics live here and nowhere else.
+// (docs/design/rendering.md "The two profiles", profile `containerd`). Merge semantics live here and nowhere else.
 import { type Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../vocabulary.js';
 import { resolvesTags } from '../kinds.js';
@@ -111,7 +111,7 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
       registry,
       directory: hostDirectory(registry),
       // containerd always appends `server` after the [host] list (hosts.go parseHostsFile), so the only
-      // way to never contact the source is to make the first mirror the server (containerd-hosts.md §5).
+      // way to never contact the source is to make the first mirror the server (docs/design/containerd.md "Never contacting the source").
       server: never ? (hosts[0] as { url: string }).url : hostUrl(registry, ''),
       hosts,
       entries: contributions.map((c) => c.entry),

@@ -1,5 +1,5 @@
-// Validated mirror sets -> what OpenShift's WMCO would write, defects included (SPEC.md, profile
-// `wmco`). Mirrors openshift/windows-machine-config-operator pkg/registries/registries.go at commit
+// Validated mirror sets -> what OpenShift's WMCO would write, defects included (profile `wmco`,
+// docs/design/wmco.md "What WMCO writes"). Mirrors openshift/windows-machine-config-operator pkg/registries/registries.go at commit
 // 0be4b9cc: getMergedMirrorSets, newMirrorSet, newMirror, extractMirrorURL, mergeMirrorSets,
 // mergeMirrors, sortMirrorSets. Every defect it reproduces is reported as a warning.
 import { type Diagnostic } from '../diagnostics.js';

@@ -3,7 +3,7 @@
 // a FIFO queue seeded with the nodes that have no predecessor (in bytewise order), each batch of
 // newly ready successors sorted bytewise and appended, and a cycle broken by the first unused node
 // in bytewise order. Unlike runtime-utils, every element is a node even from a one-element list
-// (SPEC.md "Order"), and the source registry is not a node: it is `server`, always tried last.
+// (docs/design/rendering.md "Order"), and the source registry is not a node: it is `server`, always tried last.
 import { compareStrings } from '../vocabulary.js';
 
 interface TopoNode {

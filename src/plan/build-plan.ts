@@ -1,7 +1,7 @@
 // The plan of a change to the mirror sets: per registry, what changes in hosts.toml (added, removed,
 // changed, with a unified diff), and what that does to the nodes: containerd nodes (Windows, and
-// Linux with containerd) read hosts.toml on every pull, so files change and nothing restarts (SPEC.md
-// "Delivery to nodes"); Linux nodes under MCO follow the docs 5.6.1 table (./mco-impact.ts).
+// Linux with containerd) read hosts.toml on every pull, so files change and nothing restarts
+// (docs/design/rendering.md "Delivery to nodes"); Linux nodes under MCO follow the docs 5.6.1 table (./mco-impact.ts).
 // Pure: the adapter renders both revisions and hands the results in.
 import { compareStrings, type Profile } from '../vocabulary.js';
 import { hostDirectory } from '../model/host-names.js';

@@ -1,5 +1,5 @@
 // What MCO writes to /etc/containers/registries.conf on Linux nodes for a set of mirror sets, reduced
-// to what decides a drain (wmco.md section 7, after openshift/runtime-utils pkg/registries
+// to what decides a drain (docs/design/wmco.md "Linux nodes: registries.conf", after openshift/runtime-utils pkg/registries
 // EditRegistriesConfig): one [[registry]] per exact source; IDMS and ICSP mirrors merged into one
 // digest list (`pull-from-mirror = "digest-only"`), ITMS mirrors after them (`"tag-only"`), each list
 // merged in the users' relative order (topo.go); `blocked = true` under NeverContactSource.

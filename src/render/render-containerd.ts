@@ -1,5 +1,5 @@
-// hosts.toml for containerd 1.6 and later, Linux and Windows (SPEC.md "The file"): the rules of
-// research/containerd-hosts.md §0. Standard `[host."…"]` table headers (2.x getSortedHosts sees only
+// hosts.toml for containerd 1.6 and later, Linux and Windows (docs/design/rendering.md "The file"), kept to
+// what containerd reads (docs/design/containerd.md "What makes containerd ignore a file"). Standard `[host."…"]` table headers (2.x getSortedHosts sees only
 // those), at least one [host] table (1.6 and 1.7 < 1.7.32 reject a file without), no BOM, LF, every
 // string escaped. Each file is parsed back before it is returned: a file containerd cannot read is a bug.
 import { parse } from 'smol-toml';

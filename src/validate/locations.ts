@@ -14,7 +14,7 @@ export function splitLocation(location: string): SplitLocation {
 
 /**
  * The prefix containerd must put in front of the full repository path so that `source` resolves to
- * `mirror` (SPEC.md "Mirror path"). The source host never takes part in the comparison.
+ * `mirror` (docs/design/rendering.md "Mirror path"). The source host never takes part in the comparison.
  * - source path empty: the prefix is the whole mirror path;
  * - mirror path equal to, or ending with, the source path (whole elements): the prefix is what is left;
  * - otherwise the mirror renames the repository, which containerd cannot express: `undefined`.

@@ -1,12 +1,12 @@
 import { mergePriorityLists } from '../../src/model/topo-merge.js';
 
-// Expectations follow openshift/runtime-utils pkg/registries/topo.go Sorted() and SPEC.md "Order".
+// Expectations follow openshift/runtime-utils pkg/registries/topo.go Sorted() and docs/design/rendering.md "Order".
 test.each([
   ['one list keeps its order', [['b', 'a', 'c']], ['b', 'a', 'c']],
   ['(b, a) + (c) gives b, c, a', [['b', 'a'], ['c']], ['b', 'c', 'a']],
   ['(a, b) + (b, a) is a cycle broken by the bytewise-first node', [['a', 'b'], ['b', 'a']], ['a', 'b']],
   ['(a, b, c) + (c, d, e) chains, as the IDMS API docs describe', [['a', 'b', 'c'], ['c', 'd', 'e']], ['a', 'b', 'c', 'd', 'e']],
-  ['(B, C) + (A, B) gives A, B, C (wmco.md section 7)', [['B', 'C'], ['A', 'B']], ['A', 'B', 'C']],
+  ['(B, C) + (A, B) gives A, B, C (runtime-utils topo.go)', [['B', 'C'], ['A', 'B']], ['A', 'B', 'C']],
   ['unrelated one-element lists come out in bytewise order', [['z'], ['a'], ['M']], ['M', 'a', 'z']],
   ['a repeated element within a list counts once', [['a', 'b', 'a']], ['a', 'b']],
   ['nothing in, nothing out', [], []],

@@ -1,7 +1,7 @@
 import { extractMirrorURL, extractRegistryHostname, extractRegistryOrgPath } from '../../src/model/build-wmco-model.js';
 import { mirrorPrefix } from '../../src/validate/locations.js';
 
-// WMCO's own TestExtractMirrorURL cases (pkg/registries/registries_test.go, wmco.md section 6, E1-E10).
+// WMCO's own TestExtractMirrorURL cases (pkg/registries/registries_test.go, docs/design/wmco.md "What WMCO writes").
 test.each([
   ['E1 identical', 'example.com/path/to/resource', 'example.com/path/to/resource', ''],
   ['E2 same path, other host', 'example.com/path/to/resource', 'example.org/path/to/resource', 'example.org'],
@@ -30,7 +30,7 @@ test.each([
   expect(extractRegistryOrgPath(location)).toBe(orgPath);
 });
 
-// The containerd profile's rule (SPEC.md "Mirror path"); undefined = a rename, left out.
+// The containerd profile's rule (docs/design/rendering.md "Mirror path"); undefined = a rename, left out.
 test.each([
   ['', 'quay', 'quay'],
   ['', '', ''],

@@ -47,7 +47,7 @@ describe('containerd profile over valid mirror sets', () => {
     );
   }, TIMEOUT);
 
-  test('writes exactly the registries, [host] URLs, capabilities and server SPEC.md gives, and every URL traces back to an input mirror', () => {
+  test('writes exactly the registries, [host] URLs, capabilities and server docs/design/rendering.md gives, and every URL traces back to an input mirror', () => {
     fc.assert(
       fc.property(mirrorSetsArb(), (objects) => {
         const result = render(objects, 'containerd');
@@ -163,7 +163,7 @@ describe('both profiles', () => {
     );
   }, TIMEOUT);
 
-  test('agree where SPEC.md keeps WMCO\'s shape: IDMS/ITMS, registry-level sources and mirrors, one policy per registry, no docker.io', () => {
+  test('agree where the containerd profile keeps WMCO\'s shape: IDMS/ITMS, registry-level sources and mirrors, one policy per registry, no docker.io', () => {
     // Same [host] URLs and capabilities (WMCO: a tag mirror wins; containerd: the union; both give
     // pull+resolve once any ITMS mirror does), same server unless NeverContactSource picks a different
     // first host (WMCO: first sorted, containerd: first in the merged priority order). They differ in

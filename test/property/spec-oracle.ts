@@ -1,4 +1,4 @@
-// What SPEC.md says the containerd profile writes, computed straight from the generated objects and
+// What docs/design/rendering.md says the containerd profile writes, computed straight from the generated objects and
 // the words of the spec, without the code under test: which files, which [host] URLs, which
 // capabilities, which server. Order is checked separately (it is a merge, not a set).
 import type { GenObject, Policy } from './mirror-set-arbitraries.js';

@@ -1,6 +1,6 @@
 // What containerd gets from the cluster Image config: insecure registries as http:// + skip_verify
 // (containerd then tries unverified HTTPS, then HTTP), trusted CAs as a PEM file beside hosts.toml
-// referenced by a relative `ca` (research/containerd-hosts.md §7).
+// referenced by a relative `ca` (docs/design/containerd.md "Plain HTTP, TLS and CA files").
 import { CA_A, CA_B, caConfigMap, fileText, idms, image, render, summary } from './inputs.js';
 
 const HEADER = '# Managed by mirrorset-hosts from mirror-set manifests; do not edit: the next rollout replaces this file.';

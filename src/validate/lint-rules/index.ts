@@ -87,7 +87,7 @@ export const DOCUMENTED_RULES: readonly DocumentedRule[] = [
   },
   {
     rule: 'wildcard sources (*.example.com) have no containerd equivalent',
-    doc: `${DOC_WINDOWS_MIRRORS} (mirrors are looked up per registry host; research/containerd-hosts.md section 2)`,
+    doc: `${DOC_WINDOWS_MIRRORS} (mirrors are looked up per registry host; docs/design/containerd.md "Directory names")`,
     codes: { containerd: ['WILDCARD_SOURCE_SKIPPED'], wmco: ['WMCO_WINDOWS_ILLEGAL_DIRECTORY'] },
   },
 ];

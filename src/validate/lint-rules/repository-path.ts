@@ -1,5 +1,5 @@
 // Which mirrors a profile writes, and whether a source covers a repository. Locations are split and
-// compared with ../locations.ts, the same rule the model renders with (SPEC.md "Mirror path").
+// compared with ../locations.ts, the same rule the model renders with (docs/design/rendering.md "Mirror path").
 import { ICSP } from '../../kinds.js';
 import type { Located, MirrorEntry } from '../mirror-set.js';
 import type { Profile } from '../../vocabulary.js';

@@ -1,5 +1,5 @@
 // containerd daemons with a private root, state and socket, and the `ctr` pulls made against them.
-// Setup follows research/containerd-hosts.md §10 (in ../shared): native snapshotter (overlayfs does not
+// Setup follows docs/containerd-proof.md "The setup": native snapshotter (overlayfs does not
 // load in this VM), isolated content sharing, NRI off, absolute socket path, 2.x transfer unpack_config.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
