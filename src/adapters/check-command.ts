@@ -4,7 +4,8 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
-import { describeFsError, displayPath, readInputs } from '../io/files.js';
+import { displayPath, readInputs } from '../io/files.js';
+import { describeFsError } from '../io/fs-errors.js';
 import { describeInTheWay, OUTPUT_MARKER, unownedEntries, withOwnershipMarker } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
 import { unifiedDiff } from '../plan/unified-diff.js';

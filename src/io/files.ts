@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
 import { StdinTooLarge, UsageError } from '../errors.js';
+import { describeFileType, describeFsError } from './fs-errors.js';
 
 // globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
 // what a KRM function run costs on top of Node's start (bench/README.md "Cold start").
@@ -247,42 +248,5 @@ function statIfAny(file: string): Stats | undefined {
     return statSync(file);
   } catch {
     return undefined;
-  }
-}
-
-function describeFileType(info: Stats): string {
-  if (info.isFIFO()) return 'a named pipe (FIFO)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'something that is not a regular file';
-}
-
-export function describeFsError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'a parent is not a directory';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'EIO':
-      return 'input/output error';
-    case 'ENAMETOOLONG':
-      return 'file name too long (a registry host longer than the 255 bytes a directory name may have?)';
-    case 'EBUSY':
-      // rename(2) of a mount point, such as a container volume: it cannot be replaced as a whole.
-      return 'device or resource busy (a mount point cannot be replaced: name a directory inside it)';
-    default:
-      return err.code ?? err.message;
   }
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { compareStrings } from '../vocabulary.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { UsageError } from '../errors.js';
-import { describeFsError } from './files.js';
+import { describeFsError } from './fs-errors.js';
 
 /** The ownership marker at the top of every output tree. Hidden: input directories skip it, and no
  * registry directory or bundle file name starts with '.'. */
