@@ -6,7 +6,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, type SourceFile } from '../parse/parse-manifests.js';
-import { collectManifests, readCollected } from './files.js';
+import { collectManifests, isOutside, readCollected } from './files.js';
 import type { EntryKind, ReadResult, TreeSource } from './tree-source.js';
 
 function git(directory: string): SimpleGit {
@@ -160,9 +160,9 @@ export interface RevisionInputs {
 export async function readInputsAtRevision(root: string, commit: string, args: readonly string[], cwd: string): Promise<RevisionInputs> {
   const tree = new GitTree(root, commit);
   for (const arg of args) {
-    const relative = path.relative(root, path.resolve(cwd, arg)).split(path.sep).join('/');
-    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${arg} is outside the repository ${root}`);
-    await tree.load(relative);
+    const absolute = path.resolve(cwd, arg);
+    if (isOutside(root, absolute)) throw new UsageError(`${arg} is outside the repository ${root}`);
+    await tree.load(path.relative(root, absolute).split(path.sep).join('/'));
   }
   const collected = collectManifests(tree, args, { cwd });
   await tree.fetch([...collected.found.values()].map((file) => file.absolute), MAX_INPUT_BYTES);
