@@ -35,7 +35,7 @@ export interface InputContext {
 /** How a path is shown in diagnostics: relative to cwd when inside it, `/`-separated. */
 export function displayPath(cwd: string, absolute: string): string {
   const relative = path.relative(cwd, absolute);
-  const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+  const shown = relative && !isOutside(cwd, absolute) ? relative : absolute;
   return shown.split(path.sep).join('/');
 }
 

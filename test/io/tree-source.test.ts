@@ -7,7 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { collectManifests, isManifestPath, readCollected } from '../../src/io/files.js';
 import { fileSystemTree } from '../../src/io/fs-tree.js';
-import { GitTree } from '../../src/io/git.js';
+import { GitTree, readInputsAtRevision } from '../../src/io/git.js';
 import { walkTree, type EntryKind, type TreeSource } from '../../src/io/tree-source.js';
 import { createGitRepo, describeWith } from '../plan/git-fixture.js';
 
@@ -60,6 +60,20 @@ describeWith('git')('a directory in the work tree and at a revision', () => {
       { seed: SEED, numRuns: 25 },
     );
   }, 120_000);
+});
+
+describeWith('git')('paths at a revision', () => {
+  test('a directory whose name starts with two dots (..data, as projected volumes name theirs) is inside the repository', async () => {
+    const repo = createGitRepo({ '..data/a.yaml': 'a: 1\n' });
+    try {
+      const commit = repo.commitAll('dots');
+      const read = await readInputsAtRevision(repo.dir, commit, ['..data'], repo.dir);
+      expect(read.files.map((file) => file.path)).toEqual(['..data/a.yaml']);
+      await expect(readInputsAtRevision(repo.dir, commit, ['../..data'], repo.dir)).rejects.toThrow(/is outside the repository/);
+    } finally {
+      repo.cleanup();
+    }
+  });
 });
 
 /** A tree in memory: path -> kind, directories implied; `unreadable` directories throw EACCES. */
