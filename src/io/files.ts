@@ -39,7 +39,6 @@ export function displayPath(cwd: string, absolute: string): string {
   return shown.split(path.sep).join('/');
 }
 
-
 /**
  * PATH arguments -> source files: a file, a directory (recursively `*.yaml`, `*.yml`, `*.json`,
  * hidden entries skipped), a glob, or `-` for stdin. A named path that does not exist is a usage
