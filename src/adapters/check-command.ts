@@ -1,11 +1,14 @@
 // `mirrorset-hosts check`: render in memory and compare with the committed output directory, byte for
 // byte. Stale (a file to change, to add or to delete): a unified diff on stdout that `git apply` accepts,
 // the file list and the command that fixes it on stderr, exit 1 (ecosystem.md section 6.2, check mode).
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
-import { describeFsError, displayPath, readInputs } from '../io/files.js';
+import { displayPath, readInputs } from '../io/files.js';
+import { describeFsError } from '../io/fs-errors.js';
+import { fileSystemTree } from '../io/fs-tree.js';
 import { describeInTheWay, OUTPUT_MARKER, unownedEntries, withOwnershipMarker } from '../io/output-tree.js';
+import { walkTree, type EntryKind } from '../io/tree-source.js';
 import { run } from '../pipeline.js';
 import { unifiedDiff } from '../plan/unified-diff.js';
 import { type CliIo } from './cli-io.js';
@@ -100,30 +103,31 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
   return 1;
 }
 
-/** Every entry under `dir` by `/`-separated relative path; a missing directory is empty (every file is to add). */
+/**
+ * Every entry under `dir` by `/`-separated relative path, hidden ones too (render writes its marker),
+ * a symbolic link or anything else not a regular file as `other` (render writes none, and a link is
+ * never followed); a missing directory is empty (every file is to add). Files are read whole: this is
+ * the tool's own output, compared byte for byte.
+ */
 async function readTree(dir: string, shown: string): Promise<Map<string, Committed>> {
   const tree = new Map<string, Committed>();
-  // Not `instanceof Error`: fs errors may come from another realm (a VM context under test runners).
-  const top = await lstat(dir).then(
-    (stats) => ({ stats }),
-    (error: NodeJS.ErrnoException) => ({ error }),
-  );
-  if ('error' in top) {
-    if (top.error.code === 'ENOENT') return tree;
-    throw new UsageError(`cannot read --out ${shown}: ${describeFsError(top.error)}`);
-  }
-  if (!top.stats.isDirectory()) throw new UsageError(`--out ${shown} is not a directory; name the directory render writes`);
-  const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
-    for (const entry of entries) {
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) tree.set(child, { kind: 'file', bytes: await readFile(path.join(dir, child)) });
-      else tree.set(child, { kind: 'other' });
-    }
-  };
+  let top: EntryKind;
   try {
-    await walk('');
+    top = fileSystemTree.lstat(dir);
+  } catch (err) {
+    // Not `instanceof Error`: fs errors may come from another realm (a VM context under test runners).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return tree;
+    throw new UsageError(`cannot read --out ${shown}: ${describeFsError(err as NodeJS.ErrnoException)}`);
+  }
+  if (top !== 'directory') throw new UsageError(`--out ${shown} is not a directory; name the directory render writes`);
+  try {
+    for (const step of walkTree(fileSystemTree, dir, { hidden: true })) {
+      if ('error' in step) throw step.error;
+      for (const entry of step.entries) {
+        if (entry.kind === 'file') tree.set(entry.relative, { kind: 'file', bytes: readFileSync(entry.path) });
+        else if (entry.kind !== 'directory') tree.set(entry.relative, { kind: 'other' });
+      }
+    }
   } catch (err) {
     throw new UsageError(`cannot read --out ${shown}: ${describeFsError(err as NodeJS.ErrnoException)}`);
   }

@@ -17,7 +17,8 @@ import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs'
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { formatDiagnostic } from '../diagnostics.js';
-import { describeFsError, displayPath } from '../io/files.js';
+import { displayPath } from '../io/files.js';
+import { describeFsError } from '../io/fs-errors.js';
 import { UsageError } from '../errors.js';
 
 export const DEFAULT_CONFIG_FILE = '.mirrorset-hosts.yaml';

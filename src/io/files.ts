@@ -1,18 +1,19 @@
-// Reading inputs and writing output trees: the only module that touches the file system for the
-// render pipeline (globby stays here: it is ESM-only, and it is I/O).
-// fs.promises, not node:fs/promises: it loads streams and readline, about 10 ms that a KRM function
-// run would pay at start-up without using them (bench/README.md "Cold start"); the getter loads it on first use.
-import { closeSync, openSync, promises as fsp, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+// Reading the manifests the user names: files, directories, globs and stdin, from the work tree, or
+// through any TreeSource (tree-source.ts) such as a commit (git.ts): one rule for what a directory
+// holds (collectManifests), one for how a found file is read (readCollected).
+// No fs.promises here: it loads streams and readline, about 10 ms that a KRM function run would pay
+// at start-up without using them (bench/README.md "Cold start").
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, tooLarge, type SourceFile } from '../parse/parse-manifests.js';
 import { StdinTooLarge, UsageError } from '../errors.js';
+import { describeFsError } from './fs-errors.js';
+import { fileSystemTree, kindOf } from './fs-tree.js';
+import { isFoundFile, walkTree, type ReadResult, type TreeSource } from './tree-source.js';
 
 // globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
 // what a KRM function run costs on top of Node's start (bench/README.md "Cold start").
 const loadGlobby = () => import('globby');
-
-export const MANIFEST_GLOB = '**/*.{yaml,yml,json}';
 
 export interface ReadInputsResult {
   files: SourceFile[];
@@ -25,7 +26,7 @@ export interface InputContext {
   readStdin(maxBytes: number): Promise<string>;
   /**
    * For inputs a repository's settings name (spec.inputs, `.mirrorset-hosts.yaml`): the directory
-   * every file read must lie in once symbolic links are resolved (see readFound). Unset for paths
+   * every file read must lie in once symbolic links are resolved (see readCollected). Unset for paths
    * the user names on the command line.
    */
   root?: string;
@@ -34,7 +35,7 @@ export interface InputContext {
 /** How a path is shown in diagnostics: relative to cwd when inside it, `/`-separated. */
 export function displayPath(cwd: string, absolute: string): string {
   const relative = path.relative(cwd, absolute);
-  const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+  const shown = relative && !isOutside(cwd, absolute) ? relative : absolute;
   return shown.split(path.sep).join('/');
 }
 
@@ -52,9 +53,11 @@ export function displayPath(cwd: string, absolute: string): string {
  */
 export async function readInputs(args: readonly string[], context: InputContext): Promise<ReadInputsResult> {
   const diagnostics: Diagnostic[] = [];
-  const found = new Map<string, { absolute: string; named: boolean }>(); // display path -> file
+  const found = new Map<string, FoundFile>();
   const stdinFiles: SourceFile[] = [];
 
+  // One argument at a time, in order: a glob is expanded where it stands, and a usage error stops the
+  // run before a later `-` waits on stdin.
   for (const arg of args) {
     if (arg === '-') {
       try {
@@ -65,11 +68,8 @@ export async function readInputs(args: readonly string[], context: InputContext)
       }
       continue;
     }
-    const absolute = path.resolve(context.cwd, arg);
-    let failure: NodeJS.ErrnoException | undefined;
-    const info = await fsp.stat(absolute).catch((err: NodeJS.ErrnoException) => void (failure = err));
-    if (!info) {
-      const error = failure as NodeJS.ErrnoException;
+    const collected = collectManifests(fileSystemTree, [arg], context);
+    for (const { error } of collected.absent) {
       if (error.code === 'ENOENT' && (await loadGlobby()).isDynamicPattern(arg)) {
         const matches = await globFiles(arg, context.cwd);
         if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
@@ -78,32 +78,24 @@ export async function readInputs(args: readonly string[], context: InputContext)
       }
       throw new UsageError(`cannot read input ${arg}: ${describeFsError(error)}`);
     }
-    if (info.isDirectory()) {
-      const listed = listManifests(absolute);
-      for (const file of listed.files) found.set(displayPath(context.cwd, file), { absolute: file, named: false });
-      diagnostics.push(...unreadableDirectories(listed.unreadable, context.cwd));
-    } else {
-      found.set(displayPath(context.cwd, absolute), { absolute, named: true });
-    }
+    for (const [shown, file] of collected.found) found.set(shown, file);
+    diagnostics.push(...unreadableDirectories(collected.unreadable, context.cwd));
   }
 
-  const read = readFound(found, context.cwd, context.root);
+  const read = readCollected(fileSystemTree, found, context);
   diagnostics.push(...read.diagnostics);
-  const files = read.files;
-  return { files: [...files, ...stdinFiles], diagnostics };
+  return { files: [...read.files, ...stdinFiles], diagnostics };
 }
 
 /**
- * What a glob matches, as listManifests lists a directory: every entry that is not a directory,
- * symbolic links to files included (globby's `onlyFiles` would drop them: with
+ * What a glob matches, as collectManifests lists a directory (isFoundFile): every entry that is not a
+ * directory, symbolic links to files included (globby's `onlyFiles` would drop them: with
  * followSymbolicLinks: false it sees a link, not a file), links to directories neither listed nor
  * descended, hidden entries skipped (globby's default, `dot: false`).
  */
 async function globFiles(pattern: string, cwd: string): Promise<string[]> {
   const entries = await (await loadGlobby()).globby(pattern, { cwd, absolute: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true });
-  return entries
-    .filter((entry) => !entry.dirent.isDirectory() && !(entry.dirent.isSymbolicLink() && statIfAny(entry.path)?.isDirectory()))
-    .map((entry) => entry.path);
+  return entries.filter((entry) => isFoundFile(fileSystemTree, { path: entry.path, kind: kindOf(entry.dirent) })).map((entry) => entry.path);
 }
 
 /**
@@ -112,10 +104,13 @@ async function globFiles(pattern: string, cwd: string): Promise<string[]> {
  * fs.promises (bench/README.md "Cold start").
  */
 export function readManifestDirectory(directory: string, cwd: string, root?: string): ReadInputsResult {
-  const listed = listManifests(directory);
-  const found = new Map(listed.files.map((file) => [displayPath(cwd, file), { absolute: file, named: false }]));
-  const read = readFound(found, cwd, root);
-  return { files: read.files, diagnostics: [...unreadableDirectories(listed.unreadable, cwd), ...read.diagnostics] };
+  const collected = collectManifests(fileSystemTree, [directory], { cwd });
+  // The caller found a directory here: should a file have taken its place since, it is held to the
+  // rules of a file found in a directory (a regular file), not those of a path the user named.
+  const found = new Map([...collected.found].map(([shown, file]) => [shown, { ...file, named: false }]));
+  const read = readCollected(fileSystemTree, found, { cwd, ...(root === undefined ? {} : { root }) });
+  const unreadable = [...collected.absent.map(({ error }) => ({ directory, error })), ...collected.unreadable];
+  return { files: read.files, diagnostics: [...unreadableDirectories(unreadable, cwd), ...read.diagnostics] };
 }
 
 function unreadableDirectories(unreadable: readonly { directory: string; error: NodeJS.ErrnoException }[], cwd: string): Diagnostic[] {
@@ -127,18 +122,76 @@ function unreadableDirectories(unreadable: readonly { directory: string; error: 
   }));
 }
 
+/** Whether a file found in a directory is read as a manifest: `*.yaml`, `*.yml` or `*.json`. */
+export function isManifestPath(name: string): boolean {
+  return /\.(?:yaml|yml|json)$/.test(name);
+}
+
+/** A file to read: `named` when the user named this very path (it may then be a pipe). */
+export interface FoundFile {
+  absolute: string;
+  named: boolean;
+}
+
+export interface CollectedManifests {
+  /** Display path -> file. */
+  found: Map<string, FoundFile>;
+  /** Directories that could not be listed: their manifests would be left out without a word. */
+  unreadable: { directory: string; error: NodeJS.ErrnoException }[];
+  /** Arguments with nothing there (or nothing that can be told), in order, each with the reason. */
+  absent: { arg: string; error: NodeJS.ErrnoException }[];
+}
+
 /**
- * Reads every found file (display path -> file) in bytewise path order, each bounded by MAX_INPUT_BYTES.
+ * PATH arguments (relative to `cwd`) -> the files they name in `source`: a path that is not a
+ * directory as named (whatever its extension), a directory recursively (isManifestPath, hidden
+ * entries skipped, walkTree). In a directory, a symbolic link is taken like the file it leads to, a
+ * link to a directory is neither listed nor descended, and one that leads nowhere is taken so that
+ * reading it reports it (isFoundFile). Files are keyed by how they are shown, relative to `cwd`, so
+ * findings in the work tree and at a revision line up.
+ */
+export function collectManifests(source: TreeSource, args: readonly string[], options: { cwd: string }): CollectedManifests {
+  const collected: CollectedManifests = { found: new Map(), unreadable: [], absent: [] };
+  for (const arg of args) {
+    const absolute = path.resolve(options.cwd, arg);
+    let kind: ReturnType<TreeSource['stat']>;
+    try {
+      kind = source.stat(absolute);
+    } catch (err) {
+      collected.absent.push({ arg, error: err as NodeJS.ErrnoException });
+      continue;
+    }
+    if (kind !== 'directory') {
+      collected.found.set(displayPath(options.cwd, absolute), { absolute, named: true });
+      continue;
+    }
+    for (const step of walkTree(source, absolute, { hidden: false })) {
+      if ('error' in step) {
+        collected.unreadable.push({ directory: step.directory, error: step.error });
+        continue;
+      }
+      for (const entry of step.entries) {
+        if (isManifestPath(entry.name) && isFoundFile(source, entry)) collected.found.set(displayPath(options.cwd, entry.path), { absolute: entry.path, named: false });
+      }
+    }
+  }
+  return collected;
+}
+
+/**
+ * Reads every found file (display path -> file) in bytewise path order, each bounded by MAX_INPUT_BYTES;
+ * a file found in a directory or by a glob only when it is a regular file.
  * With a `root` (a real path), a file that lies outside it once symbolic links are resolved is not
  * read: INPUT_OUTSIDE_ROOT names the link and where it leads. Without one, a link is read like its target.
  */
-function readFound(found: ReadonlyMap<string, { absolute: string; named: boolean }>, cwd: string, root?: string): ReadInputsResult {
+export function readCollected(source: TreeSource, found: ReadonlyMap<string, FoundFile>, options: { cwd: string; root?: string }): ReadInputsResult {
+  const { cwd, root } = options;
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const shown of [...found.keys()].sort()) {
-    const { absolute, named } = found.get(shown) as { absolute: string; named: boolean };
+    const { absolute, named } = found.get(shown) as FoundFile;
     const location = { file: shown, line: 1, column: 1 };
-    const real = root === undefined ? undefined : realPathIfAny(absolute);
+    const real = root === undefined ? undefined : source.realPath?.(absolute);
     if (root !== undefined && real !== undefined && isOutside(root, real)) {
       diagnostics.push({
         code: 'INPUT_OUTSIDE_ROOT',
@@ -150,139 +203,31 @@ function readFound(found: ReadonlyMap<string, { absolute: string; named: boolean
       });
       continue;
     }
+    let read: ReadResult;
     try {
-      const content = readBounded(absolute, named);
-      if (typeof content === 'number') diagnostics.push(tooLarge(shown, content));
-      else files.push({ path: shown, content });
+      read = source.read(absolute, { maxBytes: MAX_INPUT_BYTES, regularOnly: !named });
     } catch (err) {
-      const message = err instanceof NotRegularFile ? err.message : `cannot read the file: ${describeFsError(err as NodeJS.ErrnoException)}`;
-      diagnostics.push({ code: 'READ_FAILED', severity: 'error', message, location });
+      diagnostics.push({ code: 'READ_FAILED', severity: 'error', message: `cannot read the file: ${describeFsError(err as NodeJS.ErrnoException)}`, location });
+      continue;
+    }
+    if ('content' in read) files.push({ path: shown, content: read.content });
+    else if ('tooLarge' in read) diagnostics.push(tooLarge(shown, read.tooLarge));
+    else {
+      diagnostics.push({
+        code: 'READ_FAILED',
+        severity: 'error',
+        message:
+          `expected a regular file, found ${read.notRegular}; only regular files are read from a directory or a glob ` +
+          `(a pipe would block the render, a device would never end): remove it, or name it on the command line`,
+        location,
+      });
     }
   }
   return { files, diagnostics };
-}
-
-function realPathIfAny(file: string): string | undefined {
-  try {
-    return realpathSync(file);
-  } catch {
-    return undefined; // dangling or a loop: reading it reports READ_FAILED
-  }
 }
 
 /** True when `target` is not `root` nor below it. */
 export function isOutside(root: string, target: string): boolean {
   const relative = path.relative(root, target);
   return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative);
-}
-
-/**
- * `*.yaml`, `*.yml` and `*.json` below `root` (MANIFEST_GLOB), hidden entries skipped. Symbolic links
- * are listed but never descended, so a loop cannot trap us, and a dangling link or a loop fails to
- * read with READ_FAILED instead of vanishing; a link to a directory is left out. A directory that
- * cannot be listed is reported: skipping it silently would render without its mirror sets.
- */
-function listManifests(root: string): { files: string[]; unreadable: { directory: string; error: NodeJS.ErrnoException }[] } {
-  const files: string[] = [];
-  const unreadable: { directory: string; error: NodeJS.ErrnoException }[] = [];
-  const pending = [root];
-  for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(directory, { withFileTypes: true });
-    } catch (err) {
-      unreadable.push({ directory, error: err as NodeJS.ErrnoException });
-      continue;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) pending.push(full);
-      else if (!MANIFEST_NAME.test(entry.name)) continue;
-      else if (!entry.isSymbolicLink() || !statIfAny(full)?.isDirectory()) files.push(full);
-    }
-  }
-  return { files, unreadable };
-}
-
-export const MANIFEST_NAME = /\.(?:yaml|yml|json)$/;
-
-class NotRegularFile extends Error {}
-
-/**
- * The file's bytes, or its size when that is over MAX_INPUT_BYTES (MAX_INPUT_BYTES + 1 for "more, how
- * much unknown": a pipe that goes on). Only a path the user `named` may be something other than a
- * regular file (a pipe from `<(kustomize build)`), read up to the limit.
- */
-function readBounded(absolute: string, named: boolean): Uint8Array | number {
-  const info = statSync(absolute);
-  if (!info.isFile() && !named) {
-    throw new NotRegularFile(
-      `expected a regular file, found ${describeFileType(info)}; only regular files are read from a directory or a glob ` +
-        `(a pipe would block the render, a device would never end): remove it, or name it on the command line`,
-    );
-  }
-  if (info.isFile() && info.size > MAX_INPUT_BYTES) return info.size;
-  const fd = openSync(absolute, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(64 * 1024);
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      // A pipe, or a file that grew since stat: stop as soon as it is too large, size unknown.
-      if (total > MAX_INPUT_BYTES) return MAX_INPUT_BYTES + 1;
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function statIfAny(file: string): Stats | undefined {
-  try {
-    return statSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
-function describeFileType(info: Stats): string {
-  if (info.isFIFO()) return 'a named pipe (FIFO)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'something that is not a regular file';
-}
-
-export function describeFsError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'a parent is not a directory';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'EIO':
-      return 'input/output error';
-    case 'ENAMETOOLONG':
-      return 'file name too long (a registry host longer than the 255 bytes a directory name may have?)';
-    case 'EBUSY':
-      // rename(2) of a mount point, such as a container volume: it cannot be replaced as a whole.
-      return 'device or resource busy (a mount point cannot be replaced: name a directory inside it)';
-    default:
-      return err.code ?? err.message;
-  }
 }

@@ -5,12 +5,14 @@
 // the tree. A later run replaces the directory only when everything in it is listed there: a directory
 // without the marker (the input, a Git checkout, a home directory) or with anything added by hand is
 // refused, naming what is in the way, so nothing the tool did not write is ever deleted.
-import { existsSync, mkdirSync, promises as fsp, rmSync, writeFileSync, type Dirent } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareStrings } from '../vocabulary.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { UsageError } from '../errors.js';
-import { describeFsError } from './files.js';
+import { describeFsError } from './fs-errors.js';
+import { fileSystemTree } from './fs-tree.js';
+import { walkTree, type TreeEntry } from './tree-source.js';
 
 /** The ownership marker at the top of every output tree. Hidden: input directories skip it, and no
  * registry directory or bundle file name starts with '.'. */
@@ -43,44 +45,37 @@ export function isSafeRelativePath(relative: string): boolean {
  * directory may be replaced; a missing directory is empty.
  */
 export async function unownedEntries(target: string): Promise<string[]> {
-  const top = await readEntries(target);
-  if (top === undefined) return [];
-  const listed = await readMarker(target, top);
+  let listed: string[] | undefined;
   const owned = new Set<string>();
   const ownedDirs = new Set<string>();
-  for (const file of listed ?? []) {
-    owned.add(file);
-    for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) ownedDirs.add(dir);
-  }
   const unowned: string[] = [];
-  const pending: Array<{ relative: string; entries: Dirent[] }> = [{ relative: '', entries: top }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    for (const entry of next.entries) {
-      const relative = next.relative ? `${next.relative}/${entry.name}` : entry.name;
-      if (relative === OUTPUT_MARKER && listed !== undefined) continue;
-      if (entry.isDirectory() && ownedDirs.has(relative)) {
-        pending.push({ relative, entries: (await readEntries(path.join(target, relative))) ?? [] });
-      } else if (!(entry.isFile() && owned.has(relative))) {
-        unowned.push(relative);
+  // Hidden entries too, links never followed; a directory is descended only when the marker claims
+  // something in it. The top step comes first, so the marker is read before any descent is decided.
+  for (const step of walkTree(fileSystemTree, target, { hidden: true, descend: (entry) => ownedDirs.has(entry.relative) })) {
+    if ('error' in step) {
+      if (step.error.code === 'ENOENT') continue; // a missing directory (or one gone since) holds nothing
+      throw step.error;
+    }
+    if (step.relative === '') {
+      listed = readMarker(target, step.entries);
+      for (const file of listed ?? []) {
+        owned.add(file);
+        for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) ownedDirs.add(dir);
       }
+    }
+    for (const entry of step.entries) {
+      if (entry.relative === OUTPUT_MARKER && listed !== undefined) continue;
+      if (entry.kind === 'directory' && ownedDirs.has(entry.relative)) continue; // descended
+      if (!(entry.kind === 'file' && owned.has(entry.relative))) unowned.push(entry.relative);
     }
   }
   return unowned.sort(compareStrings);
 }
 
-async function readEntries(directory: string): Promise<Dirent[] | undefined> {
-  try {
-    return await fsp.readdir(directory, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** The paths the marker lists, or undefined when there is no marker (or it is not a regular file). */
-async function readMarker(target: string, top: readonly Dirent[]): Promise<string[] | undefined> {
-  if (!top.some((entry) => entry.name === OUTPUT_MARKER && entry.isFile())) return undefined;
-  const text = await fsp.readFile(path.join(target, OUTPUT_MARKER), 'utf8');
+function readMarker(target: string, top: readonly TreeEntry[]): string[] | undefined {
+  if (!top.some((entry) => entry.name === OUTPUT_MARKER && entry.kind === 'file')) return undefined;
+  const text = readFileSync(path.join(target, OUTPUT_MARKER), 'utf8');
   // A line that is not a safe relative path is not a claim of ownership: it can never match an entry.
   return text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && isSafeRelativePath(line));
 }
