@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_INVALID_INPUT, exitCodeFor, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { KubeObject } from '../bundle/bundle-files.js';
-import { isOwnedBy, MAX_RESOURCE_LIST_BYTES, parseYamlStream, stdinTooLarge, streamText, type InputItem, type ParsedInput } from '../bundle/resource-list.js';
+import { isOwnedBy, MAX_RESOURCE_LIST_BYTES, parseYamlStream, stdinTooLarge, streamText, type InputItem, type ParsedInput } from '../krm/resource-list.js';
 import { MAX_INPUT_BYTES, tooLarge, type ManifestObject } from '../parse/parse-manifests.js';
 import { type CliIo } from './cli-io.js';
 import { StdinTooLarge } from '../errors.js';

@@ -26,7 +26,7 @@ import {
   type InputItem,
   type KrmResult,
   type ParsedInput,
-} from '../bundle/resource-list.js';
+} from '../krm/resource-list.js';
 import { stringifyObject } from '../bundle/stringify.js';
 import { isMirrorSetKind } from '../kinds.js';
 import type { ManifestObject, SourceFile } from '../parse/parse-manifests.js';

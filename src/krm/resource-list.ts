@@ -5,8 +5,8 @@
 import { isMap, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import { isPlainObject, MAX_INPUT_BYTES } from '../parse/parse-manifests.js';
-import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from './bundle-files.js';
-import { canonicalObject, documentToString, newDocument, stringifyAsIs, stringifyObject } from './stringify.js';
+import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from '../bundle/bundle-files.js';
+import { canonicalObject, documentToString, newDocument, stringifyAsIs, stringifyObject } from '../bundle/stringify.js';
 
 export const RESOURCE_LIST_API_VERSIONS = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1'];
 export const PATH_ANNOTATION = 'internal.config.kubernetes.io/path';
