@@ -12,7 +12,7 @@ import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-c
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
-import { configFromText, generateManifests, validateConfigObject } from './generate-manifests.js';
+import { configFromText, generateManifests, validateConfigObject } from '../app/generate-manifests.js';
 
 export const BUILD_HELP = `mirrorset-hosts build: Kubernetes manifests for the rendered files: a ConfigMap (or Secret)
 holding every file with its manifest, and the node-applier Job, names hashed from the content.

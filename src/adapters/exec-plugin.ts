@@ -14,7 +14,7 @@ import { isOwnedBy, MAX_RESOURCE_LIST_BYTES, parseYamlStream, stdinTooLarge, str
 import { MAX_INPUT_BYTES, tooLarge, type ManifestObject } from '../parse/parse-manifests.js';
 import { type CliIo } from './cli-io.js';
 import { StdinTooLarge } from '../errors.js';
-import { configFromText, generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
+import { configFromText, generateManifests, reportFindings, validateConfigObject } from '../app/generate-manifests.js';
 import { itemSources, remapItemLocation } from './krm-function.js';
 
 export async function isExecPluginInvocation(arg: string, io: CliIo): Promise<boolean> {

@@ -33,7 +33,7 @@ import type { ManifestObject, SourceFile } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { type CliIo } from './cli-io.js';
 import { StdinTooLarge } from '../errors.js';
-import { generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
+import { generateManifests, reportFindings, validateConfigObject } from '../app/generate-manifests.js';
 
 export async function runKrmFunction(io: CliIo): Promise<number> {
   // stdout holds a complete ResourceList whatever happens: also when a bug throws (exit 3), kpt and
