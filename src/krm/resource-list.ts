@@ -348,16 +348,6 @@ function quoteBinary(node: Scalar): void {
   if (ArrayBuffer.isView(node.value)) node.type = 'QUOTE_DOUBLE';
 }
 
-/**
- * A value that is not JSON-shaped (`!!binary` bytes, a `!!set`, a YAML 1.1 timestamp) as YAML
- * text with its tags, so the pipeline's schema check names what it found as it would in a file.
- */
-export function taggedText(value: unknown): string {
-  const doc = newDocument(value);
-  visit(doc, { Scalar: (_, node) => quoteBinary(node) });
-  return documentToString(doc);
-}
-
 export function annotationsOf(value: Record<string, unknown>): Record<string, string> {
   const metadata = value['metadata'];
   const annotations = isPlainObject(metadata) ? metadata['annotations'] : undefined;
