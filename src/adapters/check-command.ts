@@ -24,6 +24,7 @@ add or delete (stderr) when it is stale, or when the inputs do not render; exit 
   --config FILE    settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs, out, strict
 `;
 
+/** What readTree finds under the committed directory (compared in plan/compare-tree.ts). */
 type Committed = CommittedEntry;
 
 export async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
