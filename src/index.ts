@@ -11,5 +11,5 @@ export {
   type Severity,
   type SourceLocation,
 } from './diagnostics.js';
-export type { SourceFile } from './parse/parse-manifests.js';
+export type { ManifestInput, ManifestObject, ParsedFile, SourceFile } from './parse/parse-manifests.js';
 export type { RenderedFile } from './render/rendered-file.js';

@@ -1,4 +1,5 @@
-// run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O.
+// run(inputs, options) -> { files, diagnostics }: parse -> validate -> model -> render, no I/O. An
+// input is a file's text, or objects parsed elsewhere with their positions (KRM items).
 // Any `error` means no file is returned, so adapters write all or nothing; every stage still runs on
 // the valid part of the input, so one run reports every finding.
 import { applyStrict, hasErrors, sortDiagnostics, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
@@ -6,7 +7,7 @@ import { compareStrings, type Profile } from './vocabulary.js';
 import { reportTrustIgnoredByWmco } from './model/apply-trust.js';
 import { buildContainerdModel } from './model/build-containerd-model.js';
 import { buildWmcoModel } from './model/build-wmco-model.js';
-import { parseManifests, type SourceFile } from './parse/parse-manifests.js';
+import { parseManifests, type ManifestInput } from './parse/parse-manifests.js';
 import { renderContainerdHostsToml } from './render/render-containerd.js';
 import type { RenderedFile } from './render/rendered-file.js';
 import { renderWmcoHostsToml } from './render/render-wmco.js';
@@ -32,13 +33,13 @@ export interface RunResult {
   diagnostics: Diagnostic[];
 }
 
-export function run(inputs: readonly SourceFile[], options: RunOptions): RunResult {
+export function run(inputs: readonly ManifestInput[], options: RunOptions): RunResult {
   const { files, diagnostics } = runWithMirrorSets(inputs, options);
   return { files, diagnostics };
 }
 
 /** run(), also returning the validated mirror sets (plan compares them between revisions). */
-export function runWithMirrorSets(inputs: readonly SourceFile[], options: RunOptions): RunResult & { mirrorSets: MirrorSetObject[] } {
+export function runWithMirrorSets(inputs: readonly ManifestInput[], options: RunOptions): RunResult & { mirrorSets: MirrorSetObject[] } {
   const diagnostics: Diagnostic[] = [];
   // A loop, not push(...list): spreading 100k+ findings overflows the call stack (fixtures/hostile).
   const collect = (found: readonly Diagnostic[]): void => {

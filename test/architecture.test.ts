@@ -72,3 +72,34 @@ test('bin.ts stays a few lines', () => {
   const lines = readFileSync(path.join(src, 'bin.ts'), 'utf8').trim().split('\n');
   expect(lines.length).toBeLessThanOrEqual(15);
 });
+
+// --- krm/ (the KRM wire format, pure) and app/ (the use cases adapters call)
+// krm/ sits after bundle/ (it writes generated objects into a ResourceList); app/ composes the
+// stages and reads inputs only through readers its callers inject, so neither reaches for io/,
+// adapters/ or the process.
+const KRM_ALLOWED = new Set(['parse', 'validate', 'bundle', 'krm']);
+const APP_ALLOWED = new Set(['parse', 'validate', 'model', 'render', 'bundle', 'delivery', 'plan', 'krm', 'app']);
+const APP_ROOT_FILES = new Set(['diagnostics.ts', 'kinds.ts', 'pipeline.ts', 'vocabulary.ts', 'errors.ts']);
+const layerFiles = [
+  ...filesUnder(path.join(src, 'krm')).map((file) => ({ layer: 'krm', file, allowed: KRM_ALLOWED, packages: new Set(['yaml']) })),
+  ...filesUnder(path.join(src, 'app')).map((file) => ({ layer: 'app', file, allowed: APP_ALLOWED, packages: new Set(['yaml', 'node:path']) })),
+];
+
+test('the krm and app layers exist', () => {
+  expect(layerFiles.filter((f) => f.layer === 'krm').length).toBeGreaterThan(0);
+  expect(layerFiles.filter((f) => f.layer === 'app').length).toBeGreaterThan(0);
+});
+
+test.each(layerFiles.map((f) => [path.relative(src, f.file), f] as const))('%s reads nothing itself and imports neither io/ nor adapters/', (_name, { file, allowed, packages }) => {
+  const text = readFileSync(file, 'utf8');
+  expect(text).not.toMatch(/\bprocess\.(env|exit|stdout|stderr|stdin|argv|cwd)\b/);
+  for (const specifier of importsOf(file)) {
+    if (specifier.startsWith('.')) {
+      const [top, ...rest] = path.relative(src, path.resolve(path.dirname(file), specifier)).split(path.sep);
+      if (rest.length === 0) expect(APP_ROOT_FILES).toContain((top as string).replace(/\.js$/, '.ts'));
+      else expect(allowed).toContain(top);
+    } else {
+      expect(packages).toContain(specifier);
+    }
+  }
+});

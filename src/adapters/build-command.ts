@@ -8,12 +8,13 @@ import { stringifyStream } from '../bundle/stringify.js';
 import { displayPath } from '../io/files.js';
 import { describeFsError } from '../io/fs-errors.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
-import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
+import type { ManifestObject } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
-import { configFromText, generateManifests, validateConfigObject } from './generate-manifests.js';
+import { configFromFile, generateManifests } from '../app/generate-manifests.js';
+import { fileInputReader } from '../io/config-inputs.js';
 
 export const BUILD_HELP = `mirrorset-hosts build: Kubernetes manifests for the rendered files: a ConfigMap (or Secret)
 holding every file with its manifest, and the node-applier Job, names hashed from the content.
@@ -46,7 +47,7 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
   const diagnostics: Diagnostic[] = [];
   let config: MirrorSetHostsConfig | undefined = defaultConfig();
   let baseDir = io.cwd;
-  let locateConfig: ((path: FieldPath) => ReturnType<ManifestObject['locate']>) | undefined;
+  let locateConfig: ManifestObject['locate'] | undefined;
   if (values.config !== undefined) {
     const file = path.resolve(io.cwd, values.config);
     let content: Buffer;
@@ -55,16 +56,10 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     } catch (err) {
       throw new UsageError(`cannot read --config ${values.config}: ${describeFsError(err as NodeJS.ErrnoException)}`);
     }
-    const found = configFromText({ path: displayPath(io.cwd, file), content });
+    const found = configFromFile({ path: displayPath(io.cwd, file), content });
     for (const d of found.diagnostics) diagnostics.push(d);
-    if (found.object) {
-      const validated = validateConfigObject(found.object);
-      for (const d of validated.diagnostics) diagnostics.push(d);
-      config = validated.config;
-      locateConfig = found.object.locate;
-    } else {
-      config = undefined;
-    }
+    config = found.config;
+    locateConfig = found.locateConfig;
     baseDir = path.dirname(file);
   }
   if (config) {
@@ -73,14 +68,7 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     if (positionals.length === 0 && !config.inputs) {
       throw new UsageError(values.config ? `${values.config} has no spec.inputs; name the mirror-set files as PATH arguments or in spec.inputs` : 'build needs --config FILE or at least one PATH');
     }
-    const result = await generateManifests({
-      config,
-      baseDir,
-      cwd: io.cwd,
-      cliInputs: positionals,
-      readStdin: io.readStdin,
-      ...(locateConfig ? { locateConfig } : {}),
-    });
+    const result = await generateManifests({ config, baseDir, cliInputs: positionals, reader: fileInputReader(io), ...(locateConfig ? { locateConfig } : {}) });
     for (const d of result.diagnostics) diagnostics.push(d);
     const sorted = sortDiagnostics(diagnostics);
     if (sorted.length > 0) io.stderr(sorted.map((d) => formatDiagnostic(d)).join('\n') + '\n');

@@ -10,7 +10,7 @@ import { fileSystemTree } from '../io/fs-tree.js';
 import { describeInTheWay, OUTPUT_MARKER, unownedEntries, withOwnershipMarker } from '../io/output-tree.js';
 import { walkTree, type EntryKind } from '../io/tree-source.js';
 import { run } from '../pipeline.js';
-import { unifiedDiff } from '../plan/unified-diff.js';
+import { compareTree, type CommittedEntry } from '../plan/compare-tree.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
@@ -27,7 +27,8 @@ add or delete (stderr) when it is stale, or when the inputs do not render; exit 
   --config FILE    settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs, out, strict
 `;
 
-type Committed = { kind: 'file'; bytes: Buffer } | { kind: 'other' };
+/** What readTree finds under the committed directory (compared in plan/compare-tree.ts). */
+type Committed = CommittedEntry;
 
 export async function runCheck(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -62,25 +63,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
   const committed = await readTree(outDir, out);
   // The committed output holds the ownership marker `render --out` writes with it.
   const expected = new Map(withOwnershipMarker(result.files).map((f) => [f.path, f.content]));
-  const rows: string[] = [];
-  let diff = '';
-  for (const file of [...new Set([...expected.keys(), ...committed.keys()])].sort()) {
-    const want = expected.get(file);
-    const have = committed.get(file);
-    const shown = `${shownDir}/${file}`;
-    if (have?.kind === 'other') {
-      rows.push(`  replace ${shown} (not a regular file)`);
-      continue;
-    }
-    if (want !== undefined && have && Buffer.compare(have.bytes, Buffer.from(want, 'utf8')) === 0) continue;
-    if (want === undefined) rows.push(`  delete  ${shown}`);
-    else if (!have) rows.push(`  add     ${shown}`);
-    else rows.push(`  change  ${shown}`);
-    diff += unifiedDiff(have ? have.bytes.toString('utf8') : '', want ?? '', {
-      oldLabel: have ? `a/${shown}` : '/dev/null',
-      newLabel: want !== undefined ? `b/${shown}` : '/dev/null',
-    });
-  }
+  const { changes, diff } = compareTree(expected, committed, shownDir);
+  const rows = changes.map((c) => (c.action === 'replace' ? `  replace ${c.path} (not a regular file)` : `  ${c.action.padEnd(7)} ${c.path}`));
   if (rows.length === 0) {
     io.stderr(`mirrorset-hosts: ${shownDir} is up to date (${result.files.length} file(s), profile ${profile})\n`);
     return 0;

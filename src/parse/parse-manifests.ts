@@ -10,6 +10,19 @@ export interface SourceFile {
   content: Uint8Array | string;
 }
 
+/**
+ * A file whose objects were parsed elsewhere (the items of a KRM ResourceList, read once with their
+ * positions): the pipeline takes them as they are, so nothing is written out and read again.
+ */
+export interface ParsedFile {
+  /** The path shown in diagnostics (kpt's path annotation, or `Kind/name`). */
+  path: string;
+  objects: readonly ManifestObject[];
+}
+
+/** What the pipeline reads: text to parse, or objects already parsed with their positions. */
+export type ManifestInput = SourceFile | ParsedFile;
+
 export type FieldPath = readonly (string | number)[];
 
 /** One Kubernetes object: a YAML document, or one member of a `List` / `ResourceList` `items`. */
@@ -49,10 +62,14 @@ export interface ParseOptions {
   blockSubset?: boolean;
 }
 
-export function parseManifests(files: readonly SourceFile[], options: ParseOptions = {}): ParseResult {
+export function parseManifests(files: readonly ManifestInput[], options: ParseOptions = {}): ParseResult {
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
+    if ('objects' in file) {
+      for (const object of file.objects) objects.push(object);
+      continue;
+    }
     const result = parseManifestFile(file, options.blockSubset ?? true);
     // A loop, not push(...): a file of 200k documents or errors would overflow the call stack.
     for (const object of result.objects) objects.push(object);
@@ -143,7 +160,7 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
   if (subset) {
     for (const start of subset.lineStarts) lineCounter.addNewLine(start);
     subset.documents.forEach((doc, documentIndex) => {
-      collectObjects(file.path, doc.value, documentIndex, (path, wantKey) => at(positionOffset(doc.position, path, wantKey)), objects);
+      for (const object of objectsOf(file.path, doc.value, documentIndex, (path, wantKey) => at(positionOffset(doc.position, path, wantKey)))) objects.push(object);
     });
     if (subset.documents.length === 0) diagnostics.push(emptyFile(file.path));
     return { objects, diagnostics };
@@ -178,22 +195,21 @@ function emptyFile(file: string): Diagnostic {
   };
 }
 
-/** The Kubernetes objects of one document: the document itself, or the members of a List's `items`. */
-function collectObjects(
+/**
+ * The Kubernetes objects of one document: the document itself, or the members of a List's `items`.
+ * `locateAt` gives the position of a path from the document's root (plus the key's when `wantKey`).
+ */
+export function objectsOf(
   file: string,
   value: unknown,
   documentIndex: number,
   locateAt: (path: FieldPath, wantKey: boolean) => Omit<SourceLocation, 'documentIndex'>,
-  objects: ManifestObject[],
-): void {
+): ManifestObject[] {
+  const objects: ManifestObject[] = [];
   const makeObject = (objectValue: unknown, basePath: FieldPath): void => {
     if (!isPlainObject(objectValue)) return;
-    const apiVersion = objectValue['apiVersion'];
-    const kind = objectValue['kind'];
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
-    const locate = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], false), documentIndex });
-    const locateKey = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], true), documentIndex });
-    objects.push({ file, documentIndex, basePath, value: objectValue, apiVersion, kind, locate, locateKey });
+    if (typeof objectValue['apiVersion'] !== 'string' || typeof objectValue['kind'] !== 'string') return;
+    objects.push(manifestObject(file, documentIndex, objectValue, locateAt, basePath));
   };
   // `List` (kubectl output, `oc get -o yaml`) and `ResourceList` (KRM) carry objects in `items`.
   if (isPlainObject(value) && isListKind(value) && Array.isArray(value['items'])) {
@@ -201,6 +217,23 @@ function collectObjects(
   } else {
     makeObject(value, []);
   }
+  return objects;
+}
+
+/**
+ * One object of a document, whatever its apiVersion and kind (a config is checked for them after):
+ * `locateAt` gives positions from the document's root, `basePath` is where the object sits in it.
+ */
+export function manifestObject(
+  file: string,
+  documentIndex: number,
+  value: Record<string, unknown>,
+  locateAt: (path: FieldPath, wantKey: boolean) => Omit<SourceLocation, 'documentIndex'>,
+  basePath: FieldPath = [],
+): ManifestObject {
+  const locate = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], false), documentIndex });
+  const locateKey = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], true), documentIndex });
+  return { file, documentIndex, basePath, value, apiVersion: String(value['apiVersion'] ?? ''), kind: String(value['kind'] ?? ''), locate, locateKey };
 }
 
 /** positionOffset over the subset reader's positions: the same answers as nodeOffset over yaml's nodes. */
@@ -280,7 +313,7 @@ function unresolvedAliasOffset(doc: Document.Parsed): number | undefined {
 }
 
 /** Offset of the deepest node along `path` (its key when `wantKey` and the last step exists). */
-function nodeOffset(root: Node, path: FieldPath, wantKey: boolean): number {
+export function nodeOffset(root: Node, path: FieldPath, wantKey: boolean): number {
   let node: Node = root;
   let offset = root.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
@@ -405,7 +438,7 @@ function readYamlSegment(
       continue;
     }
     const root = doc.contents as Node;
-    collectObjects(file, value, documentIndex, (path, wantKey) => at(nodeOffset(root, path, wantKey)), objects);
+    for (const object of objectsOf(file, value, documentIndex, (path, wantKey) => at(nodeOffset(root, path, wantKey)))) objects.push(object);
   }
   return { sawContent, nextDocumentIndex: firstDocumentIndex + documents.length };
 }

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { main } from '../../src/adapters/cli.js';
 import { StdinTooLarge } from '../../src/errors.js';
-import { MAX_RESOURCE_LIST_BYTES, RESOURCE_LIST_API_VERSIONS } from '../../src/bundle/resource-list.js';
+import { MAX_RESOURCE_LIST_BYTES, RESOURCE_LIST_API_VERSIONS } from '../../src/krm/resource-list.js';
 import { idms, runCli, tempDir, type CliRun } from '../helpers/cli.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 10_2026);

@@ -4,9 +4,9 @@
 // bookkeeping), comments and key order are left as they came.
 import { isMap, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { Diagnostic, Severity } from '../diagnostics.js';
-import { isPlainObject, MAX_INPUT_BYTES } from '../parse/parse-manifests.js';
-import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from './bundle-files.js';
-import { canonicalObject, documentToString, newDocument, stringifyAsIs, stringifyObject } from './stringify.js';
+import { isPlainObject, MAX_INPUT_BYTES, nodeOffset, type FieldPath } from '../parse/parse-manifests.js';
+import { CONFIG_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from '../bundle/bundle-files.js';
+import { canonicalObject, documentToString, newDocument, stringifyAsIs, stringifyObject } from '../bundle/stringify.js';
 
 export const RESOURCE_LIST_API_VERSIONS = ['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1'];
 export const PATH_ANNOTATION = 'internal.config.kubernetes.io/path';
@@ -25,6 +25,8 @@ export interface InputItem {
   path?: string;
   /** Document index in that file. */
   fileIndex?: number;
+  /** Line and column of the value at `path` (its key's when `wantKey`), counted from the item's start. */
+  locate(path: FieldPath, wantKey: boolean): { line: number; column: number };
 }
 
 export interface ParsedInput {
@@ -139,7 +141,7 @@ export function parseResourceList(text: string): ParsedInput {
     itemsNode.items.forEach((node, position) => {
       nodes.push(node as Node);
       const itemValue: unknown = itemValues[position];
-      if (isPlainObject(itemValue)) items.push(toItem(node as Node, itemValue, position));
+      if (isPlainObject(itemValue)) items.push(toItem(node as Node, itemValue, position, lineCounter));
       else if (++notObjects <= MAX_ITEM_FINDINGS) {
         const { line, column } = at(node as Node);
         diagnostics.push({ ...problem(`expected every item to be a Kubernetes object (a mapping with apiVersion and kind), found ${describeValue(itemValue)}`, line, column), field: `items[${position}]` });
@@ -151,7 +153,7 @@ export function parseResourceList(text: string): ParsedInput {
   const configValue: unknown = value['functionConfig'];
   let functionConfig: InputItem | undefined;
   if (configNode && configValue !== null && configValue !== undefined) {
-    if (isPlainObject(configValue)) functionConfig = toItem(configNode, configValue, -1);
+    if (isPlainObject(configValue)) functionConfig = toItem(configNode, configValue, -1, lineCounter);
     else {
       const { line, column } = at(configNode);
       diagnostics.push({ ...problem(`expected functionConfig to be an object (a MirrorSetHosts or a ConfigMap), found ${describeValue(configValue)}`, line, column), field: 'functionConfig' });
@@ -179,7 +181,7 @@ export function parseYamlStream(text: string): ParsedInput {
   let notObjects = 0;
   const add = (node: Node, value: unknown): void => {
     nodes.push(node);
-    if (isPlainObject(value)) items.push(toItem(node, value, items.length));
+    if (isPlainObject(value)) items.push(toItem(node, value, items.length, lineCounter));
     else if (++notObjects <= MAX_ITEM_FINDINGS) {
       const pos = lineCounter.linePos(node.range?.[0] ?? 0);
       diagnostics.push({ ...problem(`expected every resource to be a Kubernetes object (a mapping with apiVersion and kind), found ${describeValue(value)}`, pos.line, pos.col) });
@@ -305,11 +307,18 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function toItem(node: Node, value: Record<string, unknown>, position: number): InputItem {
+function toItem(node: Node, value: Record<string, unknown>, position: number, lineCounter: LineCounter): InputItem {
   const annotations = annotationsOf(value);
   const path = annotations[PATH_ANNOTATION] ?? annotations[LEGACY_PATH_ANNOTATION];
   const index = annotations[INDEX_ANNOTATION] ?? annotations[LEGACY_INDEX_ANNOTATION];
-  const item: InputItem = { node, value, position };
+  // Positions within the item, as if it were a document of its own: where kpt sent a file's
+  // document, that is close to its place in the user's file; the stream's lines would be nowhere.
+  const start = lineCounter.linePos(node.range?.[0] ?? 0);
+  const locate = (at: FieldPath, wantKey: boolean): { line: number; column: number } => {
+    const pos = lineCounter.linePos(nodeOffset(node, at, wantKey));
+    return { line: pos.line - start.line + 1, column: Math.max(1, pos.col - start.col + 1) };
+  };
+  const item: InputItem = { node, value, position, locate };
   if (path !== undefined) item.path = path;
   if (index !== undefined && /^[0-9]+$/.test(index)) item.fileIndex = Number(index);
   return item;
@@ -337,16 +346,6 @@ function unflow(doc: Document): void {
  */
 function quoteBinary(node: Scalar): void {
   if (ArrayBuffer.isView(node.value)) node.type = 'QUOTE_DOUBLE';
-}
-
-/**
- * A value that is not JSON-shaped (`!!binary` bytes, a `!!set`, a YAML 1.1 timestamp) as YAML
- * text with its tags, so the pipeline's schema check names what it found as it would in a file.
- */
-export function taggedText(value: unknown): string {
-  const doc = newDocument(value);
-  visit(doc, { Scalar: (_, node) => quoteBinary(node) });
-  return documentToString(doc);
 }
 
 export function annotationsOf(value: Record<string, unknown>): Record<string, string> {
