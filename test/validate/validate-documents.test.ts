@@ -24,6 +24,17 @@ test.each([
   expect(diagnostics[0]?.message).toContain(words);
 });
 
+test.each([
+  ['NeverContactSorce', '; did you mean "NeverContactSource"?'],
+  ['allowcontactingsource', '; did you mean "AllowContactingSource"?'],
+  ['Never', ''],
+])('a policy %j outside the enum names the value meant when it is a near miss', (policy, hint) => {
+  const { diagnostics } = validate(idms(`  - source: quay.io\n    mirrorSourcePolicy: ${policy}\n`));
+  expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+    ['SCHEMA_ENUM', `expected one of NeverContactSource, AllowContactingSource, found "${policy}"${hint}`],
+  ]);
+});
+
 test('a null value counts as absent, as the API server prunes it', () => {
   const { diagnostics, mirrorSets } = validate(idms('  - source: quay.io\n    mirrors:\n    mirrorSourcePolicy:\n'));
   expect(diagnostics).toEqual([]);
