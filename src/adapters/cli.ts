@@ -4,6 +4,7 @@ import { EXIT_INTERNAL, EXIT_USAGE } from '../diagnostics.js';
 import { UsageError } from '../errors.js';
 import { didYouMean } from '../vocabulary.js';
 import { type CliIo } from './cli-io.js';
+import { COMMON_OPTIONS_HELP, OUT_OPTION_HELP, PATH_HELP } from './options.js';
 import { VERSION } from './version.js';
 
 // build-command.ts still imports these from here; it moves to ./options.js with the application layer.
@@ -26,15 +27,11 @@ Usage:
   mirrorset-hosts --help | --version
   mirrorset-hosts COMMAND --help                               the options of one command
 
-PATH is a file, a directory (recursively *.yaml, *.yml, *.json), a glob, or - for stdin.
+${PATH_HELP}
 
 Options:
-  --profile containerd  correct, portable files for containerd 1.6+ on Linux and Windows (default)
-  --profile wmco        exactly what OpenShift's Windows Machine Config Operator writes, defects reported
-  --strict              treat every warning as an error
-  --out DIR             output directory; replaced as a whole, and only when everything succeeded;
-                        refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
-                        lists everything in it): nothing mirrorset-hosts did not write is deleted
+${COMMON_OPTIONS_HELP}
+${OUT_OPTION_HELP}
 
 Exit codes: 0 ok (warnings allowed), 1 invalid input (nothing written), 2 usage error, 3 internal error.
 `;

@@ -13,6 +13,15 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+// The help texts of the commands describe these flags and arguments in the same words.
+export const PATH_HELP = 'PATH is a file, a directory (recursively *.yaml, *.yml, *.json), a glob, or - for stdin.';
+export const COMMON_OPTIONS_HELP = `  --profile containerd  correct, portable files for containerd 1.6+ on Linux and Windows (default)
+  --profile wmco        exactly what OpenShift's Windows Machine Config Operator writes, defects reported
+  --strict              treat every warning as an error`;
+export const OUT_OPTION_HELP = `  --out DIR             output directory; replaced as a whole, and only when everything succeeded;
+                        refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
+                        lists everything in it): nothing mirrorset-hosts did not write is deleted`;
+
 /** parseArgs, strict, positionals allowed; a bad flag is a UsageError that names the closest known one. */
 export function parseCommandArgs<O extends ParseArgsConfig['options']>(args: readonly string[], options: O) {
   try {

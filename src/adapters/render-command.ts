@@ -6,7 +6,7 @@ import { readInputs } from '../io/files.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
 import { type CliIo } from './cli-io.js';
-import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, OUT_OPTION_HELP, parseCommandArgs, PATH_HELP, profileOf } from './options.js';
 import { printFindings } from './print-findings.js';
 
 export const RENDER_HELP = `Usage: mirrorset-hosts render [--profile containerd|wmco] [--strict] --out DIR PATH...
@@ -15,14 +15,10 @@ Renders one hosts.toml per registry (and the CA files the cluster Image config n
 ImageDigestMirrorSet, ImageTagMirrorSet and ImageContentSourcePolicy manifests under PATH..., and
 writes them to DIR. Findings go to stderr as file:line:column lines, as lint prints them.
 
-PATH is a file, a directory (recursively *.yaml, *.yml, *.json), a glob, or - for stdin.
+${PATH_HELP}
 
-  --profile containerd  correct, portable files for containerd 1.6+ on Linux and Windows (default)
-  --profile wmco        exactly what OpenShift's Windows Machine Config Operator writes, defects reported
-  --strict              treat every warning as an error
-  --out DIR             output directory; replaced as a whole, and only when everything succeeded;
-                        refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
-                        lists everything in it): nothing mirrorset-hosts did not write is deleted
+${COMMON_OPTIONS_HELP}
+${OUT_OPTION_HELP}
 
 Exit codes: 0 written (warnings allowed), 1 invalid input (nothing written), 2 usage error.
 `;
