@@ -1,7 +1,7 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import type { Profile } from '../vocabulary.js';
+import { didYouMean, type Profile } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
@@ -157,7 +157,7 @@ export function validateConfigMapConfig(object: ManifestObject): FunctionConfigR
   for (const [key, raw] of Object.entries(isPlainObject(data) ? data : {})) {
     const flat = FLAT_KEYS[key];
     if (!flat) {
-      report('SCHEMA_UNKNOWN_FIELD', key, `unknown key "${key}" in the ConfigMap functionConfig; expected one of: ${CONFIG_MAP_KEYS.join(', ')}`, true);
+      report('SCHEMA_UNKNOWN_FIELD', key, `unknown key "${key}" in the ConfigMap functionConfig; expected one of: ${CONFIG_MAP_KEYS.join(', ')}${didYouMean(key, CONFIG_MAP_KEYS)}`, true);
       continue;
     }
     const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;

@@ -80,8 +80,8 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
         const childSchema =
           node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : node.additionalProperties || undefined;
         if (!childSchema) {
-          const known = Object.keys(node.properties ?? {}).sort().join(', ');
-          report('SCHEMA_UNKNOWN_FIELD', at(key), `unknown field "${key}"; expected one of: ${known}`, { atKey: true });
+          const known = Object.keys(node.properties ?? {}).sort();
+          report('SCHEMA_UNKNOWN_FIELD', at(key), `unknown field "${key}"; expected one of: ${known.join(', ')}${didYouMean(key, known)}`, { atKey: true });
           continue;
         }
         if (child === null) continue;

@@ -1,7 +1,7 @@
 // Kubernetes objects -> typed mirror sets, validated as the API server would (CRD schema, object
 // metadata), then by the rules MCO and the docs add (./rules/). All findings in one pass.
 import { type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';
-import { compareStrings } from '../vocabulary.js';
+import { compareStrings, didYouMean } from '../vocabulary.js';
 import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, type MirrorSetKind } from '../kinds.js';
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
 import { CRD_SCHEMAS } from './crd-schemas.js';
@@ -132,7 +132,9 @@ function validateMetadata(object: ManifestObject): Diagnostic[] {
     return diagnostics;
   }
   for (const key of Object.keys(metadata)) {
-    if (!OBJECT_META_FIELDS.has(key)) report('SCHEMA_UNKNOWN_FIELD', ['metadata', key], `unknown field "${key}" in metadata`, { atKey: true });
+    if (!OBJECT_META_FIELDS.has(key)) {
+      report('SCHEMA_UNKNOWN_FIELD', ['metadata', key], `unknown field "${key}" in metadata${didYouMean(key, [...OBJECT_META_FIELDS])}`, { atKey: true });
+    }
   }
   const name = metadata['name'];
   if (typeof name !== 'string' || name.length === 0) {

@@ -35,6 +35,16 @@ test.each([
   ]);
 });
 
+test.each([
+  ['  - source: quay.io\n    mirror: [m.example/q]\n', 'spec.imageDigestMirrors[0].mirror', '; did you mean "mirrors"?'],
+  ['  - source: quay.io\n    priority: 1\n', 'spec.imageDigestMirrors[0].priority', ''],
+])('an unknown field names the field meant when it is a near miss: %j', (entries, field, hint) => {
+  const { diagnostics } = validate(idms(entries));
+  expect(diagnostics).toHaveLength(1);
+  expect(diagnostics[0]).toMatchObject({ code: 'SCHEMA_UNKNOWN_FIELD', field });
+  expect(diagnostics[0]?.message.endsWith(`expected one of: mirrorSourcePolicy, mirrors, source${hint}`)).toBe(true);
+});
+
 test('a null value counts as absent, as the API server prunes it', () => {
   const { diagnostics, mirrorSets } = validate(idms('  - source: quay.io\n    mirrors:\n    mirrorSourcePolicy:\n'));
   expect(diagnostics).toEqual([]);
