@@ -1,4 +1,5 @@
-// The command line: translate argv <-> pipeline, nothing else (eemeli/yaml src/cli.ts shape:
+// The command line: pick the command and load its module (render-command.ts, lint-command.ts, ...),
+// which translates argv <-> pipeline; usage errors and bugs end here (eemeli/yaml src/cli.ts shape:
 // main(argv, io) returns the exit code; bin.ts sets process.exitCode).
 import { EXIT_INTERNAL, EXIT_USAGE } from '../diagnostics.js';
 import { UsageError } from '../errors.js';
@@ -9,7 +10,6 @@ import { VERSION } from './version.js';
 
 // build-command.ts still imports these from here; it moves to ./options.js with the application layer.
 export { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
-export { VERSION } from './version.js';
 
 /** The subcommands, in the order the help lists them. */
 const COMMANDS = ['render', 'lint', 'check', 'plan', 'build', 'apply'] as const;
