@@ -119,6 +119,27 @@ export const DIAGNOSTIC_CODES = {
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
+/** Where a finding points: the field as the user reads it, and its position as the parser gave it. */
+export interface Place {
+  readonly field?: string;
+  readonly location?: SourceLocation;
+}
+
+/**
+ * The one way a finding is made: its severity is the one DIAGNOSTIC_CODES gives the code (a code means
+ * one severity everywhere; --strict raises warnings afterwards). `at` is a located value, entry or
+ * object field (their positions are looked up lazily, so only when a finding is made).
+ */
+export function diagnostic(code: DiagnosticCode, message: string, at?: Place, object?: ObjectRef): Diagnostic {
+  const found: Diagnostic = { code, severity: DIAGNOSTIC_CODES[code].severity, message };
+  const field = at?.field;
+  if (field !== undefined) found.field = field;
+  const location = at?.location;
+  if (location !== undefined) found.location = location;
+  if (object !== undefined) found.object = object;
+  return found;
+}
+
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Sort by file, position, then severity, code and message: output independent of discovery order. */

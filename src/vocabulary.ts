@@ -17,3 +17,57 @@ export function compareStrings(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/**
+ * Edits between two strings, an adjacent swap counting as one (the optimal string alignment form of
+ * the Damerau-Levenshtein distance): `NeverContactSorce` is 1 from `NeverContactSource`, `porfile` 1
+ * from `profile`. What "did you mean" suggestions measure, for flags, commands and manifest values alike.
+ */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  // Three rows of the dynamic-programming table: two back for the swap, one back, and the current.
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (before[j - 2] as number) + 1);
+      current.push(best);
+    }
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * The candidate `value` most likely meant: the same word in another case, else the nearest within two
+ * edits (one for words of two or three characters; none for one character, where any letter is one
+ * edit away). Undefined when nothing is that close. Ties go to the earlier candidate.
+ */
+export function closestMatch(value: string, candidates: readonly string[]): string | undefined {
+  const folded = value.toLowerCase();
+  const sameWord = candidates.find((c) => c.toLowerCase() === folded);
+  if (sameWord !== undefined) return sameWord;
+  const limit = value.length <= 1 ? 0 : value.length <= 3 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const candidate of candidates) {
+    // The length difference is a lower bound: a long value costs nothing against short candidates.
+    if (Math.abs(candidate.length - value.length) >= bestDistance) continue;
+    const distance = editDistance(folded, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** `; did you mean "X"?` when a candidate is close to `value` (closestMatch), else nothing: appended to a message. */
+export function didYouMean(value: string, candidates: readonly string[], show: (candidate: string) => string = (c) => JSON.stringify(c)): string {
+  const match = closestMatch(value, candidates);
+  return match === undefined ? '' : `; did you mean ${show(match)}?`;
+}

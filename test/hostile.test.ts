@@ -161,9 +161,10 @@ describe('generated inputs', () => {
 
   test('an endless stream named on the command line (/dev/zero) is read up to the limit, then refused', async () => {
     const lines = await expectRefused(['/dev/zero'], 1);
+    // Sorted as lint sorts: the finding without a position first.
     expect(lines).toEqual([
-      expect.stringMatching(/^\/dev\/zero:1:1: error READ_FAILED: expected a manifest file of at most 4\.0 MiB, found more than 4\.0 MiB;/),
       expect.stringMatching(/^error NO_MIRROR_SETS: /),
+      expect.stringMatching(/^\/dev\/zero:1:1: error READ_FAILED: expected a manifest file of at most 4\.0 MiB, found more than 4\.0 MiB;/),
     ]);
   });
 

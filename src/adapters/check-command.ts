@@ -3,7 +3,7 @@
 // the file list and the command that fixes it on stderr, exit 1 (ecosystem.md section 6.2, check mode).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
+import { exitCodeFor } from '../diagnostics.js';
 import { displayPath, readInputs } from '../io/files.js';
 import { describeFsError } from '../io/fs-errors.js';
 import { fileSystemTree } from '../io/fs-tree.js';
@@ -13,9 +13,9 @@ import { run } from '../pipeline.js';
 import { compareTree, type CommittedEntry } from '../plan/compare-tree.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
-import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
-import { formatText } from './formats/text.js';
+import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+import { printFindings } from './print-findings.js';
 
 export const CHECK_HELP = `Usage: mirrorset-hosts check [--profile containerd|wmco] [--strict] [--config FILE] --out DIR [PATH...]
 
@@ -51,8 +51,7 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
   // Inputs from the settings file stay inside its directory, symbolic links resolved (command-config.ts).
   const inputs = await readInputs(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
   const result = run(inputs.files, { profile, strict });
-  const diagnostics = sortDiagnostics([...inputs.diagnostics, ...result.diagnostics]);
-  io.stderr(formatText(diagnostics));
+  const diagnostics = printFindings(io, [...inputs.diagnostics, ...result.diagnostics]);
   if (exitCodeFor(diagnostics) !== 0) {
     io.stderr(`mirrorset-hosts: cannot check ${out}: the inputs do not render; fix the errors above\n`);
     return exitCodeFor(diagnostics);

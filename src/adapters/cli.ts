@@ -1,17 +1,18 @@
-// The command line: translate argv <-> pipeline, nothing else (eemeli/yaml src/cli.ts shape:
+// The command line: pick the command and load its module (render-command.ts, lint-command.ts, ...),
+// which translates argv <-> pipeline; usage errors and bugs end here (eemeli/yaml src/cli.ts shape:
 // main(argv, io) returns the exit code; bin.ts sets process.exitCode).
-import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EXIT_INTERNAL, EXIT_USAGE, exitCodeFor, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
-import { readInputs } from '../io/files.js';
-import { writeTreeAtomically } from '../io/output-tree.js';
-import { run } from '../pipeline.js';
-import { PROFILES, type Profile } from '../vocabulary.js';
-import { type CliIo } from './cli-io.js';
+import { EXIT_INTERNAL, EXIT_USAGE } from '../diagnostics.js';
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../vocabulary.js';
+import { type CliIo } from './cli-io.js';
+import { COMMON_OPTIONS_HELP, OUT_OPTION_HELP, PATH_HELP } from './options.js';
+import { VERSION } from './version.js';
 
-declare const __VERSION__: string;
-export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+// build-command.ts still imports these from here; it moves to ./options.js with the application layer.
+export { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+
+/** The subcommands, in the order the help lists them. */
+const COMMANDS = ['render', 'lint', 'check', 'plan', 'build', 'apply'] as const;
 
 export const HELP = `mirrorset-hosts: render containerd hosts.toml from ImageDigestMirrorSet, ImageTagMirrorSet
 and ImageContentSourcePolicy manifests.
@@ -26,24 +27,14 @@ Usage:
   mirrorset-hosts --help | --version
   mirrorset-hosts COMMAND --help                               the options of one command
 
-PATH is a file, a directory (recursively *.yaml, *.yml, *.json), a glob, or - for stdin.
+${PATH_HELP}
 
 Options:
-  --profile containerd  correct, portable files for containerd 1.6+ on Linux and Windows (default)
-  --profile wmco        exactly what OpenShift's Windows Machine Config Operator writes, defects reported
-  --strict              treat every warning as an error
-  --out DIR             output directory; replaced as a whole, and only when everything succeeded;
-                        refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
-                        lists everything in it): nothing mirrorset-hosts did not write is deleted
+${COMMON_OPTIONS_HELP}
+${OUT_OPTION_HELP}
 
 Exit codes: 0 ok (warnings allowed), 1 invalid input (nothing written), 2 usage error, 3 internal error.
 `;
-
-export const COMMON_OPTIONS = {
-  profile: { type: 'string' },
-  strict: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
@@ -67,8 +58,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case '-v':
         io.stdout(`${VERSION}\n`);
         return 0;
-      case 'render':
-        return await renderCommand(rest, io);
+      case 'render': {
+        const { runRender } = await import('./render-command.js');
+        return await runRender(rest, io);
+      }
       case 'lint': {
         const { runLint } = await import('./lint-command.js');
         return await runLint(rest, io);
@@ -94,7 +87,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         // its config object (api/internal/plugins/execplugin/execplugin.go).
         const { isExecPluginInvocation, runExecPlugin } = await import('./exec-plugin.js');
         if (rest.length === 0 && (await isExecPluginInvocation(command, io))) return await runExecPlugin(command, io);
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected render, lint, check, plan, build or apply`);
+        throw new UsageError(
+          `unknown command ${JSON.stringify(command)}; expected ${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS.at(-1)}${didYouMean(command, COMMANDS, (c) => c)}`,
+        );
       }
     }
   } catch (err) {
@@ -106,47 +101,4 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`mirrorset-hosts: internal error, this is a bug; please report it with the input that caused it.\n${detail}\n`);
     return EXIT_INTERNAL;
   }
-}
-
-export function parseCommandArgs<O extends ParseArgsConfig['options']>(args: readonly string[], options: O) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-export function profileOf(value: string | undefined): Profile {
-  const profile = value ?? 'containerd';
-  if (!(PROFILES as readonly string[]).includes(profile)) {
-    throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}, found ${JSON.stringify(profile)}`);
-  }
-  return profile as Profile;
-}
-
-export function reportDiagnostics(diagnostics: readonly Diagnostic[], io: CliIo): void {
-  if (diagnostics.length > 0) io.stderr(diagnostics.map(formatDiagnostic).join('\n') + '\n');
-}
-
-async function renderCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, out: { type: 'string', short: 'o' } });
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
-  if (!values.out) throw new UsageError('render needs --out DIR');
-  if (positionals.length === 0) throw new UsageError('render needs at least one PATH');
-  const profile = profileOf(values.profile);
-  const inputs = await readInputs(positionals, io);
-  const result = run(inputs.files, { profile, strict: values.strict ?? false });
-  const diagnostics = [...inputs.diagnostics, ...result.diagnostics];
-  reportDiagnostics(diagnostics, io);
-  const code = exitCodeFor(diagnostics);
-  if (code !== 0) {
-    io.stderr(`mirrorset-hosts: nothing written to ${values.out}\n`);
-    return code;
-  }
-  await writeTreeAtomically(path.resolve(io.cwd, values.out), result.files, values.out);
-  io.stderr(`mirrorset-hosts: wrote ${result.files.length} file(s) to ${values.out} (profile ${profile})\n`);
-  return code;
 }

@@ -1,13 +1,14 @@
 // `mirrorset-hosts lint [PATH...]`: render's findings (schema, MCO, profile) plus the rules the product
 // documentation states (src/validate/lint-rules/), in the format the reader needs. Writes nothing.
-import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
+import { exitCodeFor } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { run } from '../pipeline.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
-import { COMMON_OPTIONS, parseCommandArgs, profileOf, VERSION } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
-import { diagnosticFormatOf, formatDiagnostics } from './formats/index.js';
+import { diagnosticFormatOf } from './formats/index.js';
+import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+import { printFindings } from './print-findings.js';
 
 export const LINT_HELP = `Usage: mirrorset-hosts lint [--profile containerd|wmco] [--strict] [--format FORMAT] [--config FILE] [PATH...]
 
@@ -43,9 +44,5 @@ export async function runLint(args: readonly string[], io: CliIo): Promise<numbe
   // Inputs from the settings file stay inside its directory, symbolic links resolved (command-config.ts).
   const inputs = await readInputs(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
   const result = run(inputs.files, { profile, strict: values.strict ?? config?.strict ?? false, lint: true });
-  const diagnostics = sortDiagnostics([...inputs.diagnostics, ...result.diagnostics]);
-  const text = formatDiagnostics(format, diagnostics, VERSION);
-  if (format === 'text') io.stderr(text);
-  else io.stdout(text);
-  return exitCodeFor(diagnostics);
+  return exitCodeFor(printFindings(io, [...inputs.diagnostics, ...result.diagnostics], { format }));
 }

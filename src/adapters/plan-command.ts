@@ -12,9 +12,10 @@ import { type Profile } from '../vocabulary.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
-import { parseCommandArgs, profileOf } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
-import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext, type PlanFormat } from './formats/plan.js';
+import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext } from './formats/plan.js';
+import { enumOption, parseCommandArgs, profileOf } from './options.js';
+import { printFindings } from './print-findings.js';
 
 export const PLAN_HELP = `Usage: mirrorset-hosts plan --base REV [--head REV] [--profile containerd|wmco] [--format text|markdown|json] [--config FILE] [PATH...]
 
@@ -49,7 +50,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
     io.stdout(PLAN_HELP);
     return 0;
   }
-  const format = planFormatOf(values.format);
+  const format = enumOption('format', values.format, PLAN_FORMATS, 'text');
   if (!values.base) throw new UsageError('plan needs --base REV, the revision to compare with');
   const config = await loadCommandConfig(values.config, io.cwd);
   const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
@@ -78,14 +79,15 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   const base = renderSide(baseInputs.files, profile, baseInputs.diagnostics);
   const head = renderSide(headInputs.files, profile, headInputs.diagnostics);
   if (hasErrors(head.diagnostics)) {
-    io.stderr(head.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+    printFindings(io, head.diagnostics);
     const name = values.head === undefined ? 'the working tree' : `--head ${values.head}`;
     io.stderr(`mirrorset-hosts: the mirror sets at ${name} do not render, so there is no plan; fix the errors above\n`);
     return 1;
   }
   // A base that does not render is what a change repairing main starts from: its plan still shows what
   // the head renders, marked as such, and its errors are the base's, not this change's.
-  const baseErrors = base.diagnostics.filter((d) => d.severity === 'error');
+  // Sorted as printed elsewhere, so "the first" is the one a reader of `render` output sees first.
+  const baseErrors = sortDiagnostics(base.diagnostics.filter((d) => d.severity === 'error'));
   if (baseErrors.length > 0) {
     context.base.errors = baseErrors.length;
     io.stderr(
@@ -93,21 +95,12 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
         `${formatDiagnostic(baseErrors[0] as Diagnostic)}); the plan shows what the head renders, in full\n`,
     );
   }
-  context.diagnostics = head.diagnostics;
-  if (head.diagnostics.length > 0) io.stderr(head.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+  context.diagnostics = printFindings(io, head.diagnostics);
 
   const plan = buildPlan(baseErrors.length > 0 ? undefined : base, head, profile);
   const render = format === 'markdown' ? formatPlanMarkdown : format === 'json' ? formatPlanJson : formatPlanText;
   io.stdout(render(plan, context));
   return 0;
-}
-
-function planFormatOf(value: string | undefined): PlanFormat {
-  const format = value ?? 'text';
-  if (!(PLAN_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${PLAN_FORMATS.join(', ')}, found ${JSON.stringify(format)}`);
-  }
-  return format as PlanFormat;
 }
 
 interface WorkTreeInputs {
@@ -133,6 +126,6 @@ async function readWorkTree(paths: readonly string[], io: CliIo & { root?: strin
 /** Render one revision; no mirror set at all is an empty side (the change adds or removes them all). */
 function renderSide(files: readonly SourceFile[], profile: Profile, readDiagnostics: readonly Diagnostic[] = []): RenderedSide {
   const result = runWithMirrorSets(files, { profile });
-  const diagnostics = sortDiagnostics([...readDiagnostics, ...result.diagnostics.filter((d) => d.code !== 'NO_MIRROR_SETS')]);
+  const diagnostics = [...readDiagnostics, ...result.diagnostics.filter((d) => d.code !== 'NO_MIRROR_SETS')];
   return { files: result.files, mirrorSets: result.mirrorSets, diagnostics };
 }

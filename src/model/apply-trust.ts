@@ -9,7 +9,7 @@
 // EditRegistriesConfig marks a mirror insecure when ScopeIsNestedInsideScope(mirror location, entry),
 // and the ConfigMap key `host..port` names the registry `host:port` exactly (MCO writes
 // /etc/docker/certs.d/<key with ".." -> ":">/ca.crt).
-import { type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../vocabulary.js';
 import type { CaBundle, TrustConfig } from '../validate/image-config.js';
 import type { Located } from '../validate/mirror-set.js';
@@ -58,14 +58,12 @@ export function applyTrust(
       const bundle = cas.get(host);
       if (bundle && !usedCa.has(bundle)) {
         usedCa.add(bundle);
-        diagnostics.push({
-          code: 'TRUST_UNUSED',
-          severity: 'info',
-          message: `the CA for ${host} is not written: ${host} is an insecure registry (${insecure[0]?.value}), so ${toHttp(url)} gets skip_verify = true and no certificate is checked`,
-          field: bundle.field,
-          location: bundle.location,
-          object: bundle.object,
-        });
+        diagnostics.push(diagnostic(
+          'TRUST_UNUSED',
+          `the CA for ${host} is not written: ${host} is an insecure registry (${insecure[0]?.value}), so ${toHttp(url)} gets skip_verify = true and no certificate is checked`,
+          bundle,
+          bundle.object,
+        ));
       }
       return { url: toHttp(url), skipVerify: true };
     }
@@ -168,14 +166,12 @@ function caFileNameTooLong(bundle: CaBundle): Diagnostic | undefined {
   const name = caFileName(bundle.registry);
   const bytes = new TextEncoder().encode(name).length;
   if (bytes <= 255) return undefined;
-  return {
-    code: 'NODE_NAME_TOO_LONG',
-    severity: 'error',
-    message: `the CA for ${bundle.registry} would be written as ${name.slice(0, 60)}..., a file name of ${bytes} bytes, and a node's file system allows at most 255; write the registry host as it really is`,
-    field: bundle.field,
-    location: bundle.location,
-    object: bundle.object,
-  };
+  return diagnostic(
+    'NODE_NAME_TOO_LONG',
+    `the CA for ${bundle.registry} would be written as ${name.slice(0, 60)}..., a file name of ${bytes} bytes, and a node's file system allows at most 255; write the registry host as it really is`,
+    bundle,
+    bundle.object,
+  );
 }
 
 function toHttp(url: string): string {
@@ -183,28 +179,25 @@ function toHttp(url: string): string {
 }
 
 function pemDiagnostics(bundle: CaBundle): Diagnostic[] {
-  const where = { field: bundle.field, location: bundle.location, object: bundle.object };
   const { certificates, skipped } = bundle.pem;
   if (certificates.length === 0) {
-    return [{
-      code: 'CA_BUNDLE_INVALID',
-      severity: 'error',
-      message:
-        `expected at least one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----") for ${bundle.registry}, ` +
+    return [diagnostic(
+      'CA_BUNDLE_INVALID',
+      `expected at least one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----") for ${bundle.registry}, ` +
         `found none that containerd can load (${skipped.length === 0 ? 'no PEM block at all' : skipped.join('; ')}); containerd would fail every pull through ${bundle.registry} ("unable to load CA cert"), ` +
         `without falling back to another host: put the registry's CA certificate in PEM form under this key`,
-      ...where,
-    }];
+      bundle,
+      bundle.object,
+    )];
   }
   if (skipped.length === 0) return [];
-  return [{
-    code: 'CA_BLOCK_SKIPPED',
-    severity: 'warning',
-    message:
-      `${skipped.join('; ')}: containerd skips ${skipped.length === 1 ? 'it' : 'them'}, so ${caFileName(bundle.registry)} gets only the other ` +
+  return [diagnostic(
+    'CA_BLOCK_SKIPPED',
+    `${skipped.join('; ')}: containerd skips ${skipped.length === 1 ? 'it' : 'them'}, so ${caFileName(bundle.registry)} gets only the other ` +
       `${certificates.length} certificate(s) of this key; remove ${skipped.length === 1 ? 'it' : 'them'} from the ConfigMap (and never put a private key in a CA bundle)`,
-    ...where,
-  }];
+    bundle,
+    bundle.object,
+  )];
 }
 
 function missingConfigMap(trust: TrustConfig): Diagnostic {
@@ -212,17 +205,14 @@ function missingConfigMap(trust: TrustConfig): Diagnostic {
   const elsewhere = trust.caConfigMapsElsewhere
     .map((c) => `${c.location.file}:${c.location.line} (${c.namespace === undefined ? 'no namespace' : `namespace ${c.namespace}`})`)
     .sort(compareStrings);
-  return {
-    code: 'CA_CONFIGMAP_MISSING',
-    severity: 'error',
-    message:
-      `expected the ConfigMap openshift-config/${ref.value} named by additionalTrustedCA among the inputs, found none` +
+  return diagnostic(
+    'CA_CONFIGMAP_MISSING',
+    `expected the ConfigMap openshift-config/${ref.value} named by additionalTrustedCA among the inputs, found none` +
       (elsewhere.length > 0 ? ` (a ConfigMap ${ref.value} is at ${elsewhere.join(', ')}: set metadata.namespace: openshift-config)` : '') +
       `; without it no CA can be written and pulls from registries with a private CA fail: add the ConfigMap to the inputs`,
-    field: ref.field,
-    location: ref.location,
-    ...(trust.image ? { object: trust.image.object } : {}),
-  };
+    ref,
+    trust.image?.object,
+  );
 }
 
 /**
@@ -236,17 +226,14 @@ function narrowedEntries(file: ContainerdHostsFile, trust: TrustConfig, used: Se
     const covered = file.entries.filter((e) => scopeIsNestedInsideScope(e.source.value, entry.value));
     if (covered.length === 0) continue;
     used.add(entry);
-    diagnostics.push({
-      code: 'INSECURE_REGISTRY_NARROWED',
-      severity: 'warning',
-      message:
-        `insecure registry ${entry.value} covers ${covered.map((e) => e.source.value).sort(compareStrings).join(', ')} but not all of ${file.registry}; ` +
+    diagnostics.push(diagnostic(
+      'INSECURE_REGISTRY_NARROWED',
+      `insecure registry ${entry.value} covers ${covered.map((e) => e.source.value).sort(compareStrings).join(', ')} but not all of ${file.registry}; ` +
         `containerd sets TLS per host and ${file.server} serves every image of ${file.registry}, so it stays verified HTTPS: ` +
         `list ${file.registry} as insecure if the whole registry is`,
-      field: entry.field,
-      location: entry.location,
-      ...(trust.image ? { object: trust.image.object } : {}),
-    });
+      entry,
+      trust.image?.object,
+    ));
   }
   return diagnostics;
 }
@@ -267,25 +254,21 @@ function unusedTrust(trust: TrustConfig, usedInsecure: Set<Located<string>>, use
   };
   for (const entry of trust.insecureRegistries) {
     if (usedInsecure.has(entry)) continue;
-    diagnostics.push({
-      code: 'TRUST_UNUSED',
-      severity: 'info',
-      message: `insecure registry ${entry.value} matches no mirror or source in the rendered files${hint(entry.value)}; it changes nothing on containerd`,
-      field: entry.field,
-      location: entry.location,
-      ...(trust.image ? { object: trust.image.object } : {}),
-    });
+    diagnostics.push(diagnostic(
+      'TRUST_UNUSED',
+      `insecure registry ${entry.value} matches no mirror or source in the rendered files${hint(entry.value)}; it changes nothing on containerd`,
+      entry,
+      trust.image?.object,
+    ));
   }
   for (const bundle of trust.caConfigMap?.bundles ?? []) {
     if (usedCa.has(bundle)) continue;
-    diagnostics.push({
-      code: 'TRUST_UNUSED',
-      severity: 'info',
-      message: `the CA under key ${bundle.key} (registry ${bundle.registry}) matches no mirror or source in the rendered files${hint(bundle.registry)}; it is not written`,
-      field: bundle.field,
-      location: bundle.location,
-      object: bundle.object,
-    });
+    diagnostics.push(diagnostic(
+      'TRUST_UNUSED',
+      `the CA under key ${bundle.key} (registry ${bundle.registry}) matches no mirror or source in the rendered files${hint(bundle.registry)}; it is not written`,
+      bundle,
+      bundle.object,
+    ));
   }
   return diagnostics;
 }
@@ -293,29 +276,24 @@ function unusedTrust(trust: TrustConfig, usedInsecure: Set<Located<string>>, use
 /** The wmco profile writes what WMCO writes, and WMCO reads neither field (pkg/registries). */
 export function reportTrustIgnoredByWmco(trust: TrustConfig): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const object = trust.image ? { object: trust.image.object } : {};
+  const object = trust.image?.object;
   if (trust.insecureRegistriesField && trust.insecureRegistries.length > 0) {
-    diagnostics.push({
-      code: 'WMCO_TRUST_IGNORED',
-      severity: 'warning',
-      message:
-        `WMCO ignores insecureRegistries (${trust.insecureRegistries.map((e) => e.value).join(', ')}): Windows nodes reach every mirror over verified HTTPS only, ` +
+    diagnostics.push(diagnostic(
+      'WMCO_TRUST_IGNORED',
+      `WMCO ignores insecureRegistries (${trust.insecureRegistries.map((e) => e.value).join(', ')}): Windows nodes reach every mirror over verified HTTPS only, ` +
         `so pulls from a plain-HTTP or self-signed mirror fail there; the containerd profile honours the list`,
-      ...trust.insecureRegistriesField,
-      ...object,
-    });
+      trust.insecureRegistriesField,
+      object,
+    ));
   }
   if (trust.additionalTrustedCA) {
-    diagnostics.push({
-      code: 'WMCO_TRUST_IGNORED',
-      severity: 'warning',
-      message:
-        `WMCO ignores additionalTrustedCA (ConfigMap openshift-config/${trust.additionalTrustedCA.value}): Windows nodes do not trust those CAs, ` +
+    diagnostics.push(diagnostic(
+      'WMCO_TRUST_IGNORED',
+      `WMCO ignores additionalTrustedCA (ConfigMap openshift-config/${trust.additionalTrustedCA.value}): Windows nodes do not trust those CAs, ` +
         `so pulls from mirrors they sign fail there; the containerd profile writes them beside hosts.toml`,
-      field: trust.additionalTrustedCA.field,
-      location: trust.additionalTrustedCA.location,
-      ...object,
-    });
+      trust.additionalTrustedCA,
+      object,
+    ));
   }
   return diagnostics;
 }

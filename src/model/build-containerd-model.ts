@@ -1,6 +1,6 @@
 // Validated mirror sets -> one hosts.toml model per source registry, with WMCO's defects fixed
 // (docs/design/rendering.md "The two profiles", profile `containerd`). Merge semantics live here and nowhere else.
-import { type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../vocabulary.js';
 import { resolvesTags } from '../kinds.js';
 import type { TrustConfig } from '../validate/image-config.js';
@@ -39,14 +39,12 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
     if (source.host.startsWith('*.')) {
       // containerd looks a host directory up by the exact host (config_unix.go hostPaths): no wildcards.
       if (entry.mirrors.length > 0) {
-        diagnostics.push({
-          code: 'WILDCARD_SOURCE_SKIPPED',
-          severity: 'warning',
-          message: `wildcard source ${entry.source.value} has no containerd equivalent (containerd looks mirrors up by exact host); it is left out: list each registry host as its own source`,
-          field: entry.source.field,
-          location: entry.source.location,
-          object: entry.object,
-        });
+        diagnostics.push(diagnostic(
+          'WILDCARD_SOURCE_SKIPPED',
+          `wildcard source ${entry.source.value} has no containerd equivalent (containerd looks mirrors up by exact host); it is left out: list each registry host as its own source`,
+          entry.source,
+          entry.object,
+        ));
       }
       continue;
     }
@@ -56,17 +54,14 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
       const target = splitLocation(mirror.value);
       const prefix = mirrorPrefix(source.path, target.path);
       if (prefix === undefined) {
-        diagnostics.push({
-          code: 'MIRROR_RENAMES_REPOSITORY',
-          severity: 'warning',
-          message:
-            `mirror ${mirror.value} does not end with the source path ${source.path}, so it renames the repository; ` +
+        diagnostics.push(diagnostic(
+          'MIRROR_RENAMES_REPOSITORY',
+          `mirror ${mirror.value} does not end with the source path ${source.path}, so it renames the repository; ` +
             `containerd can only put a prefix in front of the full repository path, so this mirror is left out: ` +
             `mirror to <registry>[/prefix]/${source.path} instead`,
-          field: mirror.field,
-          location: mirror.location,
-          object: entry.object,
-        });
+          mirror,
+          entry.object,
+        ));
         continue;
       }
       if (!state) registries.set(source.host, (state = { contributions: [], capabilities: new Map(), locations: new Map() }));
@@ -93,16 +88,13 @@ export function buildContainerdModel(mirrorSets: readonly MirrorSetObject[], tru
     const broadened = contributions.filter((c) => splitLocation(c.entry.source.value).path !== '');
     if (broadened.length > 0) {
       const first = broadened[0] as Contribution;
-      diagnostics.push({
-        code: 'SCOPE_BROADENED',
-        severity: 'warning',
-        message:
-          `containerd reads mirrors per registry, so the mirrors of ${listEntries(broadened.map((c) => c.entry))} ` +
+      diagnostics.push(diagnostic(
+        'SCOPE_BROADENED',
+        `containerd reads mirrors per registry, so the mirrors of ${listEntries(broadened.map((c) => c.entry))} ` +
           `apply to every image of ${registry}; make sure they serve every repository of ${registry} you pull, or pulls of the others try them first and fall through`,
-        field: first.entry.source.field,
-        location: first.entry.source.location,
-        object: first.entry.object,
-      });
+        first.entry.source,
+        first.entry.object,
+      ));
     }
     const order = mergePriorityLists(contributions.map((c) => c.urls));
     const hosts = order.map((url) => ({ url, capabilities: capabilityList(capabilities.get(url) as number) }));
@@ -131,17 +123,14 @@ function policyConflict(contributions: readonly Contribution[]): Diagnostic | un
     if (effectivePolicy(other.entry) === effectivePolicy(first.entry)) continue;
     const at = other.entry.policy ?? other.entry.source;
     const registry = splitLocation(first.entry.source.value).host;
-    return {
-      code: 'REGISTRY_POLICY_CONFLICT',
-      severity: 'error',
-      message:
-        `${describeEntry(other.entry)} (${other.entry.source.value}) has mirrorSourcePolicy ${effectivePolicy(other.entry)} but ` +
+    return diagnostic(
+      'REGISTRY_POLICY_CONFLICT',
+      `${describeEntry(other.entry)} (${other.entry.source.value}) has mirrorSourcePolicy ${effectivePolicy(other.entry)} but ` +
         `${describeEntry(first.entry)} (${first.entry.source.value}) at ${first.entry.location.file}:${first.entry.location.line} has ${effectivePolicy(first.entry)}; ` +
         `on containerd the policy applies to all of ${registry} (unset counts as AllowContactingSource): use one policy for every entry of ${registry}`,
-      field: at.field,
-      location: at.location,
-      object: other.entry.object,
-    };
+      at,
+      other.entry.object,
+    );
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
 // docs/design/wmco.md "What WMCO writes"). Mirrors openshift/windows-machine-config-operator pkg/registries/registries.go at commit
 // 0be4b9cc: getMergedMirrorSets, newMirrorSet, newMirror, extractMirrorURL, mergeMirrorSets,
 // mergeMirrors, sortMirrorSets. Every defect it reproduces is reported as a warning.
-import { type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../vocabulary.js';
 import { ICSP, IDMS, ITMS, resolvesTags } from '../kinds.js';
 import { listEntries, type MirrorEntry, type MirrorSetObject, type MirrorSourcePolicy } from '../validate/mirror-set.js';
@@ -29,14 +29,12 @@ export function buildWmcoModel(mirrorSets: readonly MirrorSetObject[]): WmcoMode
   const diagnostics: Diagnostic[] = [];
   for (const set of mirrorSets) {
     if (set.kind !== ICSP) continue;
-    diagnostics.push({
-      code: 'WMCO_ICSP_IGNORED',
-      severity: 'warning',
-      message: `WMCO lists only ImageDigestMirrorSet and ImageTagMirrorSet, so ${set.kind}/${set.object.name} has no effect on Windows nodes; migrate it with \`oc adm migrate icsp\``,
-      field: 'kind',
-      location: set.location,
-      object: set.object,
-    });
+    diagnostics.push(diagnostic(
+      'WMCO_ICSP_IGNORED',
+      `WMCO lists only ImageDigestMirrorSet and ImageTagMirrorSet, so ${set.kind}/${set.object.name} has no effect on Windows nodes; migrate it with \`oc adm migrate icsp\``,
+      { field: 'kind', location: set.location },
+      set.object,
+    ));
   }
 
   // WMCO lists all IDMS, then all ITMS; the informer cache gives no order within a kind, so we take
@@ -140,42 +138,34 @@ function findDefects(set: MergingSet): Diagnostic[] {
   const withMirrors = set.entries.filter((e) => e.mirrors.length > 0);
 
   if (/[:*]/.test(set.registry)) {
-    diagnostics.push({
-      code: 'WMCO_WINDOWS_ILLEGAL_DIRECTORY',
-      severity: 'warning',
-      message:
-        `WMCO writes ${set.registry}\\hosts.toml; "${set.registry.includes('*') ? '*' : ':'}" is illegal in a Windows file name, so the copy fails ` +
+    diagnostics.push(diagnostic(
+      'WMCO_WINDOWS_ILLEGAL_DIRECTORY',
+      `WMCO writes ${set.registry}\\hosts.toml; "${set.registry.includes('*') ? '*' : ':'}" is illegal in a Windows file name, so the copy fails ` +
         `or containerd on Windows never looks there (config_windows.go hostPaths tries host_port_, then hostport); the containerd profile writes a name containerd finds`,
-      field: firstEntry.source.field,
-      location: firstEntry.source.location,
-      object: firstEntry.object,
-    });
+      firstEntry.source,
+      firstEntry.object,
+    ));
   }
 
   const scoped = withMirrors.filter((e) => splitLocation(e.source.value).path !== '');
   if (scoped.length > 0) {
     const first = scoped[0] as MirrorEntry;
-    diagnostics.push({
-      code: 'WMCO_REGISTRY_WIDE',
-      severity: 'warning',
-      message:
-        `WMCO keys mirrors by registry, so the mirrors of ${listEntries(scoped)} ` +
+    diagnostics.push(diagnostic(
+      'WMCO_REGISTRY_WIDE',
+      `WMCO keys mirrors by registry, so the mirrors of ${listEntries(scoped)} ` +
         `apply to every image of ${set.registry} on Windows nodes; make sure they serve every repository of ${set.registry}`,
-      field: first.source.field,
-      location: first.source.location,
-      object: first.object,
-    });
+      first.source,
+      first.object,
+    ));
   }
   for (const entry of set.entries) {
     if (entry.policy?.value !== 'NeverContactSource' || splitLocation(entry.source.value).path === '') continue;
-    diagnostics.push({
-      code: 'WMCO_POLICY_REGISTRY_WIDE',
-      severity: 'warning',
-      message: `WMCO applies NeverContactSource per registry: on Windows nodes no image of ${set.registry} is pulled from the source, not only ${entry.source.value}`,
-      field: entry.policy.field,
-      location: entry.policy.location,
-      object: entry.object,
-    });
+    diagnostics.push(diagnostic(
+      'WMCO_POLICY_REGISTRY_WIDE',
+      `WMCO applies NeverContactSource per registry: on Windows nodes no image of ${set.registry} is pulled from the source, not only ${entry.source.value}`,
+      entry.policy,
+      entry.object,
+    ));
   }
 
   // A lone entry is never passed through mergeMirrors, so its duplicate hosts stay (invalid TOML).
@@ -187,14 +177,12 @@ function findDefects(set: MergingSet): Diagnostic[] {
         seen.add(host);
         return;
       }
-      diagnostics.push({
-        code: 'WMCO_DUPLICATE_TABLE',
-        severity: 'warning',
-        message: `mirror ${mirror.value} truncates to ${host} like an earlier mirror of this entry; WMCO writes [host."https://${host}…"] twice, containerd rejects the file ("duplicated tables") and pulls go to the source`,
-        field: mirror.field,
-        location: mirror.location,
-        object: firstEntry.object,
-      });
+      diagnostics.push(diagnostic(
+        'WMCO_DUPLICATE_TABLE',
+        `mirror ${mirror.value} truncates to ${host} like an earlier mirror of this entry; WMCO writes [host."https://${host}…"] twice, containerd rejects the file ("duplicated tables") and pulls go to the source`,
+        mirror,
+        firstEntry.object,
+      ));
     });
   }
 
@@ -208,16 +196,13 @@ function findDefects(set: MergingSet): Diagnostic[] {
       if (wanted === wmcoHost) return;
       const pulled = source.path ? `${entry.source.value}[/…]` : `${source.host}/<repository>`;
       const fetched = `${wmcoHost || '""'}/${source.path ? `${source.path}[/…]` : '<repository>'}`;
-      diagnostics.push({
-        code: 'WMCO_NAMING_REQUIREMENT',
-        severity: 'warning',
-        message:
-          `WMCO truncates mirror ${mirror.value} to ${wmcoHost || '""'} and containerd appends the full repository path, so a pull of ${pulled} ` +
+      diagnostics.push(diagnostic(
+        'WMCO_NAMING_REQUIREMENT',
+        `WMCO truncates mirror ${mirror.value} to ${wmcoHost || '""'} and containerd appends the full repository path, so a pull of ${pulled} ` +
           `is fetched from ${fetched}, which will 404; the Windows naming requirement wants the mirror to end with the source's namespace/image path`,
-        field: mirror.field,
-        location: mirror.location,
-        object: entry.object,
-      });
+        mirror,
+        entry.object,
+      ));
     });
   }
 
@@ -228,14 +213,12 @@ function findDefects(set: MergingSet): Diagnostic[] {
     const sorted = [...new Set(set.mirrors.map((m) => m.host))].sort(compareStrings);
     if (userOrder.join('\n') !== sorted.join('\n')) {
       const first = withMirrors[0] as MirrorEntry;
-      diagnostics.push({
-        code: 'WMCO_ORDER_DISCARDED',
-        severity: 'warning',
-        message: `WMCO sorts the mirrors of ${set.registry} alphabetically (${sorted.join(', ')}) instead of the order written (${userOrder.join(', ')})`,
-        field: first.field + '.mirrors',
-        location: (first.mirrors[0] ?? first.source).location,
-        object: first.object,
-      });
+      diagnostics.push(diagnostic(
+        'WMCO_ORDER_DISCARDED',
+        `WMCO sorts the mirrors of ${set.registry} alphabetically (${sorted.join(', ')}) instead of the order written (${userOrder.join(', ')})`,
+        { field: first.field + '.mirrors', location: (first.mirrors[0] ?? first.source).location },
+        first.object,
+      ));
     }
   }
 
@@ -264,28 +247,23 @@ function policyOrderDefects(set: MergingSet): Diagnostic[] {
   if (values.size > 1) {
     const last = candidates[candidates.length - 1] as MirrorEntry;
     const at = last.policy ?? last.source;
-    diagnostics.push({
-      code: 'WMCO_POLICY_ORDER_DEPENDENT',
-      severity: 'warning',
-      message:
-        `whether WMCO contacts ${set.registry} depends on which of ${candidates.map((e) => `${e.kind}/${e.object.name}`).join(', ')} its cache lists first ` +
+    diagnostics.push(diagnostic(
+      'WMCO_POLICY_ORDER_DEPENDENT',
+      `whether WMCO contacts ${set.registry} depends on which of ${candidates.map((e) => `${e.kind}/${e.object.name}`).join(', ')} its cache lists first ` +
         `(their policies differ: ${candidates.map((e) => e.policy?.value ?? 'unset').join(', ')}); this prediction assumes metadata.name order`,
-      field: at.field,
-      location: at.location,
-      object: last.object,
-    });
+      at,
+      last.object,
+    ));
   }
   if (set.policy !== 'NeverContactSource') {
     for (const e of set.entries) {
       if (e.policy?.value !== 'NeverContactSource') continue;
-      diagnostics.push({
-        code: 'WMCO_NEVER_CONTACT_SOURCE_LOST',
-        severity: 'warning',
-        message: `WMCO's merge keeps an earlier unset mirrorSourcePolicy for ${set.registry}, so this NeverContactSource is lost and Windows nodes still contact the source; set NeverContactSource on every entry for ${set.registry}`,
-        field: e.policy.field,
-        location: e.policy.location,
-        object: e.object,
-      });
+      diagnostics.push(diagnostic(
+        'WMCO_NEVER_CONTACT_SOURCE_LOST',
+        `WMCO's merge keeps an earlier unset mirrorSourcePolicy for ${set.registry}, so this NeverContactSource is lost and Windows nodes still contact the source; set NeverContactSource on every entry for ${set.registry}`,
+        e.policy,
+        e.object,
+      ));
     }
   }
   return diagnostics;

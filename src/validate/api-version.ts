@@ -4,7 +4,7 @@
 // render a config without its mirrors.
 import type { Diagnostic } from '../diagnostics.js';
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
-import { formatFieldPath } from './json-schema.js';
+import { diagnosticsFor } from './diagnostics-for.js';
 
 /** UNSUPPORTED_API_VERSION at `apiVersion`, naming the object. */
 export function wrongApiVersion(object: ManifestObject, kind: string, expected: string): Diagnostic {
@@ -19,12 +19,9 @@ export function wrongApiVersion(object: ManifestObject, kind: string, expected: 
   const served = group === expectedGroup
     ? `the API server serves ${kind} only in version ${expected.split('/')[1]}, not in ${JSON.stringify(version).slice(1, -1)}`
     : `the API server has no ${kind} in ${group === '' ? 'the core group' : `group ${group}`} ("no matches for kind")`;
-  return {
-    code: 'UNSUPPORTED_API_VERSION',
-    severity: 'error',
-    message: `expected apiVersion ${expected} for ${what}, found ${shown}: ${served}, so the object would not be applied and nothing in it takes effect; write apiVersion: ${expected}`,
-    field: formatFieldPath([...object.basePath, 'apiVersion']),
-    location: object.locate(['apiVersion']),
-    ...(name === undefined ? {} : { object: { apiVersion: object.apiVersion, kind, name } }),
-  };
+  return diagnosticsFor(object, name === undefined ? undefined : { apiVersion: object.apiVersion, kind, name }).report(
+    'UNSUPPORTED_API_VERSION',
+    ['apiVersion'],
+    `expected apiVersion ${expected} for ${what}, found ${shown}: ${served}, so the object would not be applied and nothing in it takes effect; write apiVersion: ${expected}`,
+  );
 }

@@ -1,11 +1,12 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import type { Profile } from '../vocabulary.js';
+import { didYouMean, type Profile } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
+import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA } from './function-config-schema.js';
-import { formatFieldPath, reportInto, typeName, walkSchema, type SchemaWalkOptions } from './json-schema.js';
+import { typeName, walkSchema, type SchemaWalkOptions } from './json-schema.js';
 
 
 export type TargetOs = 'linux' | 'windows';
@@ -79,8 +80,7 @@ export function isOwnConfigGroup(apiVersion: string): boolean {
 
 /** A `MirrorSetHosts` object (a config file, the KRM functionConfig, the legacy plugin's config). */
 export function validateFunctionConfig(object: ManifestObject): FunctionConfigResult {
-  const diagnostics: Diagnostic[] = [];
-  const report = reportInto(diagnostics, object, objectRef(object));
+  const { diagnostics, report } = diagnosticsFor(object, objectRef(object));
   if (object.apiVersion !== FUNCTION_CONFIG_API_VERSION || object.kind !== FUNCTION_CONFIG_KIND) {
     report(
       'UNKNOWN_CONFIG_KIND',
@@ -94,16 +94,11 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
   const config = toConfig(object.value);
   if (config.ssh.insecureIgnoreHostKeys) {
     // Never emitted silently: the Job it configures would hand the files to whoever answers.
-    const path: FieldPath = ['spec', 'ssh', 'insecureIgnoreHostKeys'];
-    diagnostics.push({
-      code: 'INSECURE_HOST_KEYS',
-      severity: 'warning',
-      message:
-        'host keys are not verified: the node-applier Job accepts any SSH host key, so anyone on the network path between its pod and a node can impersonate the node, receive the files and answer for it; set spec.ssh.knownHosts instead (labs only)',
-      field: formatFieldPath([...object.basePath, ...path]),
-      location: object.locate(path),
-      object: objectRef(object),
-    });
+    report(
+      'INSECURE_HOST_KEYS',
+      ['spec', 'ssh', 'insecureIgnoreHostKeys'],
+      'host keys are not verified: the node-applier Job accepts any SSH host key, so anyone on the network path between its pod and a node can impersonate the node, receive the files and answer for it; set spec.ssh.knownHosts instead (labs only)',
+    );
   }
   return { config, diagnostics };
 }
@@ -140,7 +135,8 @@ export const CONFIG_MAP_KEYS: readonly string[] = Object.keys(FLAT_KEYS).sort();
  * (`function-input` when kpt made it up) is not used as the base name: `data.name` is.
  */
 export function validateConfigMapConfig(object: ManifestObject): FunctionConfigResult {
-  const diagnostics: Diagnostic[] = [];
+  const found = diagnosticsFor(object, objectRef(object));
+  const diagnostics = found.diagnostics;
   const data = object.value['data'];
   const spec: Record<string, unknown> = {};
   const value: Record<string, unknown> = {
@@ -150,16 +146,9 @@ export function validateConfigMapConfig(object: ManifestObject): FunctionConfigR
     spec,
   };
   const origin = new Map<string, string>(); // formatted spec path -> data key
+  // Findings point at the data key the user wrote, `data` itself when there is none.
   const report = (code: DiagnosticCode, key: string | undefined, message: string, atKey = false): void => {
-    const path: FieldPath = key === undefined ? ['data'] : ['data', key];
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(path) : object.locate(path),
-      object: objectRef(object),
-    });
+    found.report(code, key === undefined ? ['data'] : ['data', key], message, { atKey });
   };
   if (data !== undefined && data !== null && !isPlainObject(data)) {
     report('SCHEMA_TYPE', undefined, 'expected a mapping of strings for data');
@@ -168,7 +157,7 @@ export function validateConfigMapConfig(object: ManifestObject): FunctionConfigR
   for (const [key, raw] of Object.entries(isPlainObject(data) ? data : {})) {
     const flat = FLAT_KEYS[key];
     if (!flat) {
-      report('SCHEMA_UNKNOWN_FIELD', key, `unknown key "${key}" in the ConfigMap functionConfig; expected one of: ${CONFIG_MAP_KEYS.join(', ')}`, true);
+      report('SCHEMA_UNKNOWN_FIELD', key, `unknown key "${key}" in the ConfigMap functionConfig; expected one of: ${CONFIG_MAP_KEYS.join(', ')}${didYouMean(key, CONFIG_MAP_KEYS)}`, true);
       continue;
     }
     const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;

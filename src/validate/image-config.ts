@@ -3,9 +3,11 @@
 // and transport"). Only the fields we read are checked strictly; the rest of the Image spec belongs
 // to other components and newer API versions add fields, so it is left alone.
 import { X509Certificate } from 'node:crypto';
-import type { Diagnostic, ObjectRef, SourceLocation } from '../diagnostics.js';
+import { diagnostic, type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
-import { formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
+import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
+import { duplicateObject } from './duplicate-object.js';
+import { validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located } from './mirror-set.js';
 import { wrongApiVersion } from './api-version.js';
 
@@ -94,24 +96,15 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
     }
     const name = nameOf(object);
     if (name === undefined) {
-      diagnostics.push({
-        code: 'INVALID_NAME',
-        severity: 'error',
-        message: `expected metadata.name "${IMAGE_CONFIG_NAME}" on the cluster Image config, found none`,
-        field: formatFieldPath([...object.basePath, 'metadata', 'name']),
-        location: object.locate(['metadata', 'name']),
-      });
+      diagnosticsFor(object, undefined, diagnostics).report('INVALID_NAME', ['metadata', 'name'], `expected metadata.name "${IMAGE_CONFIG_NAME}" on the cluster Image config, found none`);
       continue;
     }
     if (name !== IMAGE_CONFIG_NAME) {
-      diagnostics.push({
-        code: 'IMAGE_CONFIG_NOT_CLUSTER',
-        severity: 'warning',
-        message: `Image "${name}" is ignored: the cluster reads only the Image named "${IMAGE_CONFIG_NAME}", so its insecure registries and trusted CAs take effect nowhere; rename it to "${IMAGE_CONFIG_NAME}" or remove it`,
-        field: formatFieldPath([...object.basePath, 'metadata', 'name']),
-        location: object.locate(['metadata', 'name']),
-        object: { apiVersion: object.apiVersion, kind: 'Image', name },
-      });
+      diagnosticsFor(object, { apiVersion: object.apiVersion, kind: 'Image', name }, diagnostics).report(
+        'IMAGE_CONFIG_NOT_CLUSTER',
+        ['metadata', 'name'],
+        `Image "${name}" is ignored: the cluster reads only the Image named "${IMAGE_CONFIG_NAME}", so its insecure registries and trusted CAs take effect nowhere; rename it to "${IMAGE_CONFIG_NAME}" or remove it`,
+      );
       continue;
     }
     images.push(object);
@@ -121,14 +114,8 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
     const first = images[0] as ManifestObject;
     const firstAt = first.locate(['metadata', 'name']);
     for (const other of images.slice(1)) {
-      diagnostics.push({
-        code: 'DUPLICATE_OBJECT',
-        severity: 'error',
-        message: `Image "${IMAGE_CONFIG_NAME}" is also defined at ${firstAt.file}:${firstAt.line}; applying both keeps only one of them: merge them`,
-        field: formatFieldPath([...other.basePath, 'metadata', 'name']),
-        location: other.locate(['metadata', 'name']),
-        object: { apiVersion: other.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME },
-      });
+      const ref: ObjectRef = { apiVersion: other.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME };
+      diagnostics.push(duplicateObject(`Image "${IMAGE_CONFIG_NAME}"`, firstAt, diagnosticsFor(other).place(['metadata', 'name']), ref, 'merge them'));
     }
   }
   const image = images[0];
@@ -156,14 +143,7 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
       const at = located(entry, [...listPath, index]);
       const problem = registryScopeProblem(at.value, '; the entry already means "plain HTTP or unverified HTTPS"');
       if (problem) {
-        diagnostics.push({
-          code: 'INSECURE_REGISTRY_INVALID',
-          severity: 'error',
-          message: `insecure registry ${JSON.stringify(at.value)} is refused: ${problem}`,
-          field: at.field,
-          location: at.location,
-          object: ref,
-        });
+        diagnostics.push(diagnostic('INSECURE_REGISTRY_INVALID', `insecure registry ${JSON.stringify(at.value)} is refused: ${problem}`, at, ref));
         return;
       }
       trust.insecureRegistries.push(at);
@@ -189,14 +169,8 @@ export function validateImageConfig(objects: readonly ManifestObject[]): ImageCo
     if (first) {
       const firstAt = first.locate(['metadata', 'name']);
       for (const other of inNamespace.slice(1)) {
-        diagnostics.push({
-          code: 'DUPLICATE_OBJECT',
-          severity: 'error',
-          message: `ConfigMap ${TRUSTED_CA_NAMESPACE}/${caName} is also defined at ${firstAt.file}:${firstAt.line}; applying both keeps only one of them: merge them`,
-          field: formatFieldPath([...other.basePath, 'metadata', 'name']),
-          location: other.locate(['metadata', 'name']),
-          object: { apiVersion: 'v1', kind: 'ConfigMap', name: caName, namespace: TRUSTED_CA_NAMESPACE },
-        });
+        const ref: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: caName, namespace: TRUSTED_CA_NAMESPACE };
+        diagnostics.push(duplicateObject(`ConfigMap ${TRUSTED_CA_NAMESPACE}/${caName}`, firstAt, diagnosticsFor(other).place(['metadata', 'name']), ref, 'merge them'));
       }
       const result = readCaConfigMap(first, caName);
       for (const d of result.diagnostics) diagnostics.push(d);
@@ -227,7 +201,7 @@ function validateImageSchema(image: ManifestObject): Diagnostic[] {
     },
   };
   const ref: ObjectRef = { apiVersion: image.apiVersion, kind: 'Image', name: IMAGE_CONFIG_NAME };
-  return validateAgainstSchema(image, schema, () => '', (path) => path.length === 1 && path[0] !== 'spec').map((d) => ({ ...d, object: ref }));
+  return validateAgainstSchema(image, schema, () => '', (path) => path.length === 1 && path[0] !== 'spec', ref);
 }
 
 /**
@@ -258,11 +232,7 @@ function registryScopeProblem(entry: string, schemeHint = ''): string | undefine
  * them (insecureRegistries is read above, for the trust it gives).
  */
 function validateRegistryLists(image: ManifestObject, sources: Record<string, unknown>, ref: ObjectRef): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const report = (path: FieldPath, code: Diagnostic['code'], message: string, atKey = false): void => {
-    const location = atKey ? image.locateKey(path) : image.locate(path);
-    diagnostics.push({ code, severity: 'error', message, field: formatFieldPath([...image.basePath, ...path]), location, object: ref });
-  };
+  const { diagnostics, report } = diagnosticsFor(image, ref);
   const entries = (list: string): [string, number][] => {
     const value = sources[list];
     return Array.isArray(value) ? value.flatMap((entry, index): [string, number][] => (typeof entry === 'string' ? [[entry, index]] : [])) : [];
@@ -270,7 +240,7 @@ function validateRegistryLists(image: ManifestObject, sources: Record<string, un
   for (const list of ['blockedRegistries', 'allowedRegistries'] as const) {
     for (const [entry, index] of entries(list)) {
       const problem = registryScopeProblem(entry);
-      if (problem) report(['spec', 'registrySources', list, index], 'REGISTRY_SCOPE_INVALID', `${list} entry ${JSON.stringify(entry)} is refused: ${problem}`);
+      if (problem) report('REGISTRY_SCOPE_INVALID', ['spec', 'registrySources', list, index], `${list} entry ${JSON.stringify(entry)} is refused: ${problem}`);
     }
   }
   // MCO updatePolicyJSON: "only one of AllowedRegistries or BlockedRegistries may be specified";
@@ -278,10 +248,10 @@ function validateRegistryLists(image: ManifestObject, sources: Record<string, un
   if (entries('blockedRegistries').length > 0 && entries('allowedRegistries').length > 0) {
     const blockedAt = image.locateKey(['spec', 'registrySources', 'blockedRegistries']);
     report(
-      ['spec', 'registrySources', 'allowedRegistries'],
       'REGISTRY_SOURCES_CONFLICT',
+      ['spec', 'registrySources', 'allowedRegistries'],
       `allowedRegistries and blockedRegistries (line ${blockedAt.line}) are both set; MCO refuses the Image config ("only one of AllowedRegistries or BlockedRegistries may be specified"): keep allowedRegistries to permit only those registries, or blockedRegistries to refuse only those`,
-      true,
+      { atKey: true },
     );
   }
   // containers/image sysregistriesv2 postProcessRegistries: each unqualified-search-registries entry
@@ -289,7 +259,7 @@ function validateRegistryLists(image: ManifestObject, sources: Record<string, un
   for (const [entry, index] of entries('containerRuntimeSearchRegistries')) {
     const problem = searchRegistryProblem(entry);
     if (problem) {
-      report(['spec', 'registrySources', 'containerRuntimeSearchRegistries', index], 'REGISTRY_SCOPE_INVALID',
+      report('REGISTRY_SCOPE_INVALID', ['spec', 'registrySources', 'containerRuntimeSearchRegistries', index],
         `containerRuntimeSearchRegistries entry ${JSON.stringify(entry)} is refused: ${problem}; containers/image would refuse the whole registries.conf on the nodes ("Invalid unqualified-search-registries entry")`);
     }
   }
@@ -312,23 +282,13 @@ function searchRegistryProblem(entry: string): string | undefined {
 }
 
 function readCaConfigMap(object: ManifestObject, name: string): { configMap?: CaConfigMap; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
   const ref: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name, namespace: TRUSTED_CA_NAMESPACE };
+  const { diagnostics, report } = diagnosticsFor(object, ref);
   const data = object.value['data'];
-  const report = (path: FieldPath, field: string, code: Diagnostic['code'], message: string, atKey: boolean): void => {
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field,
-      location: atKey ? object.locateKey(path) : object.locate(path),
-      object: ref,
-    });
-  };
   const configMap: CaConfigMap = { object: ref, location: object.locate(['metadata', 'name']), bundles: [] };
   if (data === undefined || data === null) return { configMap, diagnostics };
   if (!isPlainObject(data)) {
-    report(['data'], formatFieldPath([...object.basePath, 'data']), 'SCHEMA_TYPE', 'expected a mapping of strings for data', false);
+    report('SCHEMA_TYPE', ['data'], 'expected a mapping of strings for data');
     return { diagnostics };
   }
   for (const key of Object.keys(data).sort(compareKeys)) {
@@ -336,11 +296,11 @@ function readCaConfigMap(object: ManifestObject, name: string): { configMap?: Ca
     const field = `${formatFieldPath([...object.basePath, 'data'])}[${key}]`;
     const keyProblem = configMapKeyProblem(key);
     if (keyProblem) {
-      report(['data', key], field, 'CA_KEY_INVALID', `${JSON.stringify(key)} is not a valid ConfigMap key (the API server refuses it): ${keyProblem}`, true);
+      report('CA_KEY_INVALID', ['data', key], `${JSON.stringify(key)} is not a valid ConfigMap key (the API server refuses it): ${keyProblem}`, { atKey: true, field });
       continue;
     }
     if (typeof value !== 'string') {
-      report(['data', key], field, 'SCHEMA_TYPE', `expected a string (a PEM bundle), found ${value === null ? 'null' : Array.isArray(value) ? 'a list' : isPlainObject(value) ? 'a mapping' : `${typeof value} ${String(value)}`}`, false);
+      report('SCHEMA_TYPE', ['data', key], `expected a string (a PEM bundle), found ${value === null ? 'null' : Array.isArray(value) ? 'a list' : isPlainObject(value) ? 'a mapping' : `${typeof value} ${String(value)}`}`, { field });
       continue;
     }
     configMap.bundles.push({

@@ -1,9 +1,11 @@
 // The subset of a CRD's structural openAPIV3Schema the mirror-set CRDs use, checked the way the
 // API server does with strict field validation (kubectl's default since 1.27): wrong types, missing
 // required fields, unknown fields, enums, patterns and `x-kubernetes-list-type: set` uniqueness.
-import type { Diagnostic, DiagnosticCode, ObjectRef } from '../diagnostics.js';
+import type { Diagnostic, ObjectRef } from '../diagnostics.js';
 import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
 import { isPlainObject } from '../parse/parse-manifests.js';
+import { didYouMean } from '../vocabulary.js';
+import { diagnosticsFor, type ObjectDiagnostics } from './diagnostics-for.js';
 import { compileLinearPattern, type CompiledPattern } from './linear-pattern.js';
 
 export interface JsonSchema {
@@ -28,20 +30,6 @@ export interface JsonSchema {
   'x-expected'?: string;
 }
 
-// A key that reads as a field name; anything else (a user's unknown key with spaces, ": ", a newline
-// or a dot) is quoted, so the field stays one unambiguous token of the diagnostic line.
-const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-export function formatFieldPath(path: FieldPath): string {
-  let out = '';
-  for (const step of path) {
-    if (typeof step === 'number') out += `[${step}]`;
-    else if (!PLAIN_KEY.test(step)) out += `[${JSON.stringify(step)}]`;
-    else out += out ? `.${step}` : step;
-  }
-  return out;
-}
-
 // The schemas are constants: each pattern is compiled once per process, not once per object, into
 // a matcher that runs in time linear in the value (RegExp backtracks exponentially on the CRD
 // location pattern; the API server's Go regexp does not).
@@ -52,8 +40,8 @@ export function compiledPattern(pattern: string): CompiledPattern {
   return re;
 }
 
-/** Reports one finding; `at` is where to point: the field itself, or its parent when the field is missing. */
-export type SchemaReport = (code: DiagnosticCode, path: FieldPath, message: string, atKey?: boolean, at?: FieldPath) => void;
+/** Reports one finding, as ObjectDiagnostics.report does: at the field, its key, or (`at`) the parent of a missing one. */
+export type SchemaReport = (...args: Parameters<ObjectDiagnostics['report']>) => void;
 
 export interface SchemaWalkOptions {
   /** The message for a string that misses `node.pattern`. */
@@ -81,7 +69,7 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
       for (const key of node.required ?? []) {
         // The API server prunes null values of non-nullable fields before validating, so `key: null` is absent.
         if (value[key] === undefined || value[key] === null) {
-          report('SCHEMA_REQUIRED', at(key), `expected required field "${key}", found none`, false, at());
+          report('SCHEMA_REQUIRED', at(key), `expected required field "${key}", found none`, { at: at() });
         }
       }
       if (!node.properties && !node.additionalProperties) return;
@@ -92,8 +80,8 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
         const childSchema =
           node.properties && Object.hasOwn(node.properties, key) ? node.properties[key] : node.additionalProperties || undefined;
         if (!childSchema) {
-          const known = Object.keys(node.properties ?? {}).sort().join(', ');
-          report('SCHEMA_UNKNOWN_FIELD', at(key), `unknown field "${key}"; expected one of: ${known}`, true);
+          const known = Object.keys(node.properties ?? {}).sort();
+          report('SCHEMA_UNKNOWN_FIELD', at(key), `unknown field "${key}"; expected one of: ${known.join(', ')}${didYouMean(key, known)}`, { atKey: true });
           continue;
         }
         if (child === null) continue;
@@ -123,7 +111,7 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
       }
     } else if (typeof value === 'string') {
       if (node.enum && !node.enum.includes(value)) {
-        report('SCHEMA_ENUM', at(), `expected one of ${node.enum.join(', ')}, found ${JSON.stringify(value)}`);
+        report('SCHEMA_ENUM', at(), `expected one of ${node.enum.join(', ')}, found ${JSON.stringify(value)}${didYouMean(value, node.enum)}`);
       } else if (node.minLength !== undefined && value.length < node.minLength) {
         report('SCHEMA_OUT_OF_RANGE', at(), `expected at least ${node.minLength} character(s), found ${value.length}`);
       } else if (node.maxLength !== undefined && value.length > node.maxLength) {
@@ -140,30 +128,17 @@ export function walkSchema(value: unknown, schema: JsonSchema, path: FieldPath, 
   walk(value, schema);
 }
 
-/** A SchemaReport that adds findings about `object` to `diagnostics`, with its field paths and positions. */
-export function reportInto(diagnostics: Diagnostic[], object: ManifestObject, ref?: ObjectRef): SchemaReport {
-  return (code, path, message, atKey = false, at = path) => {
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field: formatFieldPath([...object.basePath, ...path]),
-      location: atKey ? object.locateKey(at) : object.locate(at),
-      ...(ref ? { object: ref } : {}),
-    });
-  };
-}
-
 /** A CRD schema check of one object: diagnostics with the object's field paths and positions. */
 export function validateAgainstSchema(
   object: ManifestObject,
   schema: JsonSchema,
   patternMessage: (value: string) => string,
   skip: (path: FieldPath) => boolean,
+  ref?: ObjectRef,
 ): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  walkSchema(object.value, schema, [], reportInto(diagnostics, object), { patternMessage: (value) => patternMessage(value), skip });
-  return diagnostics;
+  const found = diagnosticsFor(object, ref);
+  walkSchema(object.value, schema, [], found.report, { patternMessage: (value) => patternMessage(value), skip });
+  return found.diagnostics;
 }
 
 function typeMatches(type: NonNullable<JsonSchema['type']>, value: unknown): boolean {

@@ -1,13 +1,15 @@
 // Kubernetes objects -> typed mirror sets, validated as the API server would (CRD schema, object
 // metadata), then by the rules MCO and the docs add (./rules/). All findings in one pass.
 import { type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';
-import { compareStrings } from '../vocabulary.js';
+import { compareStrings, didYouMean } from '../vocabulary.js';
 import { ENTRIES_FIELD, isMirrorSetKind, KIND_ORDER, MIRROR_SET_API_VERSIONS, type MirrorSetKind } from '../kinds.js';
 import { isPlainObject, type ManifestObject } from '../parse/parse-manifests.js';
 import { CRD_SCHEMAS } from './crd-schemas.js';
 import { wrongApiVersion } from './api-version.js';
 import { validateImageConfig, type TrustConfig } from './image-config.js';
-import { compiledPattern, formatFieldPath, validateAgainstSchema, type JsonSchema } from './json-schema.js';
+import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
+import { duplicateObject } from './duplicate-object.js';
+import { compiledPattern, validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { CompiledPattern } from './linear-pattern.js';
 import type { Located, MirrorEntry, MirrorSetObject, MirrorSourcePolicy } from './mirror-set.js';
 import type { FieldPath } from '../parse/parse-manifests.js';
@@ -85,14 +87,7 @@ export function validateDocuments(objects: readonly ManifestObject[]): Validatio
     const previous = checked[i - 1] as MirrorSetObject;
     const current = checked[i] as MirrorSetObject;
     if (previous.kind === current.kind && previous.object.name !== '' && previous.object.name === current.object.name) {
-      diagnostics.push({
-        code: 'DUPLICATE_OBJECT',
-        severity: 'error',
-        message: `${current.kind} "${current.object.name}" is also defined at ${previous.location.file}:${previous.location.line}; applying both keeps only one of them: rename or merge them`,
-        field: 'metadata.name',
-        location: current.location,
-        object: current.object,
-      });
+      diagnostics.push(duplicateObject(`${current.kind} "${current.object.name}"`, previous.location, { field: 'metadata.name', location: current.location }, current.object, 'rename or merge them'));
     }
   }
   const image = validateImageConfig(objects);
@@ -126,42 +121,36 @@ function validEntriesOf(object: ManifestObject, kind: MirrorSetKind, found: read
 }
 
 function validateMetadata(object: ManifestObject): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const prefix = object.basePath;
+  const { diagnostics, report } = diagnosticsFor(object);
   const metadata = object.value['metadata'];
-  const at = (path: (string | number)[], code: Diagnostic['code'], message: string, atKey = false): void => {
-    diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      field: formatFieldPath([...prefix, ...path]),
-      location: atKey ? object.locateKey(path) : object.locate(path),
-    });
-  };
+  if (metadata === undefined) {
+    report('INVALID_NAME', ['metadata', 'name'], 'expected metadata.name, found no metadata; give the object a name');
+    return diagnostics;
+  }
   if (!isPlainObject(metadata)) {
-    at(metadata === undefined ? ['metadata', 'name'] : ['metadata'], metadata === undefined ? 'INVALID_NAME' : 'SCHEMA_TYPE', metadata === undefined
-      ? 'expected metadata.name, found no metadata; give the object a name'
-      : 'expected a mapping for metadata');
+    report('SCHEMA_TYPE', ['metadata'], 'expected a mapping for metadata');
     return diagnostics;
   }
   for (const key of Object.keys(metadata)) {
-    if (!OBJECT_META_FIELDS.has(key)) at(['metadata', key], 'SCHEMA_UNKNOWN_FIELD', `unknown field "${key}" in metadata`, true);
+    if (!OBJECT_META_FIELDS.has(key)) {
+      report('SCHEMA_UNKNOWN_FIELD', ['metadata', key], `unknown field "${key}" in metadata${didYouMean(key, [...OBJECT_META_FIELDS])}`, { atKey: true });
+    }
   }
   const name = metadata['name'];
   if (typeof name !== 'string' || name.length === 0) {
-    at(['metadata', 'name'], 'INVALID_NAME', 'expected metadata.name, a DNS-1123 subdomain, found none');
+    report('INVALID_NAME', ['metadata', 'name'], 'expected metadata.name, a DNS-1123 subdomain, found none');
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    at(['metadata', 'name'], 'INVALID_NAME', `expected a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters), found ${JSON.stringify(name)}`);
+    report('INVALID_NAME', ['metadata', 'name'], `expected a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters), found ${JSON.stringify(name)}`);
   }
   for (const map of ['labels', 'annotations']) {
     const value = metadata[map];
     if (value === undefined || value === null) continue;
     if (!isPlainObject(value)) {
-      at(['metadata', map], 'SCHEMA_TYPE', `expected a mapping of strings for metadata.${map}`);
+      report('SCHEMA_TYPE', ['metadata', map], `expected a mapping of strings for metadata.${map}`);
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item !== 'string') at(['metadata', map, key], 'SCHEMA_TYPE', `expected a string, found ${JSON.stringify(item)}; quote the value`);
+      if (typeof item !== 'string') report('SCHEMA_TYPE', ['metadata', map, key], `expected a string, found ${JSON.stringify(item)}; quote the value`);
     }
   }
   return diagnostics;
@@ -181,19 +170,13 @@ function entryPatterns(schema: JsonSchema): EntryPatterns {
 }
 
 function validateIcspLocations(object: ManifestObject, patterns: EntryPatterns): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
+  const { diagnostics, report } = diagnosticsFor(object);
   const spec = object.value['spec'];
   const entries = isPlainObject(spec) ? spec['repositoryDigestMirrors'] : undefined;
   if (!Array.isArray(entries)) return diagnostics;
   const check = (value: unknown, path: (string | number)[], re: CompiledPattern): void => {
     if (typeof value === 'string' && !re.test(value)) {
-      diagnostics.push({
-        code: 'SCHEMA_PATTERN',
-        severity: 'error',
-        message: `${JSON.stringify(value)} is not a valid repository location (MCO validateRegistriesConfScopes refuses it): ${explainLocation(value)}`,
-        field: formatFieldPath([...object.basePath, ...path]),
-        location: object.locate(path),
-      });
+      report('SCHEMA_PATTERN', path, `${JSON.stringify(value)} is not a valid repository location (MCO validateRegistriesConfScopes refuses it): ${explainLocation(value)}`);
     }
   };
   entries.forEach((entry, i) => {

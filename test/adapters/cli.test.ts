@@ -167,6 +167,27 @@ describe('lint', () => {
   });
 });
 
+test('render and lint print the same finding the same way: gcc-style lines and a count on stderr', async () => {
+  writeFileSync(path.join(workspace.dir, 'repo/bad.yaml'), idms('bad', 'quay.io/Org', ['mirror.example/org']));
+  const render = await runCli(['render', '--out', 'out', 'repo'], { cwd: workspace.dir });
+  const lint = await runCli(['lint', 'repo'], { cwd: workspace.dir });
+  const findings = [
+    expect.stringMatching(/^repo\/bad\.yaml:7:13: error SCHEMA_PATTERN spec\.imageDigestMirrors\[0\]\.source: /),
+    'mirrorset-hosts: 1 error, 0 warnings, 0 info',
+  ];
+  expect(lint.stderr.trimEnd().split('\n')).toEqual(findings);
+  expect(render.stderr.trimEnd().split('\n')).toEqual([...findings, 'mirrorset-hosts: nothing written to out']);
+  expect(render.stderr.split('\n')[0]).toBe(lint.stderr.split('\n')[0]);
+});
+
+test('render --help prints the options of render, not the global help', async () => {
+  const help = await runCli(['render', '--help'], { cwd: workspace.dir });
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^Usage: mirrorset-hosts render /);
+  expect(help.stdout).toContain('--out DIR');
+  expect(help.stdout).not.toContain('mirrorset-hosts lint');
+});
+
 test('--help and --version print to stdout and exit 0', async () => {
   const help = await runCli(['--help'], { cwd: workspace.dir });
   expect(help.code).toBe(0);

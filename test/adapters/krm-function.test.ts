@@ -111,7 +111,7 @@ describe('KRM function', () => {
     expect(out.items).toEqual(output(input).items);
     expect(out.results).toEqual([
       {
-        message: 'expected one of NeverContactSource, AllowContactingSource, found "NeverContactSourc"',
+        message: 'expected one of NeverContactSource, AllowContactingSource, found "NeverContactSourc"; did you mean "NeverContactSource"?',
         severity: 'error',
         resourceRef: { apiVersion: 'config.openshift.io/v1', kind: 'ImageDigestMirrorSet', name: 'bad' },
         field: { path: 'spec.imageDigestMirrors[0].mirrorSourcePolicy' },
@@ -120,7 +120,7 @@ describe('KRM function', () => {
       },
     ]);
     expect(result.stderr).toBe(
-      'mirrorset-hosts: mirror-sets/bad.yaml: error SCHEMA_ENUM spec.imageDigestMirrors[0].mirrorSourcePolicy: expected one of NeverContactSource, AllowContactingSource, found "NeverContactSourc"\n',
+      'mirrorset-hosts: mirror-sets/bad.yaml: error SCHEMA_ENUM spec.imageDigestMirrors[0].mirrorSourcePolicy: expected one of NeverContactSource, AllowContactingSource, found "NeverContactSourc"; did you mean "NeverContactSource"?\n',
     );
   });
 

@@ -24,6 +24,27 @@ test.each([
   expect(diagnostics[0]?.message).toContain(words);
 });
 
+test.each([
+  ['NeverContactSorce', '; did you mean "NeverContactSource"?'],
+  ['allowcontactingsource', '; did you mean "AllowContactingSource"?'],
+  ['Never', ''],
+])('a policy %j outside the enum names the value meant when it is a near miss', (policy, hint) => {
+  const { diagnostics } = validate(idms(`  - source: quay.io\n    mirrorSourcePolicy: ${policy}\n`));
+  expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+    ['SCHEMA_ENUM', `expected one of NeverContactSource, AllowContactingSource, found "${policy}"${hint}`],
+  ]);
+});
+
+test.each([
+  ['  - source: quay.io\n    mirror: [m.example/q]\n', 'spec.imageDigestMirrors[0].mirror', '; did you mean "mirrors"?'],
+  ['  - source: quay.io\n    priority: 1\n', 'spec.imageDigestMirrors[0].priority', ''],
+])('an unknown field names the field meant when it is a near miss: %j', (entries, field, hint) => {
+  const { diagnostics } = validate(idms(entries));
+  expect(diagnostics).toHaveLength(1);
+  expect(diagnostics[0]).toMatchObject({ code: 'SCHEMA_UNKNOWN_FIELD', field });
+  expect(diagnostics[0]?.message.endsWith(`expected one of: mirrorSourcePolicy, mirrors, source${hint}`)).toBe(true);
+});
+
 test('a null value counts as absent, as the API server prunes it', () => {
   const { diagnostics, mirrorSets } = validate(idms('  - source: quay.io\n    mirrors:\n    mirrorSourcePolicy:\n'));
   expect(diagnostics).toEqual([]);

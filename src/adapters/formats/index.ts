@@ -1,6 +1,6 @@
 // One rendering of the findings per audience; pure functions of the sorted diagnostics.
 import type { Diagnostic } from '../../diagnostics.js';
-import { UsageError } from '../../errors.js';
+import { enumOption } from '../options.js';
 import { formatGithub } from './github.js';
 import { formatJson } from './json.js';
 import { formatSarif } from './sarif.js';
@@ -9,12 +9,9 @@ import { formatText } from './text.js';
 export const DIAGNOSTIC_FORMATS = ['text', 'json', 'github', 'sarif'] as const;
 export type DiagnosticFormat = (typeof DIAGNOSTIC_FORMATS)[number];
 
+/** `--format` of lint, default text. */
 export function diagnosticFormatOf(value: string | undefined): DiagnosticFormat {
-  const format = value ?? 'text';
-  if (!(DIAGNOSTIC_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${DIAGNOSTIC_FORMATS.join(', ')}, found ${JSON.stringify(format)}`);
-  }
-  return format as DiagnosticFormat;
+  return enumOption('format', value, DIAGNOSTIC_FORMATS, 'text');
 }
 
 export function formatDiagnostics(format: DiagnosticFormat, diagnostics: readonly Diagnostic[], toolVersion: string): string {

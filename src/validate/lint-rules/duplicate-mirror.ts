@@ -4,7 +4,7 @@
 // usual leftover of `oc adm migrate icsp`); a digest mirror and a tag mirror with the same location are
 // not duplicates (ITMS adds tag resolution). IDMS/ITMS schemas already refuse a duplicate within one
 // entry (x-kubernetes-list-type: set); ICSP's does not.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { resolvesTags } from '../../kinds.js';
 import { describeEntry, type Located, type MirrorEntry, type MirrorSetObject } from '../mirror-set.js';
 import { DOC_UNDERSTANDING, type LintRule } from './lint-rule.js';
@@ -26,16 +26,13 @@ export const duplicateMirror: LintRule = {
           continue;
         }
         const where = first.entry === entry ? `earlier in this entry (${first.mirror.field})` : `in ${describeEntry(first.entry)}`;
-        diagnostics.push({
-          code: 'DUPLICATE_MIRROR',
-          severity: 'warning',
-          message:
-            `mirror ${mirror.value} for source ${entry.source.value} is already listed ${where} at ` +
+        diagnostics.push(diagnostic(
+          'DUPLICATE_MIRROR',
+          `mirror ${mirror.value} for source ${entry.source.value} is already listed ${where} at ` +
             `${first.mirror.location.file}:${first.mirror.location.line}; the second adds nothing: remove one of them`,
-          field: mirror.field,
-          location: mirror.location,
-          object: entry.object,
-        });
+          mirror,
+          entry.object,
+        ));
       }
     }
     return diagnostics;

@@ -3,7 +3,7 @@
 // resources": an ImageContentSourcePolicy (the older API of docs 5.7, Linux) never reaches Windows
 // nodes. OpenShift converts ICSP files with `oc adm migrate icsp`. Under the wmco profile
 // WMCO_ICSP_IGNORED already says this, so the rule only speaks for the containerd profile.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { ICSP } from '../../kinds.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 import { DOC_UNDERSTANDING, type LintContext, type LintRule } from './lint-rule.js';
@@ -16,15 +16,15 @@ export const icspDeprecated: LintRule = {
     if (context.profile === 'wmco') return [];
     return mirrorSets
       .filter((set) => set.kind === ICSP)
-      .map((set) => ({
-        code: 'ICSP_DEPRECATED' as const,
-        severity: 'warning' as const,
-        message:
+      .map((set) =>
+        diagnostic(
+          'ICSP_DEPRECATED',
           `${set.kind}/${set.object.name} uses the deprecated ImageContentSourcePolicy API, and WMCO ignores it, so on OpenShift these mirrors ` +
           `never reach Windows nodes; convert it with \`oc adm migrate icsp ${set.location.file} --dest-dir <dir>\`, commit the ImageDigestMirrorSet ` +
           `it writes and delete this object`,
-        location: set.location,
-        object: set.object,
-      }));
+          { location: set.location },
+          set.object,
+        ),
+      );
   },
 };

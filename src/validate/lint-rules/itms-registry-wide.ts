@@ -5,7 +5,7 @@
 // containerd reads hosts.toml per registry, so the containerd profile shares the pitfall. Reported per
 // ImageTagMirrorSet entry whose namespace or repository source gets a mirror written; SCOPE_BROADENED /
 // WMCO_REGISTRY_WIDE say which mirrors broaden, this rule says what it costs with tags.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { ITMS } from '../../kinds.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 import { DOC_WINDOWS_MIRRORS, type LintContext, type LintRule } from './lint-rule.js';
@@ -29,17 +29,14 @@ export const itmsRegistryWide: LintRule = {
       const root = mirrorPrefix(source.path, target.path) !== undefined
         ? [target.host, target.path.slice(0, Math.max(0, target.path.length - source.path.length - 1))].filter(Boolean).join('/')
         : mirror.value;
-      diagnostics.push({
-        code: 'ITMS_REGISTRY_WIDE',
-        severity: 'warning',
-        message:
-          `${entry.source.value} is mirrored by an ImageTagMirrorSet, but Windows and containerd nodes apply mirrors to the whole registry: ` +
+      diagnostics.push(diagnostic(
+        'ITMS_REGISTRY_WIDE',
+        `${entry.source.value} is mirrored by an ImageTagMirrorSet, but Windows and containerd nodes apply mirrors to the whole registry: ` +
           `a pull of any ${source.host}/<repository>:<tag> is tried at ${root}/<repository>:<tag> first, where that tag may name a different image; ` +
           `mirror by digest with an ImageDigestMirrorSet (a digest cannot resolve to the wrong image), or mirror all of ${source.host}`,
-        field: entry.source.field,
-        location: entry.source.location,
-        object: entry.object,
-      });
+        entry.source,
+        entry.object,
+      ));
     }
     return diagnostics;
   },

@@ -3,7 +3,7 @@
 // A mirror equal to its source therefore adds nothing when it is the only one (MCO's runtime-utils
 // drops such a set), and otherwise moves the source before the mirrors listed after it.
 // With NeverContactSource the same entry is an error (NEVER_CONTACT_SOURCE_MIRRORS_SOURCE), not repeated here.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 import { DOC_UNDERSTANDING, type LintRule } from './lint-rule.js';
 
@@ -20,30 +20,24 @@ export const mirrorIsSource: LintRule = {
       const others = entry.mirrors.filter((m) => m.value !== entry.source.value);
       for (const mirror of own) {
         if (others.length === 0) {
-          diagnostics.push({
-            code: 'MIRROR_IS_SOURCE',
-            severity: 'warning',
-            message:
-              `the only mirror of ${entry.source.value} is ${mirror.value}, the source itself: nodes pull from the source exactly as without this entry ` +
+          diagnostics.push(diagnostic(
+            'MIRROR_IS_SOURCE',
+            `the only mirror of ${entry.source.value} is ${mirror.value}, the source itself: nodes pull from the source exactly as without this entry ` +
               `(MCO drops it); add the real mirror or remove the entry`,
-            field: mirror.field,
-            location: mirror.location,
-            object: entry.object,
-          });
+            mirror,
+            entry.object,
+          ));
           continue;
         }
         const after = entry.mirrors.slice(entry.mirrors.indexOf(mirror) + 1).filter((m) => m.value !== entry.source.value);
         if (after.length === 0) continue; // last in the list: where the source is tried anyway
-        diagnostics.push({
-          code: 'SOURCE_LISTED_AS_MIRROR',
-          severity: 'info',
-          message:
-            `the source ${entry.source.value} is listed as a mirror, so nodes try it before ${after.map((m) => m.value).join(', ')} instead of last; ` +
+        diagnostics.push(diagnostic(
+          'SOURCE_LISTED_AS_MIRROR',
+          `the source ${entry.source.value} is listed as a mirror, so nodes try it before ${after.map((m) => m.value).join(', ')} instead of last; ` +
             `remove it unless that is what you want`,
-          field: mirror.field,
-          location: mirror.location,
-          object: entry.object,
-        });
+          mirror,
+          entry.object,
+        ));
       }
     }
     return diagnostics;

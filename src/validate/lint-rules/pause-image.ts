@@ -4,7 +4,7 @@
 // of it on Windows and containerd nodes (docs 5.6), and under NeverContactSource the source is not
 // tried at all. Covered means: an entry whose source is mcr.microsoft.com/oss/kubernetes/pause or a
 // parent of it, with a mirror that keeps the source path (the naming requirement). WMCO ignores ICSP.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { ICSP } from '../../kinds.js';
 import { describeEntry, type MirrorEntry, type MirrorSetObject } from '../mirror-set.js';
 import { DOC_CONFIGURING, type LintContext, type LintRule } from './lint-rule.js';
@@ -37,18 +37,15 @@ export const pauseImage: LintRule = {
     const trigger = entries.find((e) => reason(e) !== undefined);
     if (!trigger) return [];
     return [
-      {
-        code: 'PAUSE_IMAGE_NOT_MIRRORED',
-        severity: 'warning',
-        message:
-          `${describeEntry(trigger)} (${trigger.source.value}) ${reason(trigger) as string}, but nothing mirrors ${PAUSE_REPOSITORY}, ` +
+      diagnostic(
+        'PAUSE_IMAGE_NOT_MIRRORED',
+        `${describeEntry(trigger)} (${trigger.source.value}) ${reason(trigger) as string}, but nothing mirrors ${PAUSE_REPOSITORY}, ` +
           `the pause image every Windows pod starts with, and the docs require mirroring it: copy it ` +
           `(skopeo copy docker://${PAUSE_REPOSITORY}:3.9 docker://<mirror>/oss/kubernetes/pause:3.9) and add an entry with source ` +
           `${PAUSE_REPOSITORY} and mirror <mirror>/oss/kubernetes/pause`,
-        field: trigger.source.field,
-        location: trigger.source.location,
-        object: trigger.object,
-      },
+        trigger.source,
+        trigger.object,
+      ),
     ];
   },
 };

@@ -4,7 +4,7 @@
 // NeverContactSource, hosts.toml makes the first mirror the `server`, and no image of the registry is
 // pulled from the source, not only the namespace or repository written in the entry. WMCO does the same
 // and the wmco profile reports it as WMCO_POLICY_REGISTRY_WIDE, so this rule speaks for the containerd profile.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 import { DOC_WINDOWS_MIRRORS, type LintContext, type LintRule } from './lint-rule.js';
 import { writtenMirrors } from './repository-path.js';
@@ -21,17 +21,14 @@ export const policyRegistryWide: LintRule = {
       if (entry.policy?.value !== 'NeverContactSource') continue;
       const source = splitLocation(entry.source.value);
       if (source.path === '' || writtenMirrors(entry, context.profile).length === 0) continue;
-      diagnostics.push({
-        code: 'POLICY_REGISTRY_WIDE',
-        severity: 'warning',
-        message:
-          `NeverContactSource applies to the whole registry on containerd: no image of ${source.host} is pulled from ${source.host}, ` +
+      diagnostics.push(diagnostic(
+        'POLICY_REGISTRY_WIDE',
+        `NeverContactSource applies to the whole registry on containerd: no image of ${source.host} is pulled from ${source.host}, ` +
           `not only ${entry.source.value}, and images the mirrors do not hold fail to pull; mirror every image of ${source.host} you pull, ` +
           `or use AllowContactingSource`,
-        field: entry.policy.field,
-        location: entry.policy.location,
-        object: entry.object,
-      });
+        entry.policy,
+        entry.object,
+      ));
     }
     return diagnostics;
   },

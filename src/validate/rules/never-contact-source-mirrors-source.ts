@@ -1,6 +1,6 @@
 // MCO validateRegistriesConfScopes: NeverContactSource on an entry that lists its own source as a
 // mirror is refused ("cannot set mirrorSourcePolicy: NeverContactSource if the source is one of the mirrors").
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import type { MirrorSetObject } from '../mirror-set.js';
 
 export function checkNeverContactSourceMirrorsSource(mirrorSets: readonly MirrorSetObject[]): Diagnostic[] {
@@ -9,14 +9,12 @@ export function checkNeverContactSourceMirrorsSource(mirrorSets: readonly Mirror
     if (entry.policy?.value !== 'NeverContactSource') continue;
     for (const mirror of entry.mirrors) {
       if (mirror.value !== entry.source.value) continue;
-      diagnostics.push({
-        code: 'NEVER_CONTACT_SOURCE_MIRRORS_SOURCE',
-        severity: 'error',
-        message: `mirror ${mirror.value} is the source itself, which NeverContactSource forbids contacting; MCO refuses this: remove the mirror or set AllowContactingSource`,
-        field: mirror.field,
-        location: mirror.location,
-        object: entry.object,
-      });
+      diagnostics.push(diagnostic(
+        'NEVER_CONTACT_SOURCE_MIRRORS_SOURCE',
+        `mirror ${mirror.value} is the source itself, which NeverContactSource forbids contacting; MCO refuses this: remove the mirror or set AllowContactingSource`,
+        mirror,
+        entry.object,
+      ));
     }
   }
   return diagnostics;

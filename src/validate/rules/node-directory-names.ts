@@ -13,7 +13,7 @@
 // Errors for both profiles: one rendered bundle goes to every node of the cluster, and containerd on
 // Windows nodes reads the same tree (config_windows.go), so what a Windows node cannot write is never
 // safe to render; a registry truly named like a DOS device is rare, a failed apply on each Windows node certain.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { hostDirectory, splitLocation } from '../locations.js';
 import type { MirrorEntry, MirrorSetObject } from '../mirror-set.js';
 
@@ -29,28 +29,27 @@ export function checkNodeDirectoryNames(mirrorSets: readonly MirrorSetObject[]):
     const registry = splitLocation(entry.source.value).host;
     if (reported.has(registry)) continue;
     const directory = hostDirectory(registry);
-    const at = { field: entry.source.field, location: entry.source.location, object: entry.object };
     const bytes = new TextEncoder().encode(directory).length;
     if (bytes > MAX_NAME_BYTES) {
       reported.add(registry);
-      diagnostics.push({
-        code: 'NODE_NAME_TOO_LONG',
-        severity: 'error',
-        message: `registry ${registry.length > 80 ? `${registry.slice(0, 60)}...` : registry} becomes the directory name ${directory.length > 80 ? `${directory.slice(0, 60)}...` : directory} of ${bytes} bytes on every node, where a name has at most ${MAX_NAME_BYTES}; write the registry as it really is (a port has at most 5 digits)`,
-        ...at,
-      });
+      diagnostics.push(diagnostic(
+        'NODE_NAME_TOO_LONG',
+        `registry ${registry.length > 80 ? `${registry.slice(0, 60)}...` : registry} becomes the directory name ${directory.length > 80 ? `${directory.slice(0, 60)}...` : directory} of ${bytes} bytes on every node, where a name has at most ${MAX_NAME_BYTES}; write the registry as it really is (a port has at most 5 digits)`,
+        entry.source,
+        entry.object,
+      ));
       continue;
     }
     // (Windows also ignores trailing spaces there; the CRD pattern allows none in a host.)
     const device = (directory.split('.')[0] as string).toLowerCase();
     if (WINDOWS_DEVICES.has(device)) {
       reported.add(registry);
-      diagnostics.push({
-        code: 'WINDOWS_DEVICE_NAME',
-        severity: 'error',
-        message: `registry ${registry} becomes the directory ${directory}, which Windows reads as the device ${device.toUpperCase()} (a device name before the first dot, in any case); the directory cannot be created on Windows nodes: use another name for the registry host (a CNAME) if this is its real name`,
-        ...at,
-      });
+      diagnostics.push(diagnostic(
+        'WINDOWS_DEVICE_NAME',
+        `registry ${registry} becomes the directory ${directory}, which Windows reads as the device ${device.toUpperCase()} (a device name before the first dot, in any case); the directory cannot be created on Windows nodes: use another name for the registry host (a CNAME) if this is its real name`,
+        entry.source,
+        entry.object,
+      ));
       continue;
     }
     const folded = directory.toLowerCase();
@@ -61,15 +60,14 @@ export function checkNodeDirectoryNames(mirrorSets: readonly MirrorSetObject[]):
     }
     if (first.registry === registry) continue;
     reported.add(registry);
-    diagnostics.push({
-      code: 'REGISTRY_CASE_COLLISION',
-      severity: 'error',
-      message:
-        `registry ${registry} differs from ${first.registry} (${first.entry.source.location.file}:${first.entry.source.location.line}) only in case: DNS reads them as one host, ` +
+    diagnostics.push(diagnostic(
+      'REGISTRY_CASE_COLLISION',
+      `registry ${registry} differs from ${first.registry} (${first.entry.source.location.file}:${first.entry.source.location.line}) only in case: DNS reads them as one host, ` +
         `but they are two directories, which Windows nodes (NTFS) and macOS keep as one, so one hosts.toml would replace the other; ` +
         `containerd looks up the directory by the host exactly as the image reference writes it (almost always lower case): write both in lower case`,
-      ...at,
-    });
+      entry.source,
+      entry.object,
+    ));
   }
   return diagnostics;
 }

@@ -2,7 +2,7 @@
 // exact source may not have different mirrorSourcePolicy values across IDMS, ITMS and ICSP
 // entries, in one object or several, with or without mirrors; unset counts as AllowContactingSource.
 // MCO refuses the whole registries config (the pool degrades), so this is an error for both profiles.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { describeEntry, effectivePolicy, type MirrorEntry, type MirrorSetObject } from '../mirror-set.js';
 
 export function checkPolicyConflict(mirrorSets: readonly MirrorSetObject[]): Diagnostic[] {
@@ -16,16 +16,13 @@ export function checkPolicyConflict(mirrorSets: readonly MirrorSetObject[]): Dia
     }
     if (effectivePolicy(first) === effectivePolicy(entry)) continue;
     const at = entry.policy ?? entry.source;
-    diagnostics.push({
-      code: 'POLICY_CONFLICT',
-      severity: 'error',
-      message:
-        `source ${entry.source.value} has mirrorSourcePolicy ${describePolicy(entry)} here but ${describePolicy(first)} in ` +
+    diagnostics.push(diagnostic(
+      'POLICY_CONFLICT',
+      `source ${entry.source.value} has mirrorSourcePolicy ${describePolicy(entry)} here but ${describePolicy(first)} in ` +
         `${describeEntry(first)} (${first.location.file}:${first.location.line}); MCO refuses conflicting policies for one source: use the same policy in both`,
-      field: at.field,
-      location: at.location,
-      object: entry.object,
-    });
+      at,
+      entry.object,
+    ));
   }
   return diagnostics;
 }

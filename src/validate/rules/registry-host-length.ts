@@ -2,7 +2,7 @@
 // 253 characters, 63 per label), and it becomes a directory name on every node, where 255 bytes is
 // the limit. A longer one could never be pulled from; refusing it here gives a position instead of a
 // failed write.
-import type { Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { splitLocation } from '../locations.js';
 import type { Located, MirrorSetObject } from '../mirror-set.js';
 
@@ -16,16 +16,10 @@ export function checkRegistryHostLength(mirrorSets: readonly MirrorSetObject[]):
     const host = splitLocation(location.value).host.replace(/:\d+$/, '');
     const longLabel = host.split('.').find((label) => label.length > MAX_LABEL);
     if (host.length <= MAX_HOST && !longLabel) return;
-    diagnostics.push({
-      code: 'INVALID_REGISTRY_HOST',
-      severity: 'error',
-      message: longLabel
-        ? `expected a host name whose labels have at most ${MAX_LABEL} characters, found a label of ${longLabel.length}; no registry can have this name`
-        : `expected a host name of at most ${MAX_HOST} characters, found ${host.length}; no registry can have this name`,
-      field: location.field,
-      location: location.location,
-      object,
-    });
+    const message = longLabel
+      ? `expected a host name whose labels have at most ${MAX_LABEL} characters, found a label of ${longLabel.length}; no registry can have this name`
+      : `expected a host name of at most ${MAX_HOST} characters, found ${host.length}; no registry can have this name`;
+    diagnostics.push(diagnostic('INVALID_REGISTRY_HOST', message, location, object));
   };
   for (const entry of mirrorSets.flatMap((set) => set.entries)) {
     check(entry.source, entry.object);
