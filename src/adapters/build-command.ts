@@ -2,7 +2,7 @@
 // rendered tree (bundle ConfigMap/Secret, node-applier Job), on stdout or as committed output.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exitCodeFor, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { exitCodeFor, type Diagnostic } from '../diagnostics.js';
 import { committedOutputFiles } from '../bundle/committed-output.js';
 import { stringifyStream } from '../bundle/stringify.js';
 import { displayPath } from '../io/files.js';
@@ -10,7 +10,8 @@ import { describeFsError } from '../io/fs-errors.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
 import type { ManifestObject } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
-import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
+import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+import { printFindings } from './print-findings.js';
 import { type CliIo } from './cli-io.js';
 import { UsageError } from '../errors.js';
 import { configFromFile, generateManifests } from '../app/generate-manifests.js';
@@ -70,8 +71,7 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     }
     const result = await generateManifests({ config, baseDir, cliInputs: positionals, reader: fileInputReader(io), ...(locateConfig ? { locateConfig } : {}) });
     for (const d of result.diagnostics) diagnostics.push(d);
-    const sorted = sortDiagnostics(diagnostics);
-    if (sorted.length > 0) io.stderr(sorted.map((d) => formatDiagnostic(d)).join('\n') + '\n');
+    const sorted = printFindings(io, diagnostics);
     const code = exitCodeFor(sorted);
     if (code !== 0) {
       io.stderr(`mirrorset-hosts: nothing written${values.out ? ` to ${values.out}` : ''}\n`);
@@ -86,8 +86,7 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     io.stderr(`mirrorset-hosts: wrote ${files.length} file(s) to ${values.out} (${result.objects.length} object(s), ${result.fileCount} file(s) for the nodes)\n`);
     return code;
   }
-  const sorted = sortDiagnostics(diagnostics);
-  io.stderr(sorted.map((d) => formatDiagnostic(d)).join('\n') + '\n');
+  const sorted = printFindings(io, diagnostics);
   io.stderr(`mirrorset-hosts: nothing written${values.out ? ` to ${values.out}` : ''}\n`);
   return exitCodeFor(sorted);
 }

@@ -9,7 +9,6 @@ import { COMMON_OPTIONS_HELP, OUT_OPTION_HELP, PATH_HELP } from './options.js';
 import { VERSION } from './version.js';
 
 // build-command.ts still imports these from here; it moves to ./options.js with the application layer.
-export { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
 
 /** The subcommands, in the order the help lists them. */
 const COMMANDS = ['render', 'lint', 'check', 'plan', 'build', 'apply'] as const;

@@ -13,7 +13,7 @@ import { transformStream } from '../app/transform-stream.js';
 import { fileInputReader } from '../io/config-inputs.js';
 import { type CliIo } from './cli-io.js';
 import { readStdinAs } from './krm-function.js';
-import { reportFindings } from './report-findings.js';
+import { printFindings } from './print-findings.js';
 
 export async function isExecPluginInvocation(arg: string, io: CliIo): Promise<boolean> {
   if (io.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] === undefined && io.env['KUSTOMIZE_PLUGIN_CONFIG_STRING'] === undefined) return false;
@@ -28,7 +28,7 @@ export async function runExecPlugin(arg: string, io: CliIo): Promise<number> {
   const config = readPluginConfig(path.resolve(io.cwd, arg), io.env['KUSTOMIZE_PLUGIN_CONFIG_STRING'] ?? '');
   const readStream = () => (io.stdinIsTTY ? Promise.resolve(parseYamlStream('')) : readStdinAs(parseYamlStream, io));
   const answer = await transformStream(config, readStream, io.env['KUSTOMIZE_PLUGIN_CONFIG_ROOT'] || io.cwd, fileInputReader(io));
-  reportFindings(answer.diagnostics, answer.unplaced, io.stderr);
+  printFindings(io, answer.diagnostics, { krm: { synthetic: answer.unplaced } });
   if (answer.text !== undefined) io.stdout(answer.text);
   return answer.exitCode;
 }

@@ -6,7 +6,7 @@ import { transformResourceList } from '../app/transform-resource-list.js';
 import { fileInputReader } from '../io/config-inputs.js';
 import { StdinTooLarge } from '../errors.js';
 import { type CliIo } from './cli-io.js';
-import { reportFindings } from './report-findings.js';
+import { printFindings } from './print-findings.js';
 
 export async function runKrmFunction(io: CliIo): Promise<number> {
   // stdout holds a complete ResourceList whatever happens: also when a bug throws (exit 3), kpt and
@@ -19,7 +19,7 @@ export async function runKrmFunction(io: CliIo): Promise<number> {
     const answer = await transformResourceList(input, io.cwd, fileInputReader(io));
     io.stdout(answer.text);
     printed = true;
-    reportFindings(answer.diagnostics, answer.unplaced, io.stderr);
+    printFindings(io, answer.diagnostics, { krm: { synthetic: answer.unplaced } });
     return answer.exitCode;
   } catch (err) {
     if (!printed) {
