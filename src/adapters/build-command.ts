@@ -10,7 +10,7 @@ import { writeTreeAtomically } from '../io/output-tree.js';
 import type { FieldPath, ManifestObject } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { configFromText, generateManifests, validateConfigObject } from './generate-manifests.js';
 

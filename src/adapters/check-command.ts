@@ -8,7 +8,7 @@ import { describeFsError, displayPath, readInputs } from '../io/files.js';
 import { describeInTheWay, OUTPUT_MARKER, unownedEntries, withOwnershipMarker } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
 import { unifiedDiff } from '../plan/unified-diff.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';

@@ -7,7 +7,7 @@ import { readInputs } from '../io/files.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
 import { PROFILES, type Profile } from '../vocabulary.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 
 declare const __VERSION__: string;
@@ -86,7 +86,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runBuild(rest, io);
       }
       case 'apply': {
-        const { runApply } = await import('./node-applier.js');
+        const { runApply } = await import('./apply-command.js');
         return await runApply(rest, io);
       }
       default: {

@@ -12,7 +12,7 @@ import { EXIT_INVALID_INPUT, exitCodeFor, hasErrors, sortDiagnostics, type Diagn
 import type { KubeObject } from '../bundle/bundle-files.js';
 import { isOwnedBy, MAX_RESOURCE_LIST_BYTES, parseYamlStream, stdinTooLarge, streamText, type InputItem, type ParsedInput } from '../bundle/resource-list.js';
 import { MAX_INPUT_BYTES, tooLarge, type ManifestObject } from '../parse/parse-manifests.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { StdinTooLarge } from '../errors.js';
 import { configFromText, generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
 import { itemSources, remapItemLocation } from './krm-function.js';

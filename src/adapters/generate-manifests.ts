@@ -5,7 +5,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic, formatDiagnosticAt, hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics.js';
-import { buildManifests } from '../bundle/build-manifests.js';
+import { buildManifests } from '../node-applier/build-manifests.js';
 import type { KubeObject } from '../bundle/bundle-files.js';
 import { displayPath, readInputs, readManifestDirectory } from '../io/files.js';
 import { parseManifests, type FieldPath, type ManifestObject, type SourceFile } from '../parse/parse-manifests.js';

@@ -31,7 +31,7 @@ import { stringifyObject } from '../bundle/stringify.js';
 import { isMirrorSetKind } from '../kinds.js';
 import type { ManifestObject, SourceFile } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { StdinTooLarge } from '../errors.js';
 import { generateManifests, reportFindings, validateConfigObject } from './generate-manifests.js';
 

@@ -3,7 +3,7 @@
 import { exitCodeFor, sortDiagnostics } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { run } from '../pipeline.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf, VERSION } from './cli.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';

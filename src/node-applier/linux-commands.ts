@@ -5,8 +5,9 @@
 // through it), and renamed over its final name with `mv -fT` (rename(2): a reader sees the old or the
 // new file, never a partial or missing one; -T: a directory in the way is an error, never a place to
 // move the file into). Every name the node reports crosses the protocol base64-encoded.
+import { bytesToBase64 } from '../vocabulary.js';
 import type { NodeCommandSet } from './command-set.js';
-import { bytesToBase64, encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
+import { encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
 import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
 import { LINUX_TOOLS } from './preflight.js';
 import type { NodeTarget } from './node-target.js';

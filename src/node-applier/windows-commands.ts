@@ -5,8 +5,9 @@
 // PowerShell first. `-EncodedCommand` needs no quoting in either shell, so one command line works on
 // both. The bootstrap stays far below cmd.exe's 8191-character limit: the program itself (files
 // included) arrives on stdin, read as bytes and decoded as UTF-8 whatever the console code page is.
+import { bytesToBase64 } from '../vocabulary.js';
 import type { NodeCommandSet } from './command-set.js';
-import { bytesToBase64, encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
+import { encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
 import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
 import type { NodeTarget } from './node-target.js';
 
