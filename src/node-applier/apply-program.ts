@@ -8,10 +8,11 @@
 // leftovers of an earlier run, make the registry directories, write every file to a new temporary
 // name beside it, record what is about to be renamed (intent), rename each file over its final
 // name, remove what the bundle no longer holds, record what we own, and read back every file's sum.
+import type { NodeCommandSet } from './command-set.js';
 import { encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
 import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
 import type { NodeTarget } from './node-target.js';
-import { bytesToBase64, textToBase64 } from '../vocabulary.js';
+import { bytesToBase64, textToBase64, type TargetOs } from '../vocabulary.js';
 
 /** One OS's spelling of the steps. Every path argument is already quoted with `quote`. */
 export interface ProgramDialect {
@@ -121,4 +122,15 @@ export function renderApplyProgram(
   for (const path of desiredPaths) lines.push(...dialect.sum(at(path), encodeText(path)));
   lines.push(emit('end apply'), 'exit 0', PROGRAM_END, '');
   return lines.join('\n');
+}
+
+/** A node OS's command set: its bootstrap, its probe, and the apply steps in its dialect. */
+export function nodeCommandSet(os: TargetOs, remoteCommand: string, probeProgram: NodeCommandSet['probeProgram'], dialect: ProgramDialect): NodeCommandSet {
+  return {
+    os,
+    remoteCommand,
+    probeProgram,
+    applyProgram: (target, plan, desiredPaths, lockTimeoutSeconds) => renderApplyProgram(dialect, target, plan, desiredPaths, lockTimeoutSeconds),
+    nodePath: dialect.nodePath,
+  };
 }

@@ -5,7 +5,7 @@
 // through it), and renamed over its final name with `mv -fT` (rename(2): a reader sees the old or the
 // new file, never a partial or missing one; -T: a directory in the way is an error, never a place to
 // move the file into). Every name the node reports crosses the protocol base64-encoded.
-import { renderApplyProgram, type ProgramDialect } from './apply-program.js';
+import { nodeCommandSet, type ProgramDialect } from './apply-program.js';
 import type { NodeCommandSet } from './command-set.js';
 import { PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR } from './node-state.js';
 import { LINUX_TOOLS } from './preflight.js';
@@ -150,10 +150,4 @@ const linuxDialect: ProgramDialect = {
   sum: (path, encodedPath) => [`k=$(sha256sum < ${path} | cut -c1-64) || k=''`, `msh sum ${shQuote(encodedPath)} "\${k:-missing}"`],
 };
 
-export const linuxCommands: NodeCommandSet = {
-  os: 'linux',
-  remoteCommand: BOOTSTRAP,
-  probeProgram,
-  applyProgram: (target, plan, desiredPaths, lockTimeoutSeconds) => renderApplyProgram(linuxDialect, target, plan, desiredPaths, lockTimeoutSeconds),
-  nodePath,
-};
+export const linuxCommands: NodeCommandSet = nodeCommandSet('linux', BOOTSTRAP, probeProgram, linuxDialect);

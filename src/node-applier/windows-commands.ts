@@ -6,7 +6,7 @@
 // both. The bootstrap stays far below cmd.exe's 8191-character limit: the program itself (files
 // included) arrives on stdin, read as bytes and decoded as UTF-8 whatever the console code page is.
 import { bytesToBase64 } from '../vocabulary.js';
-import { renderApplyProgram, type ProgramDialect } from './apply-program.js';
+import { nodeCommandSet, type ProgramDialect } from './apply-program.js';
 import type { NodeCommandSet } from './command-set.js';
 import { PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR } from './node-state.js';
 import type { NodeTarget } from './node-target.js';
@@ -194,11 +194,4 @@ const windowsDialect: ProgramDialect = {
   sum: (path, encodedPath) => [`try { $h = Get-Sha256 ${path} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${psQuote(encodedPath)} + ' ' + $h)`],
 };
 
-export const windowsCommands: NodeCommandSet = {
-  os: 'windows',
-  remoteCommand: REMOTE_COMMAND,
-  probeProgram,
-  applyProgram: (target, plan, desiredPaths, lockTimeoutSeconds) => renderApplyProgram(windowsDialect, target, plan, desiredPaths, lockTimeoutSeconds),
-  nodePath,
-};
-
+export const windowsCommands: NodeCommandSet = nodeCommandSet('windows', REMOTE_COMMAND, probeProgram, windowsDialect);
