@@ -7,8 +7,7 @@ import { escapeInvisible } from '../diagnostics.js';
 import { UsageError } from '../errors.js';
 import { nodeApplyIo } from '../io/apply-io.js';
 import type { CliIo } from '../io/cli-io.js';
-import { APPLY_FLAGS, applySettings, parseArgsOptions, type FlagValues } from '../node-applier/apply-flags.js';
-import { SERVICE_ACCOUNT_DIR } from '../node-applier/discovery.js';
+import { APPLY_FLAGS, applyFlagsHelp, applySettings, parseArgsOptions, type FlagValues } from '../node-applier/apply-flags.js';
 import { redact } from '../node-applier/report.js';
 import { runApply as run } from '../node-applier/run-apply.js';
 
@@ -17,41 +16,7 @@ export const APPLY_HELP = `mirrorset-hosts apply: copy a rendered bundle to node
 Usage:
   mirrorset-hosts apply --bundle DIR --ssh-key FILE --known-hosts FILE [--inventory FILE] [--selector LABELS] ...
 
-Nodes:
-  --inventory FILE          YAML/JSON list of {name, address, port?, user?, os?, configDir?, containerdConfig?}
-  --selector LABELS         discover nodes through the Kubernetes API (default when no --inventory:
-                            kubernetes.io/os=<target>); both together: the union, inventory wins
-  --target linux|windows    node OS when an entry does not say (default windows)
-  --config-dir PATH         containerd hosts directory (default C:\\k\\containerd\\registries on Windows,
-                            /etc/containerd/certs.d on Linux)
-  --containerd-config PATH  containerd config file checked for config_path; '' skips the check
-  --ssh-user USER           default Administrator (Windows) or root (Linux)
-  --ssh-port PORT           default 22
-
-SSH (key authentication only):
-  --ssh-key FILE            private key
-  --known-hosts FILE        known_hosts holding every node's host key; unknown or changed keys are refused
-  --insecure-ignore-host-keys  accept any host key (anyone on the path can impersonate a node); loud
-  --connect-timeout SEC     TCP connect and SSH banner (default 10)
-  --command-timeout SEC     one remote program, end to end (default 120)
-  --lock-timeout SEC        wait for another run's lock on a node (default 60)
-
-Rollout:
-  --canary NAME|auto|none   node updated alone first; auto = first by name (default auto)
-  --max-parallel N          nodes at a time after the canary (default 10)
-  --max-failures N          start no new node after N failures (default 3)
-  --shard-index I           this pod's shard (default $JOB_COMPLETION_INDEX, else 0)
-  --shard-count N           number of shards (default 1)
-  --dry-run                 probe and plan only; change nothing
-  --adopt                   take over files the bundle wants that mirrorset-hosts did not write:
-                            overwrite them and own them from then on (without it they are left
-                            alone, their registry is skipped and the node is reported for attention)
-
-Kubernetes API (discovery):
-  --kube-api URL            default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
-  --kube-token-file FILE    default ${SERVICE_ACCOUNT_DIR}/token
-  --kube-ca-file FILE       default ${SERVICE_ACCOUNT_DIR}/ca.crt
-
+${applyFlagsHelp()}
 Exit codes: 0 every node up to date, 1 a node failed, was skipped or needs attention (a file
 mirrorset-hosts did not write is in the way), 2 usage error, 3 internal error.
 `;

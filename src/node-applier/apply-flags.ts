@@ -35,7 +35,15 @@ export interface FlagDefinition {
   required?: string;
   /** The value the Job passes; undefined: the Job leaves the flag out. No `job`: the Job never passes it. */
   job?(context: JobArgsContext): FlagValue | undefined;
+  /** --help: the section, the value's name, and what the flag does (lines). */
+  section: HelpSection;
+  arg?: string;
+  help: readonly string[];
 }
+
+/** The sections of `apply --help`, in order. */
+export const HELP_SECTIONS = ['Bundle', 'Nodes', 'SSH (key authentication only)', 'Rollout', 'Kubernetes API (discovery)'] as const;
+type HelpSection = (typeof HELP_SECTIONS)[number];
 
 // The schema of a functionConfig field, by its path under spec.
 function field(...path: string[]): ConfigSchema {
@@ -48,37 +56,173 @@ const seconds = (minimum: number, maximum: number): ConfigSchema => ({ type: 'in
 
 /** Every flag of `apply`, in the order the Job writes them. */
 export const APPLY_FLAGS: readonly FlagDefinition[] = [
-  { name: 'bundle', type: 'path', required: '--bundle DIR is required: the directory where the bundle ConfigMap or Secret is mounted', job: () => `${MOUNT}/bundle` },
-  { name: 'target', type: 'string', schema: field('target', 'os'), default: 'windows', job: ({ settings }) => settings.targetOs },
+  {
+    name: 'bundle',
+    type: 'path',
+    required: '--bundle DIR is required: the directory where the bundle ConfigMap or Secret is mounted',
+    job: () => `${MOUNT}/bundle`,
+    section: 'Bundle',
+    arg: 'DIR',
+    help: ['where the bundle ConfigMap or Secret is mounted (manifest.json and the files)'],
+  },
+  {
+    name: 'target',
+    type: 'string',
+    schema: field('target', 'os'),
+    default: 'windows',
+    job: ({ settings }) => settings.targetOs,
+    section: 'Nodes',
+    arg: 'linux|windows',
+    help: ['node OS when an entry does not say'],
+  },
   {
     name: 'ssh-key',
     type: 'path',
     required: '--ssh-key FILE is required: the private key (key authentication is the only method)',
     job: () => `${MOUNT}/ssh/ssh-privatekey`,
+    section: 'SSH (key authentication only)',
+    arg: 'FILE',
+    help: ['private key'],
   },
-  { name: 'insecure-ignore-host-keys', type: 'boolean', job: ({ settings }) => settings.insecureIgnoreHostKeys || undefined },
-  { name: 'known-hosts', type: 'path', job: ({ settings }) => (settings.insecureIgnoreHostKeys ? undefined : `${MOUNT}/known-hosts/known_hosts`) },
-  { name: 'inventory', type: 'path', job: ({ inventory }) => (inventory ? `${MOUNT}/inventory/inventory.json` : undefined) },
-  { name: 'selector', type: 'string', schema: field('nodes', 'selector'), job: ({ settings }) => settings.selector },
-  { name: 'config-dir', type: 'string', schema: field('target', 'configDir'), job: ({ settings }) => settings.configDir },
-  { name: 'containerd-config', type: 'string', schema: field('target', 'containerdConfig'), job: ({ settings }) => settings.containerdConfig },
-  { name: 'ssh-user', type: 'string', schema: field('ssh', 'user'), job: ({ settings }) => settings.sshUser },
-  { name: 'ssh-port', type: 'integer', schema: field('ssh', 'port'), default: 22, job: ({ settings }) => settings.sshPort },
-  { name: 'canary', type: 'string', schema: field('rollout', 'canary'), default: DEFAULT_ROLLOUT.canary, job: ({ settings }) => settings.canary },
-  { name: 'max-parallel', type: 'integer', schema: field('rollout', 'maxParallel'), default: DEFAULT_ROLLOUT.maxParallel, job: ({ settings }) => settings.maxParallel },
-  { name: 'max-failures', type: 'integer', schema: field('rollout', 'maxFailures'), default: DEFAULT_ROLLOUT.maxFailures, job: ({ settings }) => settings.maxFailures },
-  { name: 'connect-timeout', type: 'integer', schema: seconds(1, 3600), default: 10 },
-  { name: 'command-timeout', type: 'integer', schema: seconds(1, 86400), default: 120 },
-  { name: 'lock-timeout', type: 'integer', schema: seconds(0, 86400), default: 60 },
+  {
+    name: 'insecure-ignore-host-keys',
+    type: 'boolean',
+    job: ({ settings }) => settings.insecureIgnoreHostKeys || undefined,
+    section: 'SSH (key authentication only)',
+    help: ['accept any host key (anyone on the path can impersonate a node); loud'],
+  },
+  {
+    name: 'known-hosts',
+    type: 'path',
+    job: ({ settings }) => (settings.insecureIgnoreHostKeys ? undefined : `${MOUNT}/known-hosts/known_hosts`),
+    section: 'SSH (key authentication only)',
+    arg: 'FILE',
+    help: ["known_hosts holding every node's host key; unknown or changed keys are refused"],
+  },
+  {
+    name: 'inventory',
+    type: 'path',
+    job: ({ inventory }) => (inventory ? `${MOUNT}/inventory/inventory.json` : undefined),
+    section: 'Nodes',
+    arg: 'FILE',
+    help: ['YAML/JSON list of {name, address, port?, user?, os?, configDir?, containerdConfig?}'],
+  },
+  {
+    name: 'selector',
+    type: 'string',
+    schema: field('nodes', 'selector'),
+    job: ({ settings }) => settings.selector,
+    section: 'Nodes',
+    arg: 'LABELS',
+    help: ['discover nodes through the Kubernetes API (default when no --inventory:', 'kubernetes.io/os=<target>); both together: the union, inventory wins'],
+  },
+  {
+    name: 'config-dir',
+    type: 'string',
+    schema: field('target', 'configDir'),
+    job: ({ settings }) => settings.configDir,
+    section: 'Nodes',
+    arg: 'PATH',
+    help: ['containerd hosts directory (default C:\\k\\containerd\\registries on Windows,', '/etc/containerd/certs.d on Linux)'],
+  },
+  {
+    name: 'containerd-config',
+    type: 'string',
+    schema: field('target', 'containerdConfig'),
+    job: ({ settings }) => settings.containerdConfig,
+    section: 'Nodes',
+    arg: 'PATH',
+    help: ["containerd config file checked for config_path; '' skips the check"],
+  },
+  {
+    name: 'ssh-user',
+    type: 'string',
+    schema: field('ssh', 'user'),
+    job: ({ settings }) => settings.sshUser,
+    section: 'Nodes',
+    arg: 'USER',
+    help: ['default Administrator (Windows) or root (Linux)'],
+  },
+  { name: 'ssh-port', type: 'integer', schema: field('ssh', 'port'), default: 22, job: ({ settings }) => settings.sshPort, section: 'Nodes', arg: 'PORT', help: ['SSH port'] },
+  {
+    name: 'canary',
+    type: 'string',
+    schema: field('rollout', 'canary'),
+    default: DEFAULT_ROLLOUT.canary,
+    job: ({ settings }) => settings.canary,
+    section: 'Rollout',
+    arg: 'NAME|auto|none',
+    help: ['node updated alone first; auto = first by name'],
+  },
+  {
+    name: 'max-parallel',
+    type: 'integer',
+    schema: field('rollout', 'maxParallel'),
+    default: DEFAULT_ROLLOUT.maxParallel,
+    job: ({ settings }) => settings.maxParallel,
+    section: 'Rollout',
+    arg: 'N',
+    help: ['nodes at a time after the canary'],
+  },
+  {
+    name: 'max-failures',
+    type: 'integer',
+    schema: field('rollout', 'maxFailures'),
+    default: DEFAULT_ROLLOUT.maxFailures,
+    job: ({ settings }) => settings.maxFailures,
+    section: 'Rollout',
+    arg: 'N',
+    help: ['start no new node after N failures'],
+  },
+  { name: 'connect-timeout', type: 'integer', schema: seconds(1, 3600), default: 10, section: 'SSH (key authentication only)', arg: 'SEC', help: ['TCP connect and SSH banner'] },
+  { name: 'command-timeout', type: 'integer', schema: seconds(1, 86400), default: 120, section: 'SSH (key authentication only)', arg: 'SEC', help: ['one remote program, end to end'] },
+  { name: 'lock-timeout', type: 'integer', schema: seconds(0, 86400), default: 60, section: 'SSH (key authentication only)', arg: 'SEC', help: ["wait for another run's lock on a node"] },
   // The index comes from JOB_COMPLETION_INDEX, which Kubernetes sets in every pod of an Indexed Job.
-  { name: 'shard-count', type: 'integer', schema: field('rollout', 'shards'), default: 1, job: ({ settings }) => (settings.shards > 1 ? settings.shards : undefined) },
-  { name: 'shard-index', type: 'integer' },
-  { name: 'dry-run', type: 'boolean', default: false },
-  { name: 'adopt', type: 'boolean', default: false },
-  { name: 'kube-api', type: 'string' },
-  { name: 'kube-token-file', type: 'path', default: `${SERVICE_ACCOUNT_DIR}/token` },
-  { name: 'kube-ca-file', type: 'path', default: `${SERVICE_ACCOUNT_DIR}/ca.crt` },
+  {
+    name: 'shard-count',
+    type: 'integer',
+    schema: field('rollout', 'shards'),
+    default: 1,
+    job: ({ settings }) => (settings.shards > 1 ? settings.shards : undefined),
+    section: 'Rollout',
+    arg: 'N',
+    help: ['number of shards'],
+  },
+  { name: 'shard-index', type: 'integer', section: 'Rollout', arg: 'I', help: ["this pod's shard (default $JOB_COMPLETION_INDEX, else 0)"] },
+  { name: 'dry-run', type: 'boolean', default: false, section: 'Rollout', help: ['probe and plan only; change nothing'] },
+  {
+    name: 'adopt',
+    type: 'boolean',
+    default: false,
+    section: 'Rollout',
+    help: [
+      'take over files the bundle wants that mirrorset-hosts did not write:',
+      'overwrite them and own them from then on (without it they are left',
+      'alone, their registry is skipped and the node is reported for attention)',
+    ],
+  },
+  { name: 'kube-api', type: 'string', section: 'Kubernetes API (discovery)', arg: 'URL', help: ['default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT'] },
+  { name: 'kube-token-file', type: 'path', default: `${SERVICE_ACCOUNT_DIR}/token`, section: 'Kubernetes API (discovery)', arg: 'FILE', help: ['the service-account token'] },
+  { name: 'kube-ca-file', type: 'path', default: `${SERVICE_ACCOUNT_DIR}/ca.crt`, section: 'Kubernetes API (discovery)', arg: 'FILE', help: ["the CA of the API server's certificate"] },
 ];
+
+/** The flags part of `apply --help`, by section, each with its default. */
+export function applyFlagsHelp(): string {
+  const out: string[] = [];
+  for (const section of HELP_SECTIONS) {
+    out.push(`${section}:`);
+    for (const flag of APPLY_FLAGS.filter((f) => f.section === section)) {
+      const label = `  --${flag.name}${flag.arg !== undefined ? ` ${flag.arg}` : ''}`;
+      const shown = typeof flag.default === 'number' || (typeof flag.default === 'string' && flag.default !== '') ? ` (default ${flag.default})` : '';
+      flag.help.forEach((line, i) => {
+        const text = i === flag.help.length - 1 ? `${line}${shown}` : line;
+        out.push(i === 0 ? `${label.length >= 28 ? `${label}  ` : label.padEnd(28)}${text}` : `${' '.repeat(28)}${text}`);
+      });
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
 
 /** The Job's command line: `apply` and every flag whose setting is set. */
 export function jobArgs(context: JobArgsContext): string[] {
