@@ -1,5 +1,5 @@
 // Which nodes the applier talks to, and the defaults that depend on the node's OS.
-// Pure: the inventory text is parsed here, the file is read by the adapter.
+// Pure: the inventory text is parsed here; run-apply.ts reads the file through its ApplyIo.
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { isPlainObject, type FieldPath } from '../parse/parse-manifests.js';
