@@ -280,7 +280,8 @@ export type FlagValues = Readonly<Record<string, string | boolean | undefined>>;
 export function applySettings(values: FlagValues, env: Readonly<Record<string, string | undefined>>): ApplySettings {
   const read = new Map<string, FlagValue | undefined>();
   for (const flag of APPLY_FLAGS) {
-    const raw = values[flag.name];
+    // An empty number (`--max-parallel ''`) means the default, as an unset one does.
+    const raw = flag.type === 'integer' && values[flag.name] === '' ? undefined : values[flag.name];
     if (raw === undefined && flag.required !== undefined) throw new UsageError(flag.required);
     // Said in the node's terms before the schema's more general "an absolute path".
     if (flag.name === 'config-dir' && typeof raw === 'string') checkConfigDir(raw, read.get('target') as TargetOs);
