@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import { parseArgs } from 'node:util';
+import { applySettings, parseArgsOptions } from '../../src/node-applier/apply-flags.js';
 import { buildNodeApplierManifests } from '../../src/node-applier/job.js';
+import { FUNCTION_CONFIG_SCHEMA } from '../../src/validate/function-config-schema.js';
 import { hashSuffix } from '../../src/bundle/content-hash.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { parseManifests } from '../../src/parse/parse-manifests.js';
@@ -232,4 +235,49 @@ test('the Job and the inventory ConfigMap are named with the content hash suffix
   const inventory = objects.find((o) => o.kind === 'ConfigMap') as Obj;
   expect(inventory.metadata.name).toBe(`mirrorset-hosts-apply-inventory-${hashSuffix(inventory['data']['inventory.json'])}`);
   expect(job(objects).metadata.name).toBe(`mirrorset-hosts-apply-${hashSuffix({ contentHash: HASH, jobSpec: job(objects).spec })}`);
+});
+
+describe('one flag table for the Job and for apply', () => {
+  test('the command line the Job writes is read back by apply as the same settings', () => {
+    const args = job(
+      build({
+        target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
+        ssh: { user: 'core', port: 2222 },
+        rollout: { canary: 'none', maxParallel: 20, maxFailures: 5, shards: 3 },
+        nodes: { selector: 'node-role.kubernetes.io/worker', inventory: [{ name: 'a', address: '10.0.0.5' }] },
+      }),
+    ).spec.template.spec.containers[0].args as string[];
+    expect(args[0]).toBe('apply');
+    const { values } = parseArgs({ args: args.slice(1), options: parseArgsOptions(), strict: true, allowPositionals: false });
+    expect(applySettings(values, { JOB_COMPLETION_INDEX: '2' })).toMatchObject({
+      bundle: '/etc/mirrorset-hosts/bundle',
+      inventory: '/etc/mirrorset-hosts/inventory/inventory.json',
+      selector: 'node-role.kubernetes.io/worker',
+      target: 'linux',
+      configDir: '/etc/containerd/certs.d',
+      containerdConfig: '',
+      sshUser: 'core',
+      sshPort: 2222,
+      sshKey: '/etc/mirrorset-hosts/ssh/ssh-privatekey',
+      knownHosts: '/etc/mirrorset-hosts/known-hosts/known_hosts',
+      canary: 'none',
+      maxParallel: 20,
+      maxFailures: 5,
+      shardCount: 3,
+      shardIndex: 2,
+    });
+  });
+
+  test.each([
+    ['--shard-count', 'rollout', 'shards'],
+    ['--max-parallel', 'rollout', 'maxParallel'],
+    ['--max-failures', 'rollout', 'maxFailures'],
+    ['--ssh-port', 'ssh', 'port'],
+  ])('%s takes the range of spec.%s.%s', (flag, section, key) => {
+    const schema = (FUNCTION_CONFIG_SCHEMA.properties?.['spec']?.properties?.[section]?.properties?.[key] ?? {}) as { minimum: number; maximum: number };
+    expect(applySettings({ bundle: 'b', 'ssh-key': 'k', 'known-hosts': 'h', [flag.slice(2)]: String(schema.maximum) }, {})).toBeDefined();
+    expect(() => applySettings({ bundle: 'b', 'ssh-key': 'k', 'known-hosts': 'h', [flag.slice(2)]: String(schema.maximum + 1) }, {})).toThrow(
+      `${flag} must be an integer from ${schema.minimum} to ${schema.maximum}, found "${schema.maximum + 1}"`,
+    );
+  });
 });
