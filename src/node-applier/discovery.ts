@@ -13,6 +13,11 @@ export function inClusterServer(env: Readonly<Record<string, string | undefined>
   return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** Nodes are discovered through the API when a selector is given, or when no inventory lists them. */
+export function usesDiscovery(selector: string | undefined, hasInventory: boolean): boolean {
+  return selector !== undefined || !hasInventory;
+}
+
 /** The subset of a Node we read. */
 export interface KubeNode {
   metadata?: { name?: string; labels?: Record<string, string> };

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { InventoryEntry } from '../vocabulary.js';
 import { applyNode, type ApplyContext, type Exec, type NodeOutcome, type StepLog } from './apply-node.js';
 import { isAbsoluteFor, type ApplySettings } from './apply-flags.js';
-import { toTargets, type KubeNode } from './discovery.js';
+import { toTargets, usesDiscovery, type KubeNode } from './discovery.js';
 import type { DesiredFile } from './node-state.js';
 import { DEFAULT_SELECTOR, displayAddress, mergeTargets, nodeEntryProblems, parseInventory, resolveTarget, type NodeTarget } from './node-target.js';
 import { formatLogLine, formatSummary, type LogValue, type NodeReport } from './report.js';
@@ -72,7 +72,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
 
   // Nodes: the static inventory and/or discovery through the API.
   const staticEntries = s.inventory !== undefined ? await readInventory(io, s.inventory) : [];
-  const discover = s.selector !== undefined || s.inventory === undefined;
+  const discover = usesDiscovery(s.selector, s.inventory !== undefined);
   const discovered: InventoryEntry[] = [];
   const undiscoverable: NodeReport[] = [];
   if (discover) {

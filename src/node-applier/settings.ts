@@ -7,6 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
 import type { GitOpsStrategy, InventoryEntry, TargetOs } from '../vocabulary.js';
+import { usesDiscovery } from './discovery.js';
 
 /** A validated config's node-applier part, with the defaults applied. */
 export interface NodeApplierSettings {
@@ -63,7 +64,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
   } else if (!ssh.insecureIgnoreHostKeys && ssh.knownHosts === undefined) {
     problem('spec.ssh.knownHosts', "spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it");
   }
-  const discovery = nodes.selector !== undefined || nodes.inventory.length === 0;
+  const discovery = usesDiscovery(nodes.selector, nodes.inventory.length > 0);
   if (discovery && config.namespace === undefined) {
     problem('metadata.namespace', "metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace");
   }
