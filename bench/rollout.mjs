@@ -41,7 +41,7 @@ const entry = path.join(outdir, 'entry.ts');
 await writeFile(
   entry,
   [
-    `export { runApply } from ${JSON.stringify(path.join(root, 'src/adapters/node-applier.ts'))};`,
+    `export { runApply } from ${JSON.stringify(path.join(root, 'src/adapters/apply-command.ts'))};`,
     `export { SshdNode, makeKeyPair, missingSshTools, tempDir } from ${JSON.stringify(path.join(root, 'test/e2e/ssh/sshd-node.ts'))};`,
     `export { TcpProxy } from ${JSON.stringify(path.join(root, 'test/e2e/ssh/tcp-proxy.ts'))};`,
     `export { writeBundle, hostsToml } from ${JSON.stringify(path.join(root, 'test/e2e/ssh/fleet.ts'))};`,

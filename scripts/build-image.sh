@@ -101,7 +101,7 @@ trap 'rm -rf "$context"' EXIT
 # 1. The root file system, cached by what makes it: these options and the architecture (the mirror's
 # URL is left out: any mirror serves the same packages).
 # The hooks run on this machine with the new root as $1. The user the Job runs as by default (the
-# Job's runAsUser, src/bundle/job.ts), home /tmp: the only writable place in the pod. setuid/setgid
+# Job's runAsUser, src/node-applier/job.ts), home /tmp: the only writable place in the pod. setuid/setgid
 # bits go: the pod runs with no_new_privs, and nothing here needs them.
 rootfs_options=(
   --mode=root --variant=essential --arch="$deb_arch" --include="$DEBIAN_PACKAGES"

@@ -12,7 +12,7 @@ import type { ManifestObject } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
 import { printFindings } from './print-findings.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { configFromFile, generateManifests } from '../app/generate-manifests.js';
 import { fileInputReader } from '../io/config-inputs.js';

@@ -11,7 +11,7 @@ import { describeInTheWay, OUTPUT_MARKER, unownedEntries, withOwnershipMarker } 
 import { walkTree, type EntryKind } from '../io/tree-source.js';
 import { run } from '../pipeline.js';
 import { compareTree, type CommittedEntry } from '../plan/compare-tree.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';

@@ -4,7 +4,7 @@
 import { EXIT_INTERNAL, EXIT_USAGE } from '../diagnostics.js';
 import { UsageError } from '../errors.js';
 import { didYouMean } from '../vocabulary.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { COMMON_OPTIONS_HELP, OUT_OPTION_HELP, PATH_HELP } from './options.js';
 import { VERSION } from './version.js';
 
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runBuild(rest, io);
       }
       case 'apply': {
-        const { runApply } = await import('./node-applier.js');
+        const { runApply } = await import('./apply-command.js');
         return await runApply(rest, io);
       }
       default: {

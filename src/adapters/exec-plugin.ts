@@ -11,7 +11,7 @@ import { MAX_INPUT_BYTES, tooLarge } from '../parse/parse-manifests.js';
 import { configFromText } from '../app/generate-manifests.js';
 import { transformStream } from '../app/transform-stream.js';
 import { fileInputReader } from '../io/config-inputs.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { readStdinAs } from './krm-function.js';
 import { printFindings } from './print-findings.js';
 

@@ -5,7 +5,7 @@ import { MAX_RESOURCE_LIST_BYTES, parseResourceList, resourceListText, stdinTooL
 import { transformResourceList } from '../app/transform-resource-list.js';
 import { fileInputReader } from '../io/config-inputs.js';
 import { StdinTooLarge } from '../errors.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { printFindings } from './print-findings.js';
 
 export async function runKrmFunction(io: CliIo): Promise<number> {

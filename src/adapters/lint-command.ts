@@ -3,7 +3,7 @@
 import { exitCodeFor } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { run } from '../pipeline.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
 import { diagnosticFormatOf } from './formats/index.js';

@@ -10,7 +10,7 @@ import type { SourceFile } from '../parse/parse-manifests.js';
 import { runWithMirrorSets } from '../pipeline.js';
 import { type Profile } from '../vocabulary.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
 import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext } from './formats/plan.js';

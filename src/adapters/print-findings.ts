@@ -1,7 +1,7 @@
 // The one place findings are printed: sorted once here (file, position, severity, code), then rendered
 // for the audience (formats/), humans' text on stderr and documents for programs on stdout.
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { formatDiagnostics, type DiagnosticFormat } from './formats/index.js';
 import { formatKrmText } from './formats/text.js';
 import { VERSION } from './version.js';

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { readInputs } from '../io/files.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
-import { type CliIo } from './cli-io.js';
+import { type CliIo } from '../io/cli-io.js';
 import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, OUT_OPTION_HELP, parseCommandArgs, PATH_HELP, profileOf } from './options.js';
 import { printFindings } from './print-findings.js';
 

@@ -2,7 +2,7 @@
 // mirror sets (read from spec.inputs or PATH arguments through the reader the caller injects, or
 // handed in as ResourceList items already parsed) -> pipeline -> bundle manifests and Job.
 import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics.js';
-import { buildManifests } from '../bundle/build-manifests.js';
+import { buildManifests } from '../node-applier/build-manifests.js';
 import type { KubeObject } from '../bundle/bundle-files.js';
 import { parseManifests, type FieldPath, type ManifestInput, type ManifestObject, type SourceFile } from '../parse/parse-manifests.js';
 import { run } from '../pipeline.js';

@@ -8,14 +8,11 @@
 //   are spread over several objects, in path order, before that limit; a file that cannot fit in
 //   one object is an error, never truncated.
 import { type Diagnostic } from '../diagnostics.js';
-import { compareStrings } from '../vocabulary.js';
+import { base64ToBytes, bytesToBase64, compareStrings, CONFIG_MAP_KEY } from '../vocabulary.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import { decodeKey, encodeKey, MANIFEST_KEY, type BundleFile, type BundleManifest } from './bundle-manifest.js';
-import { bytesToBase64 } from '../delivery/node-state.js';
 import { hashSuffix, sha256Hex } from './content-hash.js';
 
-/** k8s.io/apimachinery/pkg/util/validation IsConfigMapKey (also used for Secret keys). */
-export const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 /** The API server's limit on one ConfigMap's or Secret's data (core validation `MaxSecretSize`). */
 export const API_OBJECT_DATA_LIMIT = 1024 * 1024;
 
@@ -206,10 +203,7 @@ function base64Length(bytes: number): number {
 }
 
 function fromBase64(encoded: string): string {
-  const binary = atob(encoded);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  return new TextDecoder('utf-8', { fatal: true }).decode(base64ToBytes(encoded));
 }
 
 const compare = compareStrings;

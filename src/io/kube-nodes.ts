@@ -2,9 +2,7 @@
 // with a label selector, page by page. node:https rather than fetch, because fetch in Node 20 cannot
 // be given the cluster's CA bundle without undici, which is not a dependency here.
 import { request } from 'node:https';
-import type { InventoryEntry, TargetOs } from '../delivery/node-target.js';
-
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+import type { KubeNode } from '../node-applier/discovery.js';
 
 export interface KubeApiOptions {
   /** https://host:port */
@@ -13,22 +11,6 @@ export interface KubeApiOptions {
   /** PEM bundle that signs the API server's certificate; undefined: the system roots. */
   ca?: string;
   timeoutMs?: number;
-}
-
-/** The subset of a Node we read. */
-export interface KubeNode {
-  metadata?: { name?: string; labels?: Record<string, string> };
-  status?: { addresses?: Array<{ type?: string; address?: string }> };
-}
-
-export type DiscoveredNode = { entry: InventoryEntry } | { name: string; problem: string };
-
-/** `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, as client-go's InClusterConfig builds it. */
-export function inClusterServer(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const host = env['KUBERNETES_SERVICE_HOST'];
-  const port = env['KUBERNETES_SERVICE_PORT'];
-  if (!host || !port) return undefined;
-  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export async function listNodes(options: KubeApiOptions, labelSelector: string): Promise<KubeNode[]> {
@@ -45,31 +27,6 @@ export async function listNodes(options: KubeApiOptions, labelSelector: string):
     continueToken = page.metadata?.continue ?? '';
   } while (continueToken);
   return nodes;
-}
-
-/**
- * WMCO takes a node's first IPv4 InternalIP, else its InternalDNS name (pkg/instance and the
- * registry controller, research/wmco.md section 5); an IPv6 InternalIP comes last.
- */
-export function nodeAddress(node: KubeNode): string | undefined {
-  const addresses = node.status?.addresses ?? [];
-  const internalIps = addresses.filter((a) => a.type === 'InternalIP' && a.address).map((a) => a.address as string);
-  return (
-    internalIps.find((a) => !a.includes(':')) ??
-    addresses.find((a) => a.type === 'InternalDNS' && a.address)?.address ??
-    internalIps[0]
-  );
-}
-
-export function toTargets(nodes: readonly KubeNode[], defaultOs: TargetOs): DiscoveredNode[] {
-  return nodes.map((node) => {
-    const name = node.metadata?.name ?? '';
-    const address = nodeAddress(node);
-    if (!address) return { name, problem: 'the Node has no InternalIP or InternalDNS address in its status' };
-    const label = node.metadata?.labels?.['kubernetes.io/os'];
-    const os: TargetOs = label === 'windows' || label === 'linux' ? label : defaultOs;
-    return { entry: { name, address, os } };
-  });
 }
 
 function getJson(options: KubeApiOptions, path: string): Promise<unknown> {

@@ -1,6 +1,6 @@
 // The real process behind CliIo.
 import { fstatSync, readSync, writeSync } from 'node:fs';
-import { type CliIo } from '../adapters/cli-io.js';
+import { type CliIo } from './cli-io.js';
 import { StdinTooLarge } from '../errors.js';
 
 export function nodeIo(): CliIo {

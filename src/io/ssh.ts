@@ -2,9 +2,9 @@
 // No ssh library: the client every distribution ships already does host-key checking, keepalives and
 // timeouts, and its behaviour is what administrators know and can reproduce by hand.
 import { spawn } from 'node:child_process';
-import type { Exec } from '../delivery/apply-node.js';
-import type { NodeTarget } from '../delivery/node-target.js';
-import type { RemoteResult } from '../delivery/ssh-errors.js';
+import type { Exec } from '../node-applier/apply-node.js';
+import type { NodeTarget } from '../node-applier/node-target.js';
+import type { RemoteResult } from '../node-applier/ssh-errors.js';
 
 export interface SshOptions {
   /** The client binary; `ssh` from PATH by default. */

@@ -2,6 +2,7 @@
 // the source of truth: ./function-config.ts validates against it, and schema/function-config.schema.json
 // is this object as published (test/bundle/function-config.test.ts fails when they differ, and
 // rewrites the file with UPDATE_GOLDEN=1).
+import { CONFIG_MAP_KEY_PATTERN, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PROFILES, TARGET_OSES } from '../vocabulary.js';
 import type { JsonSchema } from './json-schema.js';
 
 export const FUNCTION_CONFIG_API_VERSION = 'mirrorset-hosts.io/v1alpha1';
@@ -10,8 +11,6 @@ export const FUNCTION_CONFIG_KIND = 'MirrorSetHosts';
 /** Our functionConfig schema uses the same schema language and walker as the CRDs (json-schema.ts). */
 export type ConfigSchema = JsonSchema;
 
-// DNS-1123 label: names of namespaces, Secrets; and our base name, which becomes part of other names.
-const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 // A Kubernetes node name (DNS-1123 subdomain), and a host name or IP literal for SSH.
 const NODE_NAME = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 const ADDRESS = '^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[?[0-9A-Fa-f:.]+\\]?)$';
@@ -22,10 +21,26 @@ const SELECTOR = '^[A-Za-z0-9][-A-Za-z0-9_./]*(?:(?:=|==|!=)[-A-Za-z0-9_.]*)?(?:
 const IMAGE = '^[a-z0-9][a-z0-9._:/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$';
 // A path on the node, on one line, absolute (`/etc/...` or `C:\...`).
 const NODE_PATH = '^(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*$';
-
-const CONFIG_MAP_KEY = '^[-._a-zA-Z0-9]+$';
+// The same, or '' (skip what the path is for).
+const NODE_PATH_OR_EMPTY = '^(?:|(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*)$';
 
 const stringMap = (description: string): ConfigSchema => ({ description, type: 'object', additionalProperties: { type: 'string' } });
+
+/** One node of an inventory (spec.nodes.inventory, and the file `apply --inventory` reads). */
+export const INVENTORY_ENTRY_SCHEMA: ConfigSchema = {
+  type: 'object',
+  required: ['name', 'address'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: NODE_NAME, maxLength: 253, 'x-expected': 'a Kubernetes node name' },
+    address: { type: 'string', pattern: ADDRESS, 'x-expected': 'a host name or an IP address' },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    user: { type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
+    os: { type: 'string', enum: [...TARGET_OSES] },
+    configDir: { type: 'string', pattern: NODE_PATH, 'x-expected': 'an absolute path on one line' },
+    containerdConfig: { type: 'string', pattern: NODE_PATH_OR_EMPTY, 'x-expected': "an absolute path on one line, or ''" },
+  },
+};
 
 /** Longest metadata.name: the Job name `<name>-<10 hex>` plus a role suffix must stay within 63. */
 export const MAX_CONFIG_NAME_LENGTH = 40;
@@ -47,14 +62,14 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
         name: {
           description: `Base of every generated name (\`<name>-hosts-<hash>\`, the Job's name). A DNS-1123 label of at most ${MAX_CONFIG_NAME_LENGTH} characters, so that generated names stay within 63.`,
           type: 'string',
-          pattern: DNS1123_LABEL,
+          pattern: DNS1123_LABEL_PATTERN,
           maxLength: MAX_CONFIG_NAME_LENGTH,
           'x-expected': 'a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
         },
         namespace: {
           description: 'Namespace of the generated objects. kustomize `namespace:` and Flux `targetNamespace` override it.',
           type: 'string',
-          pattern: DNS1123_LABEL,
+          pattern: DNS1123_LABEL_PATTERN,
           maxLength: 63,
           'x-expected': 'a DNS-1123 label',
         },
@@ -89,7 +104,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
         profile: {
           description: 'containerd: correct, portable files for containerd 1.6+; wmco: exactly what OpenShift WMCO writes.',
           type: 'string',
-          enum: ['containerd', 'wmco'],
+          enum: [...PROFILES],
           default: 'containerd',
         },
         strict: { description: 'Treat every warning as an error.', type: 'boolean', default: false },
@@ -97,7 +112,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           type: 'object',
           additionalProperties: false,
           properties: {
-            os: { description: 'Operating system of the nodes; picks the defaults below (as `mirrorset-hosts apply --target`).', type: 'string', enum: ['linux', 'windows'], default: 'windows' },
+            os: { description: 'Operating system of the nodes; picks the defaults below (as `mirrorset-hosts apply --target`).', type: 'string', enum: [...TARGET_OSES], default: 'windows' },
             configDir: {
               description: 'containerd config_path on the nodes. Default /etc/containerd/certs.d (linux), C:\\k\\containerd\\registries (windows, as WMCO).',
               type: 'string',
@@ -107,7 +122,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             containerdConfig: {
               description: "containerd's config file, read on each node to check that config_path points at configDir; '' skips the check. Default /etc/containerd/config.toml (linux), C:\\k\\containerd\\containerd_conf.toml (windows).",
               type: 'string',
-              pattern: '^(?:|(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*)$',
+              pattern: NODE_PATH_OR_EMPTY,
               'x-expected': "an absolute path on one line, or '' to skip the check",
             },
           },
@@ -126,20 +141,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             inventory: {
               description: 'Nodes listed by hand (reached over SSH at their address).',
               type: 'array',
-              items: {
-                type: 'object',
-                required: ['name', 'address'],
-                additionalProperties: false,
-                properties: {
-                  name: { type: 'string', pattern: NODE_NAME, maxLength: 253, 'x-expected': 'a Kubernetes node name' },
-                  address: { type: 'string', pattern: ADDRESS, 'x-expected': 'a host name or an IP address' },
-                  port: { type: 'integer', minimum: 1, maximum: 65535 },
-                  user: { type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
-                  os: { type: 'string', enum: ['linux', 'windows'] },
-                  configDir: { type: 'string', pattern: NODE_PATH, 'x-expected': 'an absolute path on one line' },
-                  containerdConfig: { type: 'string', pattern: '^(?:|(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*)$', 'x-expected': "an absolute path on one line, or ''" },
-                },
-              },
+              items: INVENTORY_ENTRY_SCHEMA,
             },
           },
         },
@@ -151,11 +153,11 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             secretName: {
               description: 'Secret (type kubernetes.io/ssh-auth, in the namespace of the generated objects) holding the SSH private key.',
               type: 'string',
-              pattern: DNS1123_LABEL,
+              pattern: DNS1123_LABEL_PATTERN,
               maxLength: 63,
               'x-expected': 'a Secret name (DNS-1123 label)',
             },
-            secretKey: { description: 'Key of the private key in that Secret. Default ssh-privatekey.', type: 'string', pattern: CONFIG_MAP_KEY, 'x-expected': 'a Secret key ([-._a-zA-Z0-9]+)' },
+            secretKey: { description: 'Key of the private key in that Secret. Default ssh-privatekey.', type: 'string', pattern: CONFIG_MAP_KEY_PATTERN, 'x-expected': 'a Secret key ([-._a-zA-Z0-9]+)' },
             user: { description: 'SSH user. Default root (linux), Administrator (windows).', type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
             port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
             knownHosts: {
@@ -165,8 +167,8 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               additionalProperties: false,
               properties: {
                 kind: { type: 'string', enum: ['Secret', 'ConfigMap'] },
-                name: { type: 'string', pattern: DNS1123_LABEL, maxLength: 253, 'x-expected': 'an object name (DNS-1123 label)' },
-                key: { description: 'Default known_hosts.', type: 'string', pattern: CONFIG_MAP_KEY, 'x-expected': 'a key ([-._a-zA-Z0-9]+)' },
+                name: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 253, 'x-expected': 'an object name (DNS-1123 label)' },
+                key: { description: 'Default known_hosts.', type: 'string', pattern: CONFIG_MAP_KEY_PATTERN, 'x-expected': 'a key ([-._a-zA-Z0-9]+)' },
               },
             },
             insecureIgnoreHostKeys: { description: 'Accept any host key: anyone on the network path can impersonate a node. Labs only.', type: 'boolean', default: false },
@@ -188,7 +190,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               description:
                 'How the Job survives "field is immutable": hashed-name (default: the name changes with the content; prune removes the old Job), argocd-hook (PostSync hook, BeforeHookCreation), force-recreate (Argo CD Force/Replace and Flux force annotations).',
               type: 'string',
-              enum: ['hashed-name', 'argocd-hook', 'force-recreate'],
+              enum: [...GITOPS_STRATEGIES],
               default: 'hashed-name',
             },
             syncWave: { description: 'Argo CD sync wave of the Job (the bundle is wave 0). Default 1.', type: 'integer', minimum: -1000, maximum: 1000 },
@@ -199,7 +201,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           type: 'object',
           additionalProperties: false,
           properties: {
-            canary: { description: 'Node updated alone first: a node name, auto (first by name) or none. Default auto.', type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'x-expected': 'a node name, auto or none' },
+            canary: { description: 'Node updated alone first: a node name, auto (first by name) or none. Default auto.', type: 'string', pattern: NODE_NAME, 'x-expected': 'a node name, auto or none' },
             maxParallel: { description: 'Nodes at a time after the canary. Default 10.', type: 'integer', minimum: 1, maximum: 1000 },
             maxFailures: { description: 'Start no new node after this many failures. Default 3.', type: 'integer', minimum: 1, maximum: 100000 },
             shards: { description: 'More than 1: an Indexed Job, one pod per shard of the nodes.', type: 'integer', minimum: 1, maximum: 1000 },

@@ -1,26 +1,13 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import { didYouMean, type Profile } from '../vocabulary.js';
+import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Profile, type TargetOs } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
-import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA } from './function-config-schema.js';
-import { typeName, walkSchema, type SchemaWalkOptions } from './json-schema.js';
+import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from './function-config-schema.js';
+import { typeName, walkSchema, type SchemaReport, type SchemaWalkOptions } from './json-schema.js';
 
-
-export type TargetOs = 'linux' | 'windows';
-export type GitopsStrategy = 'hashed-name' | 'argocd-hook' | 'force-recreate';
-
-export interface InventoryNode {
-  name: string;
-  address: string;
-  port?: number;
-  user?: string;
-  os?: TargetOs;
-  configDir?: string;
-  containerdConfig?: string;
-}
 
 /** The functionConfig with defaults applied (FUNCTION_CONFIG_SCHEMA documents every field). */
 export interface MirrorSetHostsConfig {
@@ -32,7 +19,7 @@ export interface MirrorSetHostsConfig {
   profile: Profile;
   strict: boolean;
   target: { os: TargetOs; configDir?: string; containerdConfig?: string };
-  nodes: { selector?: string; inventory: InventoryNode[] };
+  nodes: { selector?: string; inventory: InventoryEntry[] };
   ssh: {
     secretName?: string;
     secretKey?: string;
@@ -44,7 +31,7 @@ export interface MirrorSetHostsConfig {
   /** Set: the node-applier Job is generated too. */
   image?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  gitops: { strategy: GitopsStrategy; syncWave?: number };
+  gitops: { strategy: GitOpsStrategy; syncWave?: number };
   rollout: { canary?: string; maxParallel?: number; maxFailures?: number; shards?: number; schedule?: string };
   bundle: { sensitive: boolean; maxObjectBytes: number };
 }
@@ -200,6 +187,11 @@ export function validateConfigMapConfig(object: ManifestObject): FunctionConfigR
 const walkOptions: SchemaWalkOptions = {
   patternMessage: (value, node) => `expected ${node['x-expected'] ?? `a value matching ${node.pattern}`}, found ${JSON.stringify(value)}`,
 };
+
+/** Checks `value` against (a part of) FUNCTION_CONFIG_SCHEMA: the walker and messages every config check uses. */
+export function walkConfigSchema(value: unknown, schema: ConfigSchema, path: FieldPath, report: SchemaReport): void {
+  walkSchema(value, schema, path, report, walkOptions);
+}
 
 function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   // The schema walk has checked every type; this only copies what is set over the defaults.

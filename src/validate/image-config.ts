@@ -10,6 +10,7 @@ import { duplicateObject } from './duplicate-object.js';
 import { validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located } from './mirror-set.js';
 import { wrongApiVersion } from './api-version.js';
+import { base64ToBytes, CONFIG_MAP_KEY } from '../vocabulary.js';
 
 export const IMAGE_CONFIG_API_VERSION = 'config.openshift.io/v1';
 /** The only Image object the cluster reads (openshift/api config/v1 types_image.go). */
@@ -76,9 +77,6 @@ const REGISTRY_SOURCES_SCHEMA: JsonSchema = {
   },
 };
 const ADDITIONAL_TRUSTED_CA_SCHEMA: JsonSchema = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
-
-// k8s.io/apimachinery validation IsConfigMapKey.
-const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 
 export function validateImageConfig(objects: readonly ManifestObject[]): ImageConfigResult {
   const diagnostics: Diagnostic[] = [];
@@ -481,10 +479,7 @@ function decodeGoBase64(text: string): Uint8Array | undefined {
   let compact = '';
   for (const ch of text) if (ch !== ' ' && ch !== '\t' && ch !== '\r' && ch !== '\n') compact += ch;
   if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
-  const binary = atob(compact);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return base64ToBytes(compact);
 }
 
 /** x509.ParseCertificate's verdict, as near as node:crypto and the DER outline give it. */

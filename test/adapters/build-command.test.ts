@@ -114,7 +114,7 @@ describe('build', () => {
     setConfig(CONFIG.replace('    secretName: node-ssh\n', ''));
     const result = await build(['--config', 'repo/mirrorset-hosts.yaml']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('error NODE_APPLIER_INCOMPLETE spec.ssh.secretName: the node-applier Job cannot be generated: sshSecretName must name the Secret');
+    expect(result.stderr).toContain('error NODE_APPLIER_INCOMPLETE spec.ssh.secretName: the node-applier Job cannot be generated: spec.ssh.secretName must name the Secret');
   });
 
   test('an invalid mirror set fails the build with its position', async () => {

@@ -107,7 +107,7 @@ describeImage('the node-applier image', () => {
     expect(config.architecture).toBe(({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch]);
     expect(config.config.Entrypoint).toEqual(['/usr/local/bin/mirrorset-hosts']);
     expect(config.config.Cmd).toEqual(['--help']);
-    // The Job's default runAsUser and runAsGroup (src/bundle/job.ts).
+    // The Job's default runAsUser and runAsGroup (src/node-applier/job.ts).
     expect(config.config.User).toBe('65532:65532');
     expect(config.config.Env).toEqual(expect.arrayContaining(['PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/tmp']));
     const labels = config.config.Labels ?? {};

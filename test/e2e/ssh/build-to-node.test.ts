@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../../src/adapters/cli.js';
-import { runApply } from '../../../src/adapters/node-applier.js';
+import { runApply } from '../../../src/adapters/apply-command.js';
 import { captureIo, Fleet, hostsTreeOf } from './fleet.js';
 import { missingSshTools, SshdNode } from './sshd-node.js';
 

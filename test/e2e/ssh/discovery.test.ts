@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { nodeAddress } from '../../../src/io/kube-nodes.js';
+import { nodeAddress } from '../../../src/node-applier/discovery.js';
 import { apply, Fleet, hostsToml, hostsTreeOf, writeBundle } from './fleet.js';
 import { freePort, missingSshTools, SshdNode } from './sshd-node.js';
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeKey, MANIFEST_KEY, type BundleManifest } from '../../../src/bundle/bundle-manifest.js';
-import type { CliIo } from '../../../src/adapters/cli-io.js';
-import { runApply } from '../../../src/adapters/node-applier.js';
+import type { CliIo } from '../../../src/io/cli-io.js';
+import { runApply } from '../../../src/adapters/apply-command.js';
 import { makeKeyPair, SshdNode, tempDir, type KeyPair } from './sshd-node.js';
 
 export interface Captured {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { resolveTarget } from '../../src/delivery/node-target.js';
-import { classifySshFailure } from '../../src/delivery/ssh-errors.js';
+import { resolveTarget } from '../../src/node-applier/node-target.js';
+import { classifySshFailure } from '../../src/node-applier/ssh-errors.js';
 import { sshArgs, sshConfigPath, sshPathProblem } from '../../src/io/ssh.js';
 
 const target = resolveTarget({ name: 'win-a', address: '10.0.0.5', port: 2222 }, { os: 'windows', port: 22 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { serializeRecord, unknownNodeState, type DesiredFile, type NodeState } from '../../src/delivery/node-state.js';
-import { planNode, tempPathFor } from '../../src/delivery/plan-node.js';
+import { serializeRecord, unknownNodeState, type DesiredFile, type NodeState } from '../../src/node-applier/node-state.js';
+import { planNode, tempPathFor } from '../../src/node-applier/plan-node.js';
 
 const sha = (c: string): string => c.repeat(64);
 const file = (path: string, s: string): DesiredFile => ({ path, sha256: sha(s), content: new TextEncoder().encode(s) });

@@ -5,9 +5,9 @@
 // through it), and renamed over its final name with `mv -fT` (rename(2): a reader sees the old or the
 // new file, never a partial or missing one; -T: a directory in the way is an error, never a place to
 // move the file into). Every name the node reports crosses the protocol base64-encoded.
+import { nodeCommandSet, type ProgramDialect } from './apply-program.js';
 import type { NodeCommandSet } from './command-set.js';
-import { bytesToBase64, encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
-import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
+import { PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR } from './node-state.js';
 import { LINUX_TOOLS } from './preflight.js';
 import type { NodeTarget } from './node-target.js';
 
@@ -104,92 +104,50 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
   ].join('\n');
 }
 
-function applyProgram(target: NodeTarget, plan: NodePlan, desiredPaths: readonly string[], lockTimeoutSeconds: number): string {
-  const d = target.configDir.replace(/\/+$/, '') || '/';
-  const at = (relative: string): string => shQuote(nodePath(d, relative));
-  const state = nodePath(d, STATE_DIR);
-  const record = shQuote(`${state}/${RECORD_FILE}`);
-  const recordTemp = shQuote(`${state}/.${RECORD_FILE}${TEMP_SUFFIX}`);
-  const lock = shQuote(`${state}/${LOCK_FILE}`);
-  const temps = plan.writes.map((w) => at(tempPathFor(w.path)));
-  const refuse = (reason: string, relative: string): string => `{ msh unsafe ${reason} ${shQuote(encodeText(relative))}; exit ${REMOTE_EXIT.unsafe}; }`;
-  const writeDirs = [...new Set(plan.writes.map((w) => dirOf(w.path)))];
-  const lines = [
-    // -C (noclobber): `>` never writes through an existing name; every temporary file is new.
-    'set -Ceu',
-    'umask 022',
-    ...PRELUDE,
-    'msh begin apply',
-    `s=${shQuote(state)}`,
-    `if [ -L "$s" ]; then ${refuse('state-dir-is-a-symlink', STATE_DIR)}; fi`,
+const linuxDialect: ProgramDialect = {
+  quote: shQuote,
+  nodePath,
+  configRoot: (configDir) => configDir.replace(/\/+$/, '') || '/',
+  // -C (noclobber): `>` never writes through an existing name; every temporary file is new.
+  applyHeader: ['set -Ceu', 'umask 022', ...PRELUDE],
+  emit: (words, field) => (field === undefined ? `msh ${words}` : `msh ${words} ${shQuote(field)}`),
+  refuse: (reason, encodedPath) => `{ msh unsafe ${reason} ${shQuote(encodedPath)}; exit ${REMOTE_EXIT.unsafe}; }`,
+  ifLink: (path, then) => `if [ -L ${path} ]; then ${then}; fi`,
+  prepareStateDir: (state, d, refuse) => [
+    `s=${state}`,
+    `if [ -L "$s" ]; then ${refuse('state-dir-is-a-symlink')}; fi`,
     // Another run may create it between our test and our mkdir: the checks below decide, not mkdir.
-    `if [ ! -e "$s" ]; then mkdir -p -- ${shQuote(d)}; mkdir -m 700 -- "$s" 2>/dev/null || :; fi`,
-    `if [ -L "$s" ] || [ ! -d "$s" ]; then ${refuse('state-dir-not-a-directory', STATE_DIR)}; fi`,
-    `if [ ! -O "$s" ]; then ${refuse('state-dir-not-ours', STATE_DIR)}; fi`,
+    `if [ ! -e "$s" ]; then mkdir -p -- ${d}; mkdir -m 700 -- "$s" 2>/dev/null || :; fi`,
+    `if [ -L "$s" ] || [ ! -d "$s" ]; then ${refuse('state-dir-not-a-directory')}; fi`,
+    `if [ ! -O "$s" ]; then ${refuse('state-dir-not-ours')}; fi`,
     // Writable by group or others: anyone could have planted the lock or the record.
-    `case $(stat -c %a -- "$s") in *[2367]? | *[2367]) ${refuse('state-dir-writable-by-others', STATE_DIR)} ;; esac`,
+    `case $(stat -c %a -- "$s") in *[2367]? | *[2367]) ${refuse('state-dir-writable-by-others')} ;; esac`,
     'chmod 700 -- "$s"',
-    `if [ -L ${lock} ]; then ${refuse('lock-is-a-symlink', `${STATE_DIR}/${LOCK_FILE}`)}; fi`,
-    'msh step prepare ok',
+  ],
+  lock: (lock, timeoutSeconds) => [
     // flock(1) on an open descriptor: the kernel drops the lock when this shell dies, so a run killed
     // mid-way never leaves the node locked. Created 0600 inside a 0700 directory: no other user can
     // open it, so none can hold it.
     `umask 077; exec 9>>${lock}; umask 022`,
-    `flock -w ${lockTimeoutSeconds} 9 || { msh lock-timeout; exit ${REMOTE_EXIT.lockTimeout}; }`,
-    'msh step lock ok',
-    `if [ -L ${record} ]; then ${refuse('record-is-a-symlink', `${STATE_DIR}/${RECORD_FILE}`)}; fi`,
+    `flock -w ${timeoutSeconds} 9 || { msh lock-timeout; exit ${REMOTE_EXIT.lockTimeout}; }`,
+  ],
+  checkRecord: (record, expected) => [
     'r=absent',
     `if [ -f ${record} ]; then r=$(sha256sum < ${record} | cut -c1-64); fi`,
-    `[ "$r" = ${shQuote(plan.expectedRecordSha256)} ] || { msh conflict "$r"; exit ${REMOTE_EXIT.conflict}; }`,
-    // Leftovers of a killed or failed run go first: they must not keep a full disk full, and every
-    // temporary name must be free for the exclusive create below.
-    ...[...plan.removeTemps.map(at), ...temps, recordTemp].map((t) => `rm -f -- ${t}`),
-    // What this run may leave behind if it fails from here on: only its own temporary files.
-    `trap 'rm -f -- ${[...temps, recordTemp].map((t) => t.replace(/'/g, `'\\''`)).join(' ')}' EXIT`,
-  ];
-  for (const dir of writeDirs) {
-    lines.push(`if [ -L ${at(dir)} ]; then ${refuse('registry-dir-is-a-symlink', dir)}; fi`);
-    if (plan.mkdirs.includes(dir)) lines.push(`[ -d ${at(dir)} ] || mkdir -- ${at(dir)}`);
-  }
-  for (const write of plan.writes) {
-    lines.push(`if [ -L ${at(write.path)} ]; then ${refuse('file-is-a-symlink', write.path)}; fi`);
-    lines.push(`printf '%s' ${shQuote(bytesToBase64(write.content))} | base64 -d > ${at(tempPathFor(write.path))}`);
-  }
+    `[ "$r" = ${shQuote(expected)} ] || { msh conflict "$r"; exit ${REMOTE_EXIT.conflict}; }`,
+  ],
+  removeStale: (path) => `rm -f -- ${path}`,
+  guardTemps: (temps) => ({ open: [`trap 'rm -f -- ${temps.map((t) => t.replace(/'/g, `'\\''`)).join(' ')}' EXIT`], close: [] }),
+  mkdir: (path) => `[ -d ${path} ] || mkdir -- ${path}`,
+  writeBase64: (path, base64) => `printf '%s' ${shQuote(base64)} | base64 -d > ${path}`,
   // fsync before rename, so a power cut cannot leave the new name pointing at unwritten blocks.
-  if (temps.length > 0) lines.push(`sync -- ${temps.join(' ')} 2>/dev/null || sync`);
-  lines.push('msh step upload ok');
-  if (plan.writes.length > 0) {
-    // The record first lists what we are about to rename into place, so a run killed between the
-    // renames and the final record still owns every file it wrote.
-    lines.push(
-      `printf '%s' ${shQuote(bytesToBase64(new TextEncoder().encode(plan.intentRecord)))} | base64 -d > ${recordTemp}`,
-      `mv -fT -- ${recordTemp} ${record}`,
-    );
-  }
-  for (const write of plan.writes) lines.push(`mv -fT -- ${at(tempPathFor(write.path))} ${at(write.path)}`);
-  lines.push('msh step rename ok');
-  for (const file of plan.removeFiles) {
-    lines.push(`if [ -L ${at(file)} ]; then ${refuse('file-is-a-symlink', file)}; elif [ -f ${at(file)} ]; then rm -f -- ${at(file)}; msh removed-file ${shQuote(encodeText(file))}; fi`);
-  }
-  for (const dir of plan.removeDirs) {
-    // rmdir removes only an empty directory (and never a symlink): files someone else put there keep it.
-    lines.push(`if [ ! -L ${at(dir)} ] && rmdir -- ${at(dir)} 2>/dev/null; then msh removed-dir ${shQuote(encodeText(dir))}; else msh kept-dir ${shQuote(encodeText(dir))}; fi`);
-  }
-  lines.push('msh step cleanup ok');
-  lines.push(
-    `printf '%s' ${shQuote(bytesToBase64(new TextEncoder().encode(plan.record)))} | base64 -d > ${recordTemp}`,
-    `mv -fT -- ${recordTemp} ${record}`,
-    'msh step record ok',
-  );
-  for (const path of desiredPaths) lines.push(`k=$(sha256sum < ${at(path)} | cut -c1-64) || k=''`, `msh sum ${shQuote(encodeText(path))} "\${k:-missing}"`);
-  lines.push('msh end apply', 'exit 0', PROGRAM_END, '');
-  return lines.join('\n');
-}
-
-export const linuxCommands: NodeCommandSet = {
-  os: 'linux',
-  remoteCommand: BOOTSTRAP,
-  probeProgram,
-  applyProgram,
-  nodePath,
+  flush: (temps) => (temps.length > 0 ? [`sync -- ${temps.join(' ')} 2>/dev/null || sync`] : []),
+  // rename(2) with -T: a directory in the way is an error, never a place to move the file into.
+  moveOver: (from, to) => `mv -fT -- ${from} ${to}`,
+  removeFile: (path, onLink, onRemoved) => `if [ -L ${path} ]; then ${onLink}; elif [ -f ${path} ]; then rm -f -- ${path}; ${onRemoved}; fi`,
+  // rmdir removes only an empty directory (and never a symlink).
+  removeDirIfEmpty: (path, onRemoved, onKept) => `if [ ! -L ${path} ] && rmdir -- ${path} 2>/dev/null; then ${onRemoved}; else ${onKept}; fi`,
+  sum: (path, encodedPath) => [`k=$(sha256sum < ${path} | cut -c1-64) || k=''`, `msh sum ${shQuote(encodedPath)} "\${k:-missing}"`],
 };
+
+export const linuxCommands: NodeCommandSet = nodeCommandSet('linux', BOOTSTRAP, probeProgram, linuxDialect);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { formatLogLine, formatSummary, redact, REDACTED } from '../../src/delivery/report.js';
+import { formatLogLine, formatSummary, redact, REDACTED } from '../../src/node-applier/report.js';
 
 const KEY = [
   '-----BEGIN OPENSSH PRIVATE KEY-----',

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../src/adapters/cli-io.js';
-import { runApply } from '../../src/adapters/node-applier.js';
+import type { CliIo } from '../../src/io/cli-io.js';
+import { runApply } from '../../src/adapters/apply-command.js';
 import { encodeKey } from '../../src/bundle/bundle-manifest.js';
 
 let dir: string;
@@ -58,7 +58,7 @@ describe('usage errors exit 2 and say what to do', () => {
     ['a missing bundle', ['--bundle', 'nope', '--ssh-key', 'key', '--known-hosts', 'known_hosts'], 'cannot read the bundle manifest'],
     ['a torn bundle mount', ['--bundle', 'torn', '--ssh-key', 'key', '--known-hosts', 'known_hosts'], 'the mounted bundle is torn or stale'],
     ['a key others can read', ['--bundle', 'bundle', '--ssh-key', 'open-key', '--known-hosts', 'known_hosts'], 'it is readable by others (mode 644); chmod 600 it'],
-    ['an inventory with a typo', [...ok, '--inventory', 'inventory.yaml'], 'nodes[0]: unknown key "prot"'],
+    ['an inventory with a typo', [...ok, '--inventory', 'inventory.yaml'], 'inventory.yaml:1:36: error SCHEMA_UNKNOWN_FIELD nodes[0].prot: unknown field "prot"'],
     ['a canary that is not a node', [...ok, '--inventory', 'inv2.yaml', '--canary', 'win-z'], 'canary node "win-z" is not among the nodes of this run'],
   ])('%s', async (_name, args, message) => {
     await writeFile(path.join(dir, 'inv2.yaml'), '- {name: win-a, address: 10.0.0.5}\n- {name: win-b, address: 10.0.0.6}\n');

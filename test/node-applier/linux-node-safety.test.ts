@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { linuxCommands } from '../../src/delivery/linux-commands.js';
-import { parseApplyOutput, parseProbeOutput, REMOTE_EXIT, type DesiredFile, type NodeState } from '../../src/delivery/node-state.js';
-import type { NodeTarget } from '../../src/delivery/node-target.js';
-import { planNode } from '../../src/delivery/plan-node.js';
+import { linuxCommands } from '../../src/node-applier/linux-commands.js';
+import { parseApplyOutput, parseProbeOutput, REMOTE_EXIT, type DesiredFile, type NodeState } from '../../src/node-applier/node-state.js';
+import type { NodeTarget } from '../../src/node-applier/node-target.js';
+import { planNode } from '../../src/node-applier/plan-node.js';
 
 const roots: string[] = [];
 afterEach(() => {

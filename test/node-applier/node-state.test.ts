@@ -4,9 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { linuxCommands } from '../../src/delivery/linux-commands.js';
-import { desiredPathProblems, encodeText, parseApplyOutput, parseProbeOutput, parseRecord, serializeRecord } from '../../src/delivery/node-state.js';
-import { displayAddress, knownHostsName, mergeTargets, parseInventory, resolveTarget } from '../../src/delivery/node-target.js';
+import { formatDiagnostic } from '../../src/diagnostics.js';
+import { linuxCommands } from '../../src/node-applier/linux-commands.js';
+import { desiredPathProblems, encodeText, parseApplyOutput, parseProbeOutput, parseRecord, serializeRecord } from '../../src/node-applier/node-state.js';
+import { displayAddress, knownHostsName, mergeTargets, parseInventory, resolveTarget } from '../../src/node-applier/node-target.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const sha = (c: string): string => c.repeat(64);
@@ -144,23 +145,28 @@ describe('bundle paths', () => {
 
 describe('inventory', () => {
   test('a list or {nodes: [...]}, YAML or JSON', () => {
-    expect(parseInventory('- {name: win-a, address: 10.0.0.5}\n', 'inv.yaml')).toEqual({ entries: [{ name: 'win-a', address: '10.0.0.5' }], problems: [] });
+    expect(parseInventory('- {name: win-a, address: 10.0.0.5}\n', 'inv.yaml')).toEqual({ entries: [{ name: 'win-a', address: '10.0.0.5' }], diagnostics: [] });
     expect(parseInventory('{"nodes": [{"name": "win-a", "address": "10.0.0.5", "port": 2222}]}', 'inv.json').entries).toEqual([{ name: 'win-a', address: '10.0.0.5', port: 2222 }]);
   });
 
   test('every problem is listed, with where it is', () => {
-    const { problems } = parseInventory(
+    const { diagnostics } = parseInventory(
       ['- {name: win-a, address: 10.0.0.5, adress: typo}', '- {name: win-a, address: 10.0.0.6}', '- {name: Bad_Name, address: "-oProxyCommand=sh"}', '- {name: win-c, address: 10.0.0.7, port: 0, os: macos}'].join('\n'),
       'inv.yaml',
     );
-    expect(problems).toEqual([
-      'inv.yaml: nodes[0]: unknown key "adress"; expected one of name, address, port, user, os, configDir, containerdConfig',
-      'inv.yaml: nodes[1]: node win-a is listed twice',
-      'inv.yaml: nodes[2]: name must be a Kubernetes node name (lower-case letters, digits, \'-\' and \'.\'), found "Bad_Name"',
-      'inv.yaml: nodes[2]: address must be a host name or an IP address, found "-oProxyCommand=sh"',
-      'inv.yaml: nodes[3]: port must be an integer from 1 to 65535, found 0',
-      'inv.yaml: nodes[3]: os must be linux or windows, found "macos"',
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      'inv.yaml:1:36: error SCHEMA_UNKNOWN_FIELD nodes[0].adress: unknown field "adress"; expected one of: address, configDir, containerdConfig, name, os, port, user; did you mean "address"?',
+      'inv.yaml:2:10: error SCHEMA_DUPLICATE_ITEM nodes[1].name: node win-a is listed twice (first as nodes[0]); list each node once',
+      'inv.yaml:3:10: error SCHEMA_PATTERN nodes[2].name: expected a Kubernetes node name, found "Bad_Name"',
+      'inv.yaml:3:29: error SCHEMA_PATTERN nodes[2].address: expected a host name or an IP address, found "-oProxyCommand=sh"',
+      'inv.yaml:4:42: error SCHEMA_OUT_OF_RANGE nodes[3].port: expected a number from 1 to 65535, found 0',
+      'inv.yaml:4:49: error SCHEMA_ENUM nodes[3].os: expected one of linux, windows, found "macos"',
     ]);
+  });
+
+  test('a file that is not an inventory is described, never quoted', () => {
+    const { diagnostics } = parseInventory('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n', 'id');
+    expect(diagnostics.map(formatDiagnostic)).toEqual(['id:1:1: error SCHEMA_TYPE: expected a list of nodes or {nodes: [...]}, found a string']);
   });
 
   test('a static entry overrides a discovered node of the same name; entry fields win over defaults', () => {

@@ -8,9 +8,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
-import { bundleLabels, buildBundle, type KubeObject } from './bundle-files.js';
+import { bundleLabels, buildBundle, type KubeObject } from '../bundle/bundle-files.js';
 import { buildNodeApplierManifests, type BundleRefs } from './job.js';
-import { nodeApplierDiagnostics, toNodeApplierSettings } from './node-applier-settings.js';
 
 // Flux postBuild substitution replaces every `${var}` in the final YAML, unset ones with an empty
 // string (research/ecosystem.md §5): an object whose text holds `${` is opted out.
@@ -45,12 +44,11 @@ export function buildManifests(files: readonly RenderedFile[], config: MirrorSet
     };
     return { objects: bundle.objects, diagnostics: [...bundle.diagnostics, skipped] };
   }
-  const problems = nodeApplierDiagnostics(config);
-  if (problems.length > 0) return { objects: [], diagnostics: [...bundle.diagnostics, ...problems] };
-
   const refs: BundleRefs = { kind: bundle.refs[0]?.kind ?? 'ConfigMap', names: bundle.refs.map((r) => r.name) };
+  const built = buildNodeApplierManifests({ ...config, image: config.image }, refs, bundle.manifest.contentHash);
+  if (built.diagnostics.length > 0) return { objects: [], diagnostics: [...bundle.diagnostics, ...built.diagnostics] };
   const labels = bundleLabels(config.name);
-  const applier = buildNodeApplierManifests(toNodeApplierSettings(config), refs, bundle.manifest.contentHash).map((made) => {
+  const applier = built.objects.map((made) => {
     const objectOut = made as KubeObject;
     return { ...objectOut, metadata: { ...objectOut.metadata, labels: { ...(objectOut.metadata.labels ?? {}), ...labels } } };
   });

@@ -2,7 +2,8 @@
 // expected, what was found and what to do; any problem stops that node.
 import { parse as parseToml } from 'smol-toml';
 import { STATE_DIR, type NodeState } from './node-state.js';
-import type { NodeTarget, TargetOs } from './node-target.js';
+import type { TargetOs } from '../vocabulary.js';
+import type { NodeTarget } from './node-target.js';
 
 /** Tools the Linux programs use, beyond POSIX sh built-ins. */
 export const LINUX_TOOLS = ['base64', 'cat', 'chmod', 'cut', 'flock', 'head', 'mkdir', 'mv', 'rm', 'rmdir', 'sha256sum', 'stat', 'tr'] as const;

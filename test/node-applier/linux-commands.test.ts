@@ -3,11 +3,12 @@
 // never runs.
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { linuxCommands, shQuote } from '../../src/delivery/linux-commands.js';
-import { bytesToBase64, serializeRecord, unknownNodeState, type NodeState } from '../../src/delivery/node-state.js';
-import { resolveTarget } from '../../src/delivery/node-target.js';
-import { planNode } from '../../src/delivery/plan-node.js';
-import { markerPaths } from '../../src/delivery/preflight.js';
+import { linuxCommands, shQuote } from '../../src/node-applier/linux-commands.js';
+import { bytesToBase64 } from '../../src/vocabulary.js';
+import { serializeRecord, unknownNodeState, type NodeState } from '../../src/node-applier/node-state.js';
+import { resolveTarget } from '../../src/node-applier/node-target.js';
+import { planNode } from '../../src/node-applier/plan-node.js';
+import { markerPaths } from '../../src/node-applier/preflight.js';
 
 const sha = (c: string): string => c.repeat(64);
 const target = resolveTarget({ name: 'lin-a', address: '10.0.0.6' }, { os: 'linux', port: 22 });

@@ -8,8 +8,8 @@
 // desired file is left in it, and even then only the files we wrote are deleted (rmdir refuses a
 // directory someone else added to). What someone else wrote is never touched: a registry whose
 // file the bundle wants is held by another writer is skipped whole and reported.
+import { compareStrings } from '../vocabulary.js';
 import {
-  compare,
   serializeRecord,
   parseRecord,
   TEMP_SUFFIX,
@@ -77,7 +77,7 @@ export function planNode(desired: readonly DesiredFile[], state: NodeState, cont
   const existingDirs = new Set(state.dirs);
   const links = new Set(state.links);
   const others = new Set(state.others);
-  const sorted = [...desired].sort((a, b) => compare(a.path, b.path));
+  const sorted = [...desired].sort((a, b) => compareStrings(a.path, b.path));
 
   // Symlinks where we would write, read back or remove: refused whatever --adopt says. A rename over
   // a symlink would replace the link, but a link there means someone is redirecting this directory.
@@ -98,7 +98,7 @@ export function planNode(desired: readonly DesiredFile[], state: NodeState, cont
   } else {
     for (const file of sorted) if (others.has(file.path) && !ownedPaths.has(file.path)) foreignFiles.push({ path: file.path, found: 'not-a-file' });
   }
-  const skippedDirs = [...new Set(foreignFiles.map((f) => dirOf(f.path)))].sort(compare);
+  const skippedDirs = [...new Set(foreignFiles.map((f) => dirOf(f.path)))].sort(compareStrings);
   const skipped = new Set(skippedDirs);
   const managed = sorted.filter((f) => !skipped.has(dirOf(f.path)));
 
@@ -111,17 +111,17 @@ export function planNode(desired: readonly DesiredFile[], state: NodeState, cont
   }
   const adoptedInPlace = managed.filter((f) => !ownedPaths.has(f.path) && state.files.get(f.path) === f.sha256);
 
-  const mkdirs = [...new Set(writes.map((w) => dirOf(w.path)))].filter((d) => !existingDirs.has(d)).sort(compare);
+  const mkdirs = [...new Set(writes.map((w) => dirOf(w.path)))].filter((d) => !existingDirs.has(d)).sort(compareStrings);
 
   // A file we own whose registry is skipped stays ours (and in the record): it is not removed.
   const kept = new Set([...managed.map((f) => f.path), ...owned.filter((f) => skipped.has(dirOf(f.path))).map((f) => f.path)]);
   const removeFiles = owned
     .map((f) => f.path)
     .filter((p) => !kept.has(p) && state.files.has(p))
-    .sort(compare);
-  const removeDirs = [...ownedDirs].filter((d) => !desiredDirs.has(d) && existingDirs.has(d)).sort(compare);
+    .sort(compareStrings);
+  const removeDirs = [...ownedDirs].filter((d) => !desiredDirs.has(d) && existingDirs.has(d)).sort(compareStrings);
   // A stale temporary name that is a symlink goes too (rm removes the link, never its target).
-  const removeTemps = [...state.files.keys(), ...state.links].filter(isTempPath).filter((p) => !links.has(dirOf(p))).sort(compare);
+  const removeTemps = [...state.files.keys(), ...state.links].filter(isTempPath).filter((p) => !links.has(dirOf(p))).sort(compareStrings);
   const foreignDirs = state.dirs.filter((d) => !desiredDirs.has(d) && !ownedDirs.has(d));
 
   const finalFiles = [
@@ -143,7 +143,7 @@ export function planNode(desired: readonly DesiredFile[], state: NodeState, cont
     foreignDirs,
     foreignFiles,
     skippedDirs,
-    unsafePaths: [...new Set(unsafePaths)].sort(compare),
+    unsafePaths: [...new Set(unsafePaths)].sort(compareStrings),
     intentRecord,
     record,
     expectedRecordSha256: state.record?.sha256 ?? 'absent',

@@ -1,11 +1,12 @@
 // The Windows command set, exactly: no Windows host runs in this suite, so the commands and paths
 // are pinned here and reviewed as text (PowerShell 5.1 semantics noted where they matter).
 import { describe, expect, test } from '@jest/globals';
-import { bytesToBase64, serializeRecord, unknownNodeState, type DesiredFile, type NodeState } from '../../src/delivery/node-state.js';
-import { resolveTarget } from '../../src/delivery/node-target.js';
-import { planNode } from '../../src/delivery/plan-node.js';
-import { markerPaths } from '../../src/delivery/preflight.js';
-import { encodePowerShellCommand, psQuote, WINDOWS_BOOTSTRAP, windowsCommands } from '../../src/delivery/windows-commands.js';
+import { bytesToBase64 } from '../../src/vocabulary.js';
+import { serializeRecord, unknownNodeState, type DesiredFile, type NodeState } from '../../src/node-applier/node-state.js';
+import { resolveTarget } from '../../src/node-applier/node-target.js';
+import { planNode } from '../../src/node-applier/plan-node.js';
+import { markerPaths } from '../../src/node-applier/preflight.js';
+import { encodePowerShellCommand, psQuote, WINDOWS_BOOTSTRAP, windowsCommands } from '../../src/node-applier/windows-commands.js';
 
 const sha = (c: string): string => c.repeat(64);
 const target = resolveTarget({ name: 'win-a', address: '10.0.0.5' }, { os: 'windows', port: 22 });

@@ -2,9 +2,9 @@
 // not in the protocol, or a node that refuses a path, is a failure that names it, never a success.
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { applyNode, type ApplyContext, type Exec } from '../../src/delivery/apply-node.js';
-import { encodeText, serializeRecord, type DesiredFile } from '../../src/delivery/node-state.js';
-import { resolveTarget } from '../../src/delivery/node-target.js';
+import { applyNode, type ApplyContext, type Exec } from '../../src/node-applier/apply-node.js';
+import { encodeText, serializeRecord, type DesiredFile } from '../../src/node-applier/node-state.js';
+import { resolveTarget } from '../../src/node-applier/node-target.js';
 
 const target = resolveTarget({ name: 'lin-a', address: '10.0.0.6', configDir: '/etc/containerd/certs.d', containerdConfig: '' }, { os: 'linux', port: 22 });
 const sha = (t: string): string => createHash('sha256').update(t).digest('hex');

@@ -1,26 +1,51 @@
 import { describe, expect, test } from '@jest/globals';
-import { buildNodeApplierManifests, NodeApplierSettingsError, shortHash, type NodeApplierSettings } from '../../src/bundle/job.js';
+import { parseArgs } from 'node:util';
+import { applySettings, parseArgsOptions } from '../../src/node-applier/apply-flags.js';
+import { buildNodeApplierManifests } from '../../src/node-applier/job.js';
+import { FUNCTION_CONFIG_SCHEMA } from '../../src/validate/function-config-schema.js';
+import { hashSuffix } from '../../src/bundle/content-hash.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { parseManifests } from '../../src/parse/parse-manifests.js';
 import { validateFunctionConfig } from '../../src/validate/function-config.js';
 
 const HASH = 'a3f1c9e2b7d4058e6f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7a';
-const base: NodeApplierSettings = {
+type Spec = Record<string, unknown>;
+const baseSpec: Spec = {
   image: 'registry.example.com/mirrorset-hosts:0.1.0',
-  namespace: 'mirrorset-hosts',
-  sshSecretName: 'windows-ssh-key',
-  knownHosts: { kind: 'ConfigMap', name: 'windows-known-hosts' },
+  ssh: { secretName: 'windows-ssh-key', knownHosts: { kind: 'ConfigMap', name: 'windows-known-hosts' } },
 };
+const baseMetadata = { name: 'mirrorset-hosts-apply', namespace: 'mirrorset-hosts' };
 const refs = { kind: 'ConfigMap' as const, names: ['containerd-hosts-5t7g8k2m9d'] };
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: any; [k: string]: any };
-const build = (s: Partial<NodeApplierSettings> = {}, hash = HASH): Obj[] => buildNodeApplierManifests({ ...base, ...s }, refs, hash) as Obj[];
+
+function merge(a: Spec, b: Spec): Spec {
+  const out: Spec = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const before = out[key];
+    out[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && before !== null && typeof before === 'object' ? merge(before as Spec, value as Spec) : value;
+  }
+  return out;
+}
+/** A functionConfig through the one validation every caller goes through. */
+const validated = (spec: Spec, metadata: Spec = baseMetadata): ReturnType<typeof validateFunctionConfig> => {
+  const text = JSON.stringify({ apiVersion: 'mirrorset-hosts.io/v1alpha1', kind: 'MirrorSetHosts', metadata, spec });
+  const object = parseManifests([{ path: 'mirrorset-hosts.json', content: text }]).objects[0];
+  if (!object) throw new Error('no object');
+  return validateFunctionConfig(object);
+};
+const manifests = (spec: Spec, metadata: Spec = baseMetadata, hash = HASH): ReturnType<typeof buildNodeApplierManifests> => {
+  const { config, diagnostics } = validated(spec, metadata);
+  if (!config?.image || diagnostics.some((d) => d.severity === 'error')) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
+  return buildNodeApplierManifests({ ...config, image: config.image }, refs, hash);
+};
+const build = (spec: Spec = {}, hash = HASH): Obj[] => manifests(merge(baseSpec, spec), baseMetadata, hash).objects as Obj[];
 const job = (objects: Obj[]): Obj => objects.find((o) => o.kind === 'Job') as Obj;
 
 describe('the Job', () => {
   test('apiVersion, kind, metadata come first in every object; output is deterministic', () => {
-    const objects = build({ cronSchedule: '0 * * * *' });
+    const objects = build({ rollout: { schedule: '0 * * * *' } });
     for (const o of objects) expect(Object.keys(o).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
-    expect(JSON.stringify(build({ cronSchedule: '0 * * * *' }))).toBe(JSON.stringify(objects));
+    expect(JSON.stringify(build({ rollout: { schedule: '0 * * * *' } }))).toBe(JSON.stringify(objects));
   });
 
   test('runs `mirrorset-hosts apply` on the mounted bundle, key and known_hosts', () => {
@@ -39,7 +64,7 @@ describe('the Job', () => {
   });
 
   test('the pod is hardened: non-root, read-only root, no capabilities, RuntimeDefault seccomp, limits', () => {
-    const spec = job(build({ inventory: [{ name: 'win-a', address: '10.0.0.5' }] })).spec;
+    const spec = job(build({ nodes: { inventory: [{ name: 'win-a', address: '10.0.0.5' }] } })).spec;
     const pod = spec.template.spec;
     const container = pod.containers[0];
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
@@ -55,7 +80,7 @@ describe('the Job', () => {
 
   test('no ttlSecondsAfterFinished in any strategy: a GitOps engine would re-create the deleted Job', () => {
     for (const strategy of ['hashed-name', 'argocd-hook', 'force-recreate'] as const) {
-      expect(JSON.stringify(build({ strategy, cronSchedule: '*/30 * * * *' }))).not.toContain('ttlSecondsAfterFinished');
+      expect(JSON.stringify(build({ gitops: { strategy }, rollout: { schedule: '*/30 * * * *' } }))).not.toContain('ttlSecondsAfterFinished');
     }
   });
 });
@@ -71,13 +96,13 @@ describe('GitOps strategies', () => {
   });
 
   test('argocd-hook: a fixed name, a Sync hook deleted before the next one is created', () => {
-    const j = job(build({ strategy: 'argocd-hook' }));
+    const j = job(build({ gitops: { strategy: 'argocd-hook' } }));
     expect(j.metadata.name).toBe('mirrorset-hosts-apply');
     expect(j.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
   });
 
   test('force-recreate: Argo CD Force+Replace and Flux force, on a fixed name', () => {
-    const j = job(build({ strategy: 'force-recreate' }));
+    const j = job(build({ gitops: { strategy: 'force-recreate' } }));
     expect(j.metadata.name).toBe('mirrorset-hosts-apply');
     expect(j.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Force=true,Replace=true', 'kustomize.toolkit.fluxcd.io/force': 'enabled' });
     expect(j.metadata.labels?.['kustomize.toolkit.fluxcd.io/force']).toBe('enabled');
@@ -102,7 +127,7 @@ describe('discovery, inventory, shards, schedule', () => {
   });
 
   test('a static inventory goes in a ConfigMap named by its content, with nothing secret in it', () => {
-    const objects = build({ inventory: [{ name: 'win-b', address: '10.0.0.6', user: 'Administrator' }, { name: 'win-a', address: '10.0.0.5' }] });
+    const objects = build({ nodes: { inventory: [{ name: 'win-b', address: '10.0.0.6', user: 'Administrator' }, { name: 'win-a', address: '10.0.0.5' }] } });
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
     const cm = objects[0] as Obj;
     expect(cm.metadata.name).toMatch(/^mirrorset-hosts-apply-inventory-[0-9a-f]{10}$/);
@@ -111,13 +136,13 @@ describe('discovery, inventory, shards, schedule', () => {
   });
 
   test('shards make an Indexed Job; Kubernetes gives each pod its index', () => {
-    const spec = job(build({ shards: 4 })).spec;
+    const spec = job(build({ rollout: { shards: 4 } })).spec;
     expect(spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
     expect(spec.template.spec.containers[0].args.slice(-2)).toEqual(['--shard-count', '4']);
   });
 
   test('a CronJob runs the same pod, for nodes that join later', () => {
-    const objects = build({ cronSchedule: '0 */6 * * *' });
+    const objects = build({ rollout: { schedule: '0 */6 * * *' } });
     const cron = objects.find((o) => o.kind === 'CronJob') as Obj;
     expect(cron.metadata.name).toBe('mirrorset-hosts-apply-periodic');
     expect(cron.spec).toMatchObject({ schedule: '0 */6 * * *', concurrencyPolicy: 'Forbid' });
@@ -125,7 +150,14 @@ describe('discovery, inventory, shards, schedule', () => {
   });
 
   test('every setting reaches the command line', () => {
-    const args = job(build({ targetOs: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '', sshUser: 'core', sshPort: 2222, canary: 'none', maxParallel: 20, maxFailures: 5, connectTimeoutSeconds: 5, commandTimeoutSeconds: 60, lockTimeoutSeconds: 30, selector: 'node-role.kubernetes.io/worker' })).spec.template.spec.containers[0].args;
+    const args = job(
+      build({
+        target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
+        ssh: { user: 'core', port: 2222 },
+        rollout: { canary: 'none', maxParallel: 20, maxFailures: 5 },
+        nodes: { selector: 'node-role.kubernetes.io/worker' },
+      }),
+    ).spec.template.spec.containers[0].args;
     expect(args.slice(9)).toEqual([
       '--selector', 'node-role.kubernetes.io/worker',
       '--config-dir', '/etc/containerd/certs.d',
@@ -135,38 +167,42 @@ describe('discovery, inventory, shards, schedule', () => {
       '--canary', 'none',
       '--max-parallel', '20',
       '--max-failures', '5',
-      '--connect-timeout', '5',
-      '--command-timeout', '60',
-      '--lock-timeout', '30',
     ]);
   });
 });
 
 describe('settings errors', () => {
-  test('every problem is reported at once', () => {
-    let error: NodeApplierSettingsError | undefined;
-    try {
-      buildNodeApplierManifests({ image: '', sshSecretName: 'Key!', shards: 0, strategy: 'helm' as never, inventory: [{ name: 'win-a', address: '-x' }] }, refs, HASH);
-    } catch (e) {
-      error = e as NodeApplierSettingsError;
-    }
-    expect(error?.problems).toEqual([
-      'image is required: the node applier image built from the Containerfile, e.g. registry.example.com/mirrorset-hosts:0.1.0',
-      'sshSecretName must name the Secret holding the SSH private key, found "Key!"',
-      "knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it",
-      'strategy must be one of hashed-name, argocd-hook, force-recreate, found "helm"',
-      'shards must be an integer from 1 to 1000, found 0',
-      'inventory[0]: address must be a host name or an IP address, found "-x"',
+  test('every problem is reported at once, by the functionConfig schema, at the field to fix', () => {
+    const { config, diagnostics } = validated({ image: '', ssh: { secretName: 'Key!' }, gitops: { strategy: 'helm' }, rollout: { shards: 0 }, nodes: { inventory: [{ name: 'win-a', address: '-x' }] } });
+    expect(config).toBeUndefined();
+    expect(diagnostics.map((d) => `${d.code} ${d.field}`).sort()).toEqual([
+      'SCHEMA_ENUM spec.gitops.strategy',
+      'SCHEMA_OUT_OF_RANGE spec.rollout.shards',
+      'SCHEMA_PATTERN spec.image',
+      'SCHEMA_PATTERN spec.nodes.inventory[0].address',
+      'SCHEMA_PATTERN spec.ssh.secretName',
     ]);
   });
 
-  test('discovery needs the namespace the ClusterRoleBinding names', () => {
-    expect(() => buildNodeApplierManifests({ ...base, namespace: undefined } as NodeApplierSettings, refs, HASH)).toThrow(/namespace is required with node discovery/);
+  test('what ties fields together is checked once the schema has passed: each names its field', () => {
+    const { objects, diagnostics } = manifests({ image: 'registry.example.com/mirrorset-hosts:0.1.0' }, { name: 'mirrors' });
+    expect(objects).toEqual([]);
+    expect(diagnostics.map((d) => `${d.code} ${d.field}: ${d.message}`)).toEqual([
+      'NODE_APPLIER_INCOMPLETE spec.ssh.secretName: the node-applier Job cannot be generated: spec.ssh.secretName must name the Secret holding the SSH private key; it is not set',
+      "NODE_APPLIER_INCOMPLETE spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it",
+      "NODE_APPLIER_INCOMPLETE metadata.namespace: the node-applier Job cannot be generated: metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace",
+    ]);
+  });
+
+  test('the name limit is the schema\'s: the longest name still fits every generated name in 63 characters', () => {
+    const name = 'n'.repeat(40);
+    const objects = manifests(merge(baseSpec, { rollout: { schedule: '0 * * * *' }, nodes: { inventory: [{ name: 'win-a', address: '10.0.0.5' }] } }), { name, namespace: 'msh' }).objects as Obj[];
+    for (const o of objects) expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+    expect(validated(baseSpec, { name: 'n'.repeat(41), namespace: 'msh' }).diagnostics.map((d) => d.code)).toEqual(['SCHEMA_OUT_OF_RANGE']);
   });
 
   test('insecureIgnoreHostKeys drops known_hosts and says so on the command line', () => {
-    const { knownHosts: _k, ...rest } = base;
-    const j = job(buildNodeApplierManifests({ ...rest, insecureIgnoreHostKeys: true }, refs, HASH) as Obj[]);
+    const j = job(manifests({ image: 'registry.example.com/mirrorset-hosts:0.1.0', ssh: { secretName: 'windows-ssh-key', insecureIgnoreHostKeys: true } }).objects as Obj[]);
     expect(j.spec.template.spec.containers[0].args).toContain('--insecure-ignore-host-keys');
     expect(j.spec.template.spec.volumes.map((v: { name: string }) => v.name)).not.toContain('known-hosts');
   });
@@ -194,6 +230,54 @@ describe('a functionConfig that turns host-key checking off', () => {
   });
 });
 
-test('shortHash is FNV-1a 64 (published vector), 10 hex characters', () => {
-  expect(shortHash('a')).toBe('af63dc4c86'); // fnv1a64("a") = 0xaf63dc4c8601ec8c
+test('the Job and the inventory ConfigMap are named with the content hash suffix every generated name uses', () => {
+  const objects = build({ nodes: { inventory: [{ name: 'win-a', address: '10.0.0.5' }] } });
+  const inventory = objects.find((o) => o.kind === 'ConfigMap') as Obj;
+  expect(inventory.metadata.name).toBe(`mirrorset-hosts-apply-inventory-${hashSuffix(inventory['data']['inventory.json'])}`);
+  expect(job(objects).metadata.name).toBe(`mirrorset-hosts-apply-${hashSuffix({ contentHash: HASH, jobSpec: job(objects).spec })}`);
+});
+
+describe('one flag table for the Job and for apply', () => {
+  test('the command line the Job writes is read back by apply as the same settings', () => {
+    const args = job(
+      build({
+        target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
+        ssh: { user: 'core', port: 2222 },
+        rollout: { canary: 'none', maxParallel: 20, maxFailures: 5, shards: 3 },
+        nodes: { selector: 'node-role.kubernetes.io/worker', inventory: [{ name: 'a', address: '10.0.0.5' }] },
+      }),
+    ).spec.template.spec.containers[0].args as string[];
+    expect(args[0]).toBe('apply');
+    const { values } = parseArgs({ args: args.slice(1), options: parseArgsOptions(), strict: true, allowPositionals: false });
+    expect(applySettings(values, { JOB_COMPLETION_INDEX: '2' })).toMatchObject({
+      bundle: '/etc/mirrorset-hosts/bundle',
+      inventory: '/etc/mirrorset-hosts/inventory/inventory.json',
+      selector: 'node-role.kubernetes.io/worker',
+      target: 'linux',
+      configDir: '/etc/containerd/certs.d',
+      containerdConfig: '',
+      sshUser: 'core',
+      sshPort: 2222,
+      sshKey: '/etc/mirrorset-hosts/ssh/ssh-privatekey',
+      knownHosts: '/etc/mirrorset-hosts/known-hosts/known_hosts',
+      canary: 'none',
+      maxParallel: 20,
+      maxFailures: 5,
+      shardCount: 3,
+      shardIndex: 2,
+    });
+  });
+
+  test.each([
+    ['--shard-count', 'rollout', 'shards'],
+    ['--max-parallel', 'rollout', 'maxParallel'],
+    ['--max-failures', 'rollout', 'maxFailures'],
+    ['--ssh-port', 'ssh', 'port'],
+  ])('%s takes the range of spec.%s.%s', (flag, section, key) => {
+    const schema = (FUNCTION_CONFIG_SCHEMA.properties?.['spec']?.properties?.[section]?.properties?.[key] ?? {}) as { minimum: number; maximum: number };
+    expect(applySettings({ bundle: 'b', 'ssh-key': 'k', 'known-hosts': 'h', [flag.slice(2)]: String(schema.maximum) }, {})).toBeDefined();
+    expect(() => applySettings({ bundle: 'b', 'ssh-key': 'k', 'known-hosts': 'h', [flag.slice(2)]: String(schema.maximum + 1) }, {})).toThrow(
+      `${flag} must be an integer from ${schema.minimum} to ${schema.maximum}, found "${schema.maximum + 1}"`,
+    );
+  });
 });

@@ -4,7 +4,7 @@
 // escapeInvisible(): a node's error text, file names or banner can hold control characters (ESC
 // drives the terminal, CR rewrites the line) or bidi overrides; they are shown as \uXXXX, never raw.
 import { escapeInvisible } from '../diagnostics.js';
-import { compare } from './node-state.js';
+import { compareStrings } from '../vocabulary.js';
 
 /** attention: updated where it could be, but a file the bundle wants was written by someone else and left alone. */
 export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'attention' | 'failed' | 'skipped';
@@ -64,7 +64,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** The table printed when the run ends: one row per node, sorted by name, no timings (deterministic). */
 export function formatSummary(reports: readonly NodeReport[], secrets: readonly string[]): string {
-  const rows = [...reports].sort((a, b) => compare(a.name, b.name));
+  const rows = [...reports].sort((a, b) => compareStrings(a.name, b.name));
   const header = ['NODE', 'ADDRESS', 'RESULT', 'WRITTEN', 'REMOVED', 'DETAIL'];
   const cells = rows.map((r) =>
     [

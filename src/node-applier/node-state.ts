@@ -3,7 +3,7 @@
 // The remote programs (linux-commands.ts, windows-commands.ts) print one line per fact, prefixed with
 // `MSH1 ` so that anything else a login shell prints (banners, profile noise) is ignored. Every name
 // and every content travels base64-encoded (PROBE_GRAMMAR below); paths are `/`-separated on every OS.
-import type { TargetOs } from './node-target.js';
+import { base64ToBytes, compareStrings, textToBase64, type TargetOs } from '../vocabulary.js';
 
 export const PROTOCOL_PREFIX = 'MSH1 ';
 /** Last line of every program: the bootstrap runs nothing unless the program arrived up to here. */
@@ -51,7 +51,7 @@ export function serializeRecord(contentHash: string, files: ReadonlyArray<{ path
     kind: 'NodeState',
     managedBy: 'mirrorset-hosts',
     contentHash,
-    files: [...files].map((f) => ({ path: f.path, sha256: f.sha256 })).sort((a, b) => compare(a.path, b.path)),
+    files: [...files].map((f) => ({ path: f.path, sha256: f.sha256 })).sort((a, b) => compareStrings(a.path, b.path)),
   };
   return JSON.stringify(record, null, 2) + '\n';
 }
@@ -263,11 +263,11 @@ export function parseProbeOutput(stdout: string): ProbeParse {
     }
   }
   if (!ended) return { ok: false, problem: 'the probe program did not finish (no end line in its output)' };
-  state.dirs.sort(compare);
-  state.links.sort(compare);
-  state.others.sort(compare);
-  state.missingTools.sort(compare);
-  state.markers.sort(compare);
+  state.dirs.sort(compareStrings);
+  state.links.sort(compareStrings);
+  state.others.sort(compareStrings);
+  state.missingTools.sort(compareStrings);
+  state.markers.sort(compareStrings);
   return { ok: true, state };
 }
 
@@ -375,17 +375,5 @@ export function decodeText(text: string): string {
 
 /** text -> base64 of its UTF-8, '-' for empty: how a name crosses the protocol. */
 export function encodeText(text: string): string {
-  return text === '' ? '-' : Buffer.from(text, 'utf8').toString('base64');
-}
-
-export function base64ToBytes(text: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(text, 'base64'));
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return text === '' ? '-' : textToBase64(text);
 }

@@ -3,7 +3,7 @@
 // Here: one canary node first (a bad bundle or a broken command set fails there, once); then at most
 // maxParallel nodes at a time; once maxFailures nodes have failed no new node is started (those
 // running finish) and the rest are reported as skipped.
-import { compare } from './node-state.js';
+import { compareStrings } from '../vocabulary.js';
 
 export interface RolloutPolicy {
   /** A node name, 'auto' (the first node by name) or 'none'. */
@@ -21,7 +21,7 @@ export interface RolloutOrder {
 
 /** Canary first, then every other node by name. A named canary that is not in the set is an error. */
 export function rolloutOrder(names: readonly string[], canary: string): RolloutOrder {
-  const sorted = [...names].sort(compare);
+  const sorted = [...names].sort(compareStrings);
   if (canary === 'none' || sorted.length < 2) return { canary: null, rest: sorted };
   const chosen = canary === 'auto' ? (sorted[0] as string) : canary;
   if (!sorted.includes(chosen)) {

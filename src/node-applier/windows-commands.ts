@@ -5,9 +5,10 @@
 // PowerShell first. `-EncodedCommand` needs no quoting in either shell, so one command line works on
 // both. The bootstrap stays far below cmd.exe's 8191-character limit: the program itself (files
 // included) arrives on stdin, read as bytes and decoded as UTF-8 whatever the console code page is.
+import { bytesToBase64 } from '../vocabulary.js';
+import { nodeCommandSet, type ProgramDialect } from './apply-program.js';
 import type { NodeCommandSet } from './command-set.js';
-import { bytesToBase64, encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
-import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
+import { PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR } from './node-state.js';
 import type { NodeTarget } from './node-target.js';
 
 /**
@@ -145,33 +146,27 @@ const APPLY_FUNCTIONS = [
   '}',
 ];
 
-function applyProgram(target: NodeTarget, plan: NodePlan, desiredPaths: readonly string[], lockTimeoutSeconds: number): string {
-  const d = target.configDir.replace(/[\\/]+$/, '');
-  const at = (relative: string): string => psQuote(nodePath(d, relative));
-  const state = nodePath(d, STATE_DIR);
-  const record = psQuote(`${state}\\${RECORD_FILE}`);
-  const recordTemp = psQuote(`${state}\\.${RECORD_FILE}${TEMP_SUFFIX}`);
-  const lock = psQuote(`${state}\\${LOCK_FILE}`);
-  const enc = (relative: string): string => psQuote(encodeText(relative));
-  const refuse = (reason: string, relative: string): string => `Stop-Unsafe '${reason}' ${enc(relative)}`;
-  const temps = plan.writes.map((w) => at(tempPathFor(w.path)));
-  const writeDirs = [...new Set(plan.writes.map((w) => dirOf(w.path)))];
-  const lines = [
-    ...PRELUDE,
-    ...APPLY_FUNCTIONS,
-    "Out-Msh 'begin apply'",
-    `$s = ${psQuote(state)}`,
+const windowsDialect: ProgramDialect = {
+  quote: psQuote,
+  nodePath,
+  configRoot: (configDir) => configDir.replace(/[\\/]+$/, ''),
+  applyHeader: [...PRELUDE, ...APPLY_FUNCTIONS],
+  emit: (words, field) => (field === undefined ? `Out-Msh ${psQuote(words)}` : `Out-Msh (${psQuote(`${words} `)} + ${psQuote(field)})`),
+  refuse: (reason, encodedPath) => `Stop-Unsafe '${reason}' ${psQuote(encodedPath)}`,
+  ifLink: (path, then) => `if ((Get-Kind ${path}) -eq 'link') { ${then} }`,
+  prepareStateDir: (state, d, refuse) => [
+    `$s = ${state}`,
     '$k = Get-Kind $s',
-    `if ($k -eq 'link') { ${refuse('state-dir-is-a-symlink', STATE_DIR)} }`,
-    `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory(${psQuote(d)}); [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) }`,
-    `if ((Get-Kind $s) -ne 'dir') { ${refuse('state-dir-not-a-directory', STATE_DIR)} }`,
-    `if ((Test-Ours $s) -eq 'no') { ${refuse('state-dir-not-ours', STATE_DIR)} }`,
+    `if ($k -eq 'link') { ${refuse('state-dir-is-a-symlink')} }`,
+    `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory(${d}); [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) }`,
+    `if ((Get-Kind $s) -ne 'dir') { ${refuse('state-dir-not-a-directory')} }`,
+    `if ((Test-Ours $s) -eq 'no') { ${refuse('state-dir-not-ours')} }`,
     '[IO.Directory]::SetAccessControl($s, (New-StateAcl))',
-    `if ((Get-Kind ${lock}) -eq 'link') { ${refuse('lock-is-a-symlink', `${STATE_DIR}/${LOCK_FILE}`)} }`,
-    "Out-Msh 'step prepare ok'",
+  ],
+  lock: (lock, timeoutSeconds) => [
     // An exclusive handle (FileShare None) is the lock; Windows closes it when this process ends, so
     // a run killed mid-way never leaves the node locked.
-    `$deadline = [DateTime]::UtcNow.AddSeconds(${lockTimeoutSeconds})`,
+    `$deadline = [DateTime]::UtcNow.AddSeconds(${timeoutSeconds})`,
     'while ($true) {',
     `  try { $lock = [IO.File]::Open(${lock}, 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
     '  catch {',
@@ -180,63 +175,23 @@ function applyProgram(target: NodeTarget, plan: NodePlan, desiredPaths: readonly
     '    Start-Sleep -Milliseconds 250',
     '  }',
     '}',
-    "Out-Msh 'step lock ok'",
-    `if ((Get-Kind ${record}) -eq 'link') { ${refuse('record-is-a-symlink', `${STATE_DIR}/${RECORD_FILE}`)} }`,
+  ],
+  checkRecord: (record, expected) => [
     "$r = 'absent'",
     `if ((Get-Kind ${record}) -eq 'file') { $r = Get-Sha256 ${record} }`,
-    `if ($r -ne ${psQuote(plan.expectedRecordSha256)}) { Out-Msh ('conflict ' + $r); exit ${REMOTE_EXIT.conflict} }`,
-    // Leftovers of a killed or failed run go first: they must not keep a full disk full, and every
-    // temporary name must be free for the exclusive create below.
-    ...[...plan.removeTemps.map(at), ...temps, recordTemp].map((t) => `Remove-Stale ${t}`),
-    // What this run may leave behind if it fails from here on: only its own temporary files.
-    'try {',
-  ];
-  for (const dir of writeDirs) {
-    lines.push(`if ((Get-Kind ${at(dir)}) -eq 'link') { ${refuse('registry-dir-is-a-symlink', dir)} }`);
-    if (plan.mkdirs.includes(dir)) lines.push(`[void][IO.Directory]::CreateDirectory(${at(dir)})`);
-  }
-  for (const write of plan.writes) {
-    lines.push(`if ((Get-Kind ${at(write.path)}) -eq 'link') { ${refuse('file-is-a-symlink', write.path)} }`);
-    lines.push(`Write-Bytes ${at(tempPathFor(write.path))} ${psQuote(bytesToBase64(write.content))}`);
-  }
-  lines.push("Out-Msh 'step upload ok'");
-  if (plan.writes.length > 0) {
-    // The record first lists what we are about to rename into place, so a run killed between the
-    // renames and the final record still owns every file it wrote.
-    lines.push(`Write-Bytes ${recordTemp} ${psQuote(bytesToBase64(new TextEncoder().encode(plan.intentRecord)))}`, `Move-Over ${recordTemp} ${record}`);
-  }
-  for (const write of plan.writes) lines.push(`Move-Over ${at(tempPathFor(write.path))} ${at(write.path)}`);
-  lines.push("Out-Msh 'step rename ok'");
-  for (const file of plan.removeFiles) {
-    lines.push(
-      `$k = Get-Kind ${at(file)}; if ($k -eq 'link') { ${refuse('file-is-a-symlink', file)} } elseif ($k -eq 'file') { Remove-Item -LiteralPath ${at(file)} -Force; Out-Msh ('removed-file ' + ${enc(file)}) }`,
-    );
-  }
-  for (const dir of plan.removeDirs) {
-    // Only an empty real directory goes: files someone else put there keep it.
-    lines.push(
-      `if ((Get-Kind ${at(dir)}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${at(dir)} -Force).Count -eq 0) { [IO.Directory]::Delete(${at(dir)}); Out-Msh ('removed-dir ' + ${enc(dir)}) } else { Out-Msh ('kept-dir ' + ${enc(dir)}) }`,
-    );
-  }
-  lines.push("Out-Msh 'step cleanup ok'");
-  lines.push(
-    `Write-Bytes ${recordTemp} ${psQuote(bytesToBase64(new TextEncoder().encode(plan.record)))}`,
-    `Move-Over ${recordTemp} ${record}`,
-    "Out-Msh 'step record ok'",
-    `} finally { foreach ($t in @(${[...temps, recordTemp].join(', ')})) { try { Remove-Stale $t } catch { } } }`,
-  );
-  for (const path of desiredPaths) {
-    lines.push(`try { $h = Get-Sha256 ${at(path)} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${enc(path)} + ' ' + $h)`);
-  }
-  lines.push("Out-Msh 'end apply'", 'exit 0', PROGRAM_END, '');
-  return lines.join('\n');
-}
-
-export const windowsCommands: NodeCommandSet = {
-  os: 'windows',
-  remoteCommand: REMOTE_COMMAND,
-  probeProgram,
-  applyProgram,
-  nodePath,
+    `if ($r -ne ${psQuote(expected)}) { Out-Msh ('conflict ' + $r); exit ${REMOTE_EXIT.conflict} }`,
+  ],
+  removeStale: (path) => `Remove-Stale ${path}`,
+  guardTemps: (temps) => ({ open: ['try {'], close: [`} finally { foreach ($t in @(${temps.join(', ')})) { try { Remove-Stale $t } catch { } } }`] }),
+  mkdir: (path) => `[void][IO.Directory]::CreateDirectory(${path})`,
+  writeBase64: (path, base64) => `Write-Bytes ${path} ${psQuote(base64)}`,
+  // Write-Bytes flushes every file to disk itself.
+  flush: () => [],
+  moveOver: (from, to) => `Move-Over ${from} ${to}`,
+  removeFile: (path, onLink, onRemoved) => `$k = Get-Kind ${path}; if ($k -eq 'link') { ${onLink} } elseif ($k -eq 'file') { Remove-Item -LiteralPath ${path} -Force; ${onRemoved} }`,
+  removeDirIfEmpty: (path, onRemoved, onKept) =>
+    `if ((Get-Kind ${path}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${path} -Force).Count -eq 0) { [IO.Directory]::Delete(${path}); ${onRemoved} } else { ${onKept} }`,
+  sum: (path, encodedPath) => [`try { $h = Get-Sha256 ${path} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${psQuote(encodedPath)} + ' ' + $h)`],
 };
 
+export const windowsCommands: NodeCommandSet = nodeCommandSet('windows', REMOTE_COMMAND, probeProgram, windowsDialect);

@@ -2,7 +2,8 @@
 // command reads a whole program from stdin and runs it only if it arrived up to PROGRAM_END, so a
 // connection cut mid-transfer runs nothing at all (never half a program).
 import type { NodePlan } from './plan-node.js';
-import type { NodeTarget, TargetOs } from './node-target.js';
+import type { TargetOs } from '../vocabulary.js';
+import type { NodeTarget } from './node-target.js';
 import { linuxCommands } from './linux-commands.js';
 import { windowsCommands } from './windows-commands.js';
 

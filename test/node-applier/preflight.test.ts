@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { unknownNodeState, type NodeState } from '../../src/delivery/node-state.js';
-import { resolveTarget, type NodeTarget } from '../../src/delivery/node-target.js';
-import { preflightProblems } from '../../src/delivery/preflight.js';
+import { unknownNodeState, type NodeState } from '../../src/node-applier/node-state.js';
+import { resolveTarget, type NodeTarget } from '../../src/node-applier/node-target.js';
+import { preflightProblems } from '../../src/node-applier/preflight.js';
 
 const linux = resolveTarget({ name: 'lin-a', address: '10.0.0.6' }, { os: 'linux', port: 22 });
 const windows = resolveTarget({ name: 'win-a', address: '10.0.0.5' }, { os: 'windows', port: 22 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { isSkipped, rolloutOrder, runRollout } from '../../src/delivery/rollout.js';
-import { fnv1a32, selectShard, shardFor } from '../../src/delivery/shard.js';
+import { isSkipped, rolloutOrder, runRollout } from '../../src/node-applier/rollout.js';
+import { fnv1a32, selectShard, shardFor } from '../../src/node-applier/shard.js';
 
 const names = (n: number, prefix = 'win-'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
 

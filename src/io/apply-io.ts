@@ -1,0 +1,25 @@
+// The real ApplyIo: the file system, the Kubernetes API over node:https, and the OpenSSH client.
+import { readFile, stat } from 'node:fs/promises';
+import type { ApplyIo } from '../node-applier/run-apply.js';
+import type { CliIo } from './cli-io.js';
+import { listNodes } from './kube-nodes.js';
+import { createSshExec, sshPathProblem } from './ssh.js';
+
+export function nodeApplyIo(io: CliIo): ApplyIo {
+  const path = io.env['PATH'];
+  return {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    readText: (file) => readFile(file, 'utf8'),
+    readBytes: async (file) => new Uint8Array(await readFile(file)),
+    stat: async (file) => {
+      const info = await stat(file);
+      return { uid: info.uid, mode: info.mode };
+    },
+    uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
+    now: () => Date.now(),
+    listNodes,
+    transportPathProblem: sshPathProblem,
+    createExec: (options) => createSshExec({ ...options, ...(path !== undefined ? { path } : {}) }),
+  };
+}

@@ -1,0 +1,241 @@
+// The node-applier Job (and what it needs) as plain objects; serialisation is the bundle writer's.
+//
+// GitOps engines and Jobs (research/ecosystem.md sections 4.3 and 5): a Job's pod template is
+// immutable, so a changed bundle must either get a new Job name (`hashed-name`, the default: the old
+// Job is pruned), be an Argo CD hook re-created on every sync (`argocd-hook`), or be deleted and
+// re-created by the engine (`force-recreate`). Never `ttlSecondsAfterFinished`: a GitOps engine
+// re-creates a Job the TTL controller deleted, and the rollout runs again (argo-cd#8586, flux pattern).
+import type { Diagnostic } from '../diagnostics.js';
+import type { MirrorSetHostsConfig } from '../validate/function-config.js';
+import { compareStrings, type InventoryEntry } from '../vocabulary.js';
+import { hashSuffix } from '../bundle/content-hash.js';
+import { jobArgs, MOUNT } from './apply-flags.js';
+import { SERVICE_ACCOUNT_DIR } from './discovery.js';
+import { nodeApplierSettings, type NodeApplierSettings } from './settings.js';
+
+/** The bundle objects the Job mounts (all of them: a large bundle is split across several). */
+export interface BundleRefs {
+  kind: 'ConfigMap' | 'Secret';
+  names: string[];
+}
+
+const DEFAULT_RESOURCES = {
+  requests: { cpu: '100m', memory: '64Mi' },
+  // Each parallel session is one ssh process (a few MiB); 10 of them and Node fit well under this.
+  limits: { cpu: '1', memory: '256Mi' },
+};
+/** UID and GID of the applier; the image also runs under any other uid (docs/image.md). */
+const RUN_AS_USER = 65532;
+
+export interface NodeApplierManifests {
+  /** Empty when `diagnostics` holds an error. */
+  objects: object[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * A validated functionConfig that sets spec.image -> ServiceAccount, ClusterRole, ClusterRoleBinding
+ * (with discovery), the inventory ConfigMap (with an inventory), the Job, and the CronJob (with a
+ * schedule), in that order; or the diagnostics that say why the Job cannot be generated.
+ */
+export function buildNodeApplierManifests(config: MirrorSetHostsConfig & { image: string }, bundleRefs: BundleRefs, contentHash: string): NodeApplierManifests {
+  if (bundleRefs.names.length === 0) throw new Error('bug: the Job needs the bundle ConfigMap or Secret to mount, and bundleRefs.names is empty');
+  const { settings: s, diagnostics } = nodeApplierSettings(config);
+  if (s === undefined) return { objects: [], diagnostics };
+  const name = s.name;
+  const strategy = s.strategy;
+  const discovery = s.discovery;
+  const labels = {
+    'app.kubernetes.io/name': 'mirrorset-hosts',
+    'app.kubernetes.io/component': 'node-applier',
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/managed-by': 'mirrorset-hosts',
+  };
+  const meta = (objName: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): Record<string, unknown> => ({
+    name: objName,
+    ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+    labels: { ...labels, ...extra.labels },
+    ...(extra.annotations && Object.keys(extra.annotations).length > 0 ? { annotations: extra.annotations } : {}),
+  });
+  const objects: object[] = [];
+
+  if (discovery) {
+    const roleName = `${s.namespace}-${name}-list-nodes`;
+    objects.push(
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name), automountServiceAccountToken: false },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: clusterMeta(roleName, labels),
+        // Listing nodes is all discovery does: no get/watch, no other resource.
+        rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: clusterMeta(roleName, labels),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: s.namespace }],
+      },
+    );
+  }
+
+  let inventoryName: string | undefined;
+  if (s.inventory.length > 0) {
+    const inventoryJson = JSON.stringify({ nodes: canonicalInventory(s.inventory) }, null, 2) + '\n';
+    inventoryName = `${name}-inventory-${hashSuffix(inventoryJson)}`;
+    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(inventoryName), data: { 'inventory.json': inventoryJson } });
+  }
+
+  const args = jobArgs({ settings: s, inventory: inventoryName !== undefined });
+  const pod = podSpec(s, args, bundleRefs, inventoryName, discovery, name);
+  const podTemplate = {
+    metadata: { labels, annotations: { 'mirrorset-hosts.io/content-hash': contentHash } },
+    spec: pod,
+  };
+  const shards = s.shards;
+  const jobSpec = {
+    ...(shards > 1 ? { completionMode: 'Indexed', completions: shards, parallelism: shards } : {}),
+    // A re-run converges, so a retry is safe.
+    backoffLimit: 2,
+    activeDeadlineSeconds: 1800,
+    template: podTemplate,
+  };
+
+  // The name changes with the bundle and with everything in the pod, so a changed image or setting
+  // also gets a new Job instead of an "field is immutable" error.
+  const suffix = hashSuffix({ contentHash, jobSpec });
+  const wave = String(s.syncWave);
+  const annotations: Record<string, string> = { 'mirrorset-hosts.io/content-hash': contentHash, 'argocd.argoproj.io/sync-wave': wave };
+  const jobLabels: Record<string, string> = {};
+  let jobName = `${name}-${suffix}`;
+  if (strategy === 'argocd-hook') {
+    // Re-created on every sync; BeforeHookCreation deletes the previous run first (HookSucceeded
+    // would leave failed Jobs in place and wedge later syncs: alphagov/govuk-helm-charts#362).
+    jobName = name;
+    annotations['argocd.argoproj.io/hook'] = 'Sync';
+    annotations['argocd.argoproj.io/hook-delete-policy'] = 'BeforeHookCreation';
+  } else if (strategy === 'force-recreate') {
+    jobName = name;
+    annotations['argocd.argoproj.io/sync-options'] = 'Force=true,Replace=true';
+    // Flux matches this case-insensitively on labels or annotations (fluxcd/pkg ssa/utils/meta.go).
+    annotations['kustomize.toolkit.fluxcd.io/force'] = 'enabled';
+    jobLabels['kustomize.toolkit.fluxcd.io/force'] = 'enabled';
+  }
+  objects.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: meta(jobName, { labels: jobLabels, annotations }), spec: jobSpec });
+
+  if (s.cronSchedule !== undefined) {
+    objects.push({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta(`${name}-periodic`, { annotations: { 'argocd.argoproj.io/sync-wave': wave } }),
+      spec: {
+        schedule: s.cronSchedule,
+        // The node lock already serialises runs; Forbid just avoids queueing them.
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { spec: jobSpec },
+      },
+    });
+  }
+  return { objects, diagnostics };
+}
+
+function podSpec(
+  s: NodeApplierSettings,
+  args: string[],
+  bundle: BundleRefs,
+  inventoryName: string | undefined,
+  discovery: boolean,
+  name: string,
+): Record<string, unknown> {
+  const uid = RUN_AS_USER;
+  const bundleSources = bundle.names.map((n) => (bundle.kind === 'ConfigMap' ? { configMap: { name: n } } : { secret: { name: n } }));
+  const volumes: object[] = [
+    // One directory for every bundle object: a bundle split across several objects reads as one.
+    { name: 'bundle', projected: { defaultMode: 0o444, sources: bundleSources } },
+    // Owned by root, group fsGroup, 0440: readable by the applier, and ssh does not complain about
+    // the mode of a key owned by someone else (sshkey_perm_ok checks only the user's own files).
+    { name: 'ssh-key', secret: { secretName: s.sshSecretName, defaultMode: 0o440, items: [{ key: s.sshSecretKey, path: 'ssh-privatekey' }] } },
+  ];
+  const mounts: object[] = [
+    { name: 'bundle', mountPath: `${MOUNT}/bundle`, readOnly: true },
+    { name: 'ssh-key', mountPath: `${MOUNT}/ssh`, readOnly: true },
+  ];
+  if (s.knownHosts !== undefined) {
+    const items = [{ key: s.knownHosts.key, path: 'known_hosts' }];
+    volumes.push(
+      s.knownHosts.kind === 'Secret'
+        ? { name: 'known-hosts', secret: { secretName: s.knownHosts.name, defaultMode: 0o444, items } }
+        : { name: 'known-hosts', configMap: { name: s.knownHosts.name, defaultMode: 0o444, items } },
+    );
+    mounts.push({ name: 'known-hosts', mountPath: `${MOUNT}/known-hosts`, readOnly: true });
+  }
+  if (inventoryName !== undefined) {
+    volumes.push({ name: 'inventory', configMap: { name: inventoryName, defaultMode: 0o444 } });
+    mounts.push({ name: 'inventory', mountPath: `${MOUNT}/inventory`, readOnly: true });
+  }
+  if (discovery) {
+    // The only token the pod gets, projected for this purpose with a short lifetime.
+    volumes.push({
+      name: 'kube-api-access',
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
+    });
+    mounts.push({ name: 'kube-api-access', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true });
+  }
+  // Read-only root filesystem: the only writable place is a small in-memory /tmp.
+  volumes.push({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
+  mounts.push({ name: 'tmp', mountPath: '/tmp' });
+
+  return {
+    restartPolicy: 'Never',
+    ...(discovery ? { serviceAccountName: name } : {}),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    // The applier image is Linux.
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      fsGroup: uid,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [
+      {
+        name: 'apply',
+        image: s.image,
+        imagePullPolicy: s.imagePullPolicy,
+        args,
+        resources: { requests: { ...DEFAULT_RESOURCES.requests }, limits: { ...DEFAULT_RESOURCES.limits } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        volumeMounts: mounts,
+      },
+    ],
+    volumes,
+  };
+}
+
+function clusterMeta(objName: string, labels: Record<string, string>): Record<string, unknown> {
+  return { name: objName, labels };
+}
+
+/** Entries with keys in a fixed order and sorted by name: the same inventory always hashes the same. */
+function canonicalInventory(entries: readonly InventoryEntry[]): InventoryEntry[] {
+  const keys: Array<keyof InventoryEntry> = ['name', 'address', 'port', 'user', 'os', 'configDir', 'containerdConfig'];
+  return [...entries]
+    .sort((a, b) => compareStrings(a.name, b.name))
+    .map((e) => Object.fromEntries(keys.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])) as unknown as InventoryEntry);
+}

@@ -1,0 +1,253 @@
+// `apply` from its settings to its exit code: read the bundle, the inventory and the key, find the
+// nodes, roll the bundle out over them, report. Every file, the Kubernetes API and the ssh transport
+// come in through ApplyIo (io/apply-io.ts is the real one), so this decides and the I/O only does.
+import { decodeKey, MANIFEST_KEY, type BundleManifest } from '../bundle/bundle-manifest.js';
+import { sha256Hex } from '../bundle/content-hash.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { UsageError } from '../errors.js';
+import type { InventoryEntry } from '../vocabulary.js';
+import { applyNode, type ApplyContext, type Exec, type NodeOutcome, type StepLog } from './apply-node.js';
+import { isAbsoluteFor, type ApplySettings } from './apply-flags.js';
+import { toTargets, usesDiscovery, type KubeNode } from './discovery.js';
+import type { DesiredFile } from './node-state.js';
+import { DEFAULT_SELECTOR, displayAddress, mergeTargets, nodeEntryProblems, parseInventory, resolveTarget, type NodeTarget } from './node-target.js';
+import { formatLogLine, formatSummary, type LogValue, type NodeReport } from './report.js';
+import { isSkipped, rolloutOrder, runRollout } from './rollout.js';
+import { selectShard } from './shard.js';
+
+/** What the ssh transport needs to reach the nodes. */
+export interface TransportOptions {
+  identityFile: string;
+  /** null: host keys are not verified. */
+  knownHostsFile: string | null;
+  connectTimeoutSeconds: number;
+  commandTimeoutSeconds: number;
+}
+
+/** Everything `apply` touches outside itself. Reads reject with a Node.js error (its `code` is shown). */
+export interface ApplyIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readText(file: string): Promise<string>;
+  readBytes(file: string): Promise<Uint8Array>;
+  /** Owner and permission bits of a file. */
+  stat(file: string): Promise<{ uid: number; mode: number }>;
+  /** The uid this process runs as; undefined where there is none (Windows). */
+  uid: number | undefined;
+  /** Milliseconds, for durations. */
+  now(): number;
+  listNodes(api: { server: string; token: string; ca?: string }, selector: string): Promise<KubeNode[]>;
+  /** Why ssh cannot take this path as an option value, or null. */
+  transportPathProblem(file: string): string | null;
+  createExec(options: TransportOptions): Exec;
+}
+
+/**
+ * Runs `apply`. `secrets` collects every secret read (the key, the token) so that whoever prints an
+ * error can redact them. Throws UsageError for bad settings or inputs.
+ */
+export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[]): Promise<number> {
+  // The key first: every message after this is redacted against it.
+  const key = await readSecretFile(io, s.sshKey, '--ssh-key');
+  secrets.push(key);
+  await checkKeyPermissions(io, s.sshKey);
+  for (const [flag, file] of [['--ssh-key', s.sshKey], ['--known-hosts', s.knownHosts]] as const) {
+    const problem = file === null ? null : io.transportPathProblem(file);
+    if (problem !== null) throw new UsageError(`${flag} ${JSON.stringify(file)} ${problem}; move the file to a plain path`);
+  }
+  const bundle = await readBundle(io, s.bundle);
+  if (s.knownHosts !== null) {
+    const knownHosts = await readSecretFile(io, s.knownHosts, '--known-hosts');
+    if (knownHosts.trim() === '') throw new UsageError(`--known-hosts ${s.knownHosts} is empty: every node would be refused; add the nodes' host keys`);
+  }
+  const emit = (fields: Array<readonly [string, LogValue]>): void => io.stderr(formatLogLine(fields, secrets));
+  const hostKey = s.knownHosts === null ? 'unverified' : undefined;
+  const warnInsecure = (): void =>
+    emit([
+      ['level', 'warn'],
+      ['step', 'security'],
+      ['msg', 'HOST KEYS ARE NOT VERIFIED (--insecure-ignore-host-keys): anyone on the network path can impersonate a node; pass --known-hosts instead'],
+    ]);
+  if (hostKey) warnInsecure();
+
+  // Nodes: the static inventory and/or discovery through the API.
+  const staticEntries = s.inventory !== undefined ? await readInventory(io, s.inventory) : [];
+  const discover = usesDiscovery(s.selector, s.inventory !== undefined);
+  const discovered: InventoryEntry[] = [];
+  const undiscoverable: NodeReport[] = [];
+  if (discover) {
+    const selector = s.selector ?? DEFAULT_SELECTOR[s.target];
+    if (!s.kubeApi) {
+      throw new UsageError('node discovery needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST), pass --kube-api, or list the nodes with --inventory');
+    }
+    const token = (await readSecretFile(io, s.kubeTokenFile, '--kube-token-file')).trim();
+    secrets.push(token);
+    const ca = await io.readText(s.kubeCaFile).catch(() => undefined);
+    let nodes;
+    try {
+      nodes = await io.listNodes({ server: s.kubeApi, token, ...(ca !== undefined ? { ca } : {}) }, selector);
+    } catch (err) {
+      emit([['level', 'error'], ['step', 'discover'], ['result', 'failed'], ['selector', selector], ['msg', (err as Error).message]]);
+      return 1;
+    }
+    for (const found of toTargets(nodes, s.target)) {
+      if ('problem' in found) {
+        undiscoverable.push({ name: found.name, address: '-', status: 'failed', step: 'discover', detail: found.problem, written: 0, removed: 0 });
+        continue;
+      }
+      const problems = nodeEntryProblems(found.entry);
+      if (problems.length > 0) {
+        undiscoverable.push({ name: found.entry.name, address: '-', status: 'failed', step: 'discover', detail: problems.join('; '), written: 0, removed: 0 });
+      } else {
+        discovered.push(found.entry);
+      }
+    }
+    emit([['level', 'info'], ['step', 'discover'], ['result', 'ok'], ['selector', selector], ['nodes', nodes.length]]);
+  }
+
+  const defaults = {
+    os: s.target,
+    port: s.sshPort,
+    ...(s.sshUser !== undefined ? { user: s.sshUser } : {}),
+    ...(s.configDir !== undefined ? { configDir: s.configDir } : {}),
+    ...(s.containerdConfig !== undefined ? { containerdConfig: s.containerdConfig } : {}),
+  };
+  const all = mergeTargets(staticEntries, discovered).map((e) => resolveTarget(e, defaults));
+  const badDirs = all.filter((t) => !isAbsoluteFor(t.configDir, t.os));
+  if (badDirs.length > 0) throw new UsageError(`configDir must be an absolute path for the node's OS: ${badDirs.map((t) => `${t.name} (${t.configDir})`).join(', ')}`);
+  const mine = selectShard(all, s.shardIndex, s.shardCount);
+  // A Node the API gave no usable address is a failure of this run, unless the inventory names it.
+  const staticNames = new Set(staticEntries.map((e) => e.name));
+  const undiscoverableHere = undiscoverable.filter((r) => !staticNames.has(r.name) && selectShard([r], s.shardIndex, s.shardCount).length > 0);
+  for (const r of undiscoverableHere) emit([['level', 'error'], ['node', r.name], ['step', 'discover'], ['result', 'failed'], ['msg', r.detail]]);
+  const targets = new Map<string, NodeTarget>(mine.map((t) => [t.name, t]));
+
+  let order;
+  try {
+    order = rolloutOrder([...targets.keys()], s.canary);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  emit([
+    ['level', 'info'],
+    ['step', 'start'],
+    ['nodes', targets.size],
+    ['shard', `${s.shardIndex}/${s.shardCount}`],
+    ['canary', order.canary ?? 'none'],
+    ['max_parallel', s.maxParallel],
+    ['max_failures', s.maxFailures],
+    ['content_hash', bundle.contentHash],
+    ['files', bundle.files.length],
+    ['dry_run', s.dryRun || undefined],
+  ]);
+
+  const exec = io.createExec({
+    identityFile: s.sshKey,
+    knownHostsFile: s.knownHosts,
+    connectTimeoutSeconds: s.connectTimeout,
+    commandTimeoutSeconds: s.commandTimeout,
+  });
+  const log: StepLog = (level, target, step, result, fields = []) =>
+    emit([['level', level], ['node', target.name], ['address', displayAddress(target)], ['step', step], ['result', result], ['host_key', hostKey], ...fields]);
+  const context: ApplyContext = {
+    desired: bundle.files,
+    contentHash: bundle.contentHash,
+    connectTimeoutSeconds: s.connectTimeout,
+    commandTimeoutSeconds: s.commandTimeout,
+    lockTimeoutSeconds: s.lockTimeout,
+    dryRun: s.dryRun,
+    adopt: s.adopt,
+  };
+
+  const results = await runRollout<NodeOutcome>([...targets.keys()], { canary: s.canary, maxParallel: s.maxParallel, maxFailures: s.maxFailures }, async (name) => {
+    const target = targets.get(name) as NodeTarget;
+    const started = io.now();
+    const outcome = await applyNode(target, context, exec, log);
+    log(outcome.failed ? 'error' : 'info', target, 'done', outcome.status, [['duration_ms', io.now() - started]]);
+    return outcome;
+  });
+
+  const reports: NodeReport[] = [...undiscoverableHere];
+  for (const { name, result } of results) {
+    const target = targets.get(name) as NodeTarget;
+    if (isSkipped(result)) {
+      log('warn', target, 'done', 'skipped', [['msg', result.reason]]);
+      reports.push({ name, address: displayAddress(target), status: 'skipped', detail: result.reason, written: 0, removed: 0 });
+    } else {
+      const { failed: _failed, ...report } = result;
+      reports.push(report);
+    }
+  }
+  io.stdout(formatSummary(reports, secrets));
+  if (hostKey) warnInsecure();
+  // A node that needs attention exits 1 too: a Job that stays green while a file it should manage
+  // belongs to someone else would hide the problem from a GitOps dashboard.
+  return reports.some((r) => r.status === 'failed' || r.status === 'skipped' || r.status === 'attention') ? 1 : 0;
+}
+
+const errorCode = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
+const inDir = (dir: string, name: string): string => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
+
+/** manifest.json and the files it names, each checked against its sha256 (a torn or stale mount is refused). */
+async function readBundle(io: ApplyIo, dir: string): Promise<{ contentHash: string; files: DesiredFile[] }> {
+  const manifestPath = inDir(dir, MANIFEST_KEY);
+  const text = await io.readText(manifestPath).catch((err: unknown) => {
+    throw new UsageError(
+      `cannot read the bundle manifest ${manifestPath} (${errorCode(err) ?? (err as Error).message}); --bundle must be the directory where the bundle ConfigMap or Secret is mounted`,
+    );
+  });
+  let manifest: Partial<BundleManifest>;
+  try {
+    manifest = JSON.parse(text) as Partial<BundleManifest>;
+  } catch {
+    throw new UsageError(`${manifestPath} is not JSON; regenerate the bundle with mirrorset-hosts`);
+  }
+  if (manifest.kind !== 'BundleManifest' || !Array.isArray(manifest.files) || typeof manifest.contentHash !== 'string') {
+    throw new UsageError(`${manifestPath} is not a mirrorset-hosts BundleManifest (kind, contentHash and files expected); regenerate the bundle`);
+  }
+  const files: DesiredFile[] = [];
+  for (const file of manifest.files) {
+    let decoded: string | undefined;
+    try {
+      decoded = decodeKey(file.key);
+    } catch {
+      decoded = undefined;
+    }
+    if (decoded !== file.path) throw new UsageError(`${manifestPath}: key ${JSON.stringify(file.key)} does not encode path ${JSON.stringify(file.path)}; regenerate the bundle`);
+    const content = await io.readBytes(inDir(dir, file.key)).catch(() => {
+      throw new UsageError(`the bundle names ${file.path} under key ${file.key}, but ${inDir(dir, file.key)} cannot be read; is every bundle object (${file.object}) mounted in ${dir}?`);
+    });
+    const sha256 = sha256Hex(content);
+    if (sha256 !== file.sha256) {
+      throw new UsageError(`${file.path} in ${dir} has sha256 ${sha256}, the manifest says ${file.sha256}: the mounted bundle is torn or stale; wait for the mount to update, or regenerate the bundle`);
+    }
+    files.push({ path: file.path, sha256, content });
+  }
+  return { contentHash: manifest.contentHash, files };
+}
+
+async function readInventory(io: ApplyIo, file: string): Promise<InventoryEntry[]> {
+  const text = await io.readText(file).catch((err: unknown) => {
+    throw new UsageError(`cannot read --inventory ${file} (${errorCode(err) ?? (err as Error).message})`);
+  });
+  const { entries, diagnostics } = parseInventory(text, file);
+  if (diagnostics.length > 0) throw new UsageError(`the inventory is not valid:\n  ${diagnostics.map(formatDiagnostic).join('\n  ')}`);
+  return entries;
+}
+
+/** Reads a secret file; errors name the file, never its content. */
+async function readSecretFile(io: ApplyIo, file: string, flag: string): Promise<string> {
+  return io.readText(file).catch((err: unknown) => {
+    throw new UsageError(`cannot read ${flag} ${file} (${errorCode(err) ?? 'unreadable'}); mount the Secret there or fix the path`);
+  });
+}
+
+/** ssh(1) ignores a key its own user can share with others ("UNPROTECTED PRIVATE KEY FILE"): say so first. */
+async function checkKeyPermissions(io: ApplyIo, file: string): Promise<void> {
+  const info = await io.stat(file);
+  if (io.uid !== undefined && info.uid === io.uid && (info.mode & 0o077) !== 0) {
+    throw new UsageError(
+      `ssh refuses the private key ${file}: it is readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it (in a pod, mount the Secret with defaultMode 0400 or 0440)`,
+    );
+  }
+}
