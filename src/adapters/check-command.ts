@@ -1,6 +1,6 @@
 // `mirrorset-hosts check`: render in memory and compare with the committed output directory, byte for
 // byte. Stale (a file to change, to add or to delete): a unified diff on stdout that `git apply` accepts,
-// the file list and the command that fixes it on stderr, exit 1 (ecosystem.md section 6.2, check mode).
+// the file list and the command that fixes it on stderr, exit 1 (docs/design/gitops.md "pre-commit check mode").
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { exitCodeFor } from '../diagnostics.js';

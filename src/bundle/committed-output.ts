@@ -1,6 +1,6 @@
 // `build --out DIR`: the manifests as files to commit (Flux, reviews, `check`), plus the
 // kustomization.yaml that lists them. Flux builds a directory without one by sweeping in every YAML
-// file below it (research/ecosystem.md §5), so the directory always gets its own.
+// file below it (docs/design/gitops.md "Flux"), so the directory always gets its own.
 import type { RenderedFile } from '../render/rendered-file.js';
 import type { KubeObject } from './bundle-files.js';
 import { HASH_SUFFIX_LENGTH } from './content-hash.js';

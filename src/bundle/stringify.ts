@@ -1,4 +1,4 @@
-// The only module that turns objects into YAML text (STYLE.md "Determinism"), and the only caller of
+// The only module that turns objects into YAML text (docs/design/rendering.md "Determinism"), and the only caller of
 // YAML.stringify. Two writers, one layout, every choice pinned here with its reason:
 // - what the tool generates goes through the small emitter below (fast in a fresh process);
 // - objects handed in by kpt or kustomize and passed through keep their parsed form (comments,

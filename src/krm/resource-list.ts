@@ -13,7 +13,7 @@ export const PATH_ANNOTATION = 'internal.config.kubernetes.io/path';
 export const INDEX_ANNOTATION = 'internal.config.kubernetes.io/index';
 const LEGACY_PATH_ANNOTATION = 'config.kubernetes.io/path';
 const LEGACY_INDEX_ANNOTATION = 'config.kubernetes.io/index';
-/** Set by `kpt fn render` on every item: the absolute package directory (research/ecosystem.md §1.2). */
+/** Set by `kpt fn render` on every item: the absolute package directory (docs/design/gitops.md "kpt annotations"). */
 export const PACKAGE_PATH_ANNOTATION = 'internal.config.kubernetes.io/package-path';
 
 export interface InputItem {
@@ -325,7 +325,7 @@ function toItem(node: Node, value: Record<string, unknown>, position: number, li
 }
 
 // JSON input parses as flow collections; written back as they are, kpt would store them as flow
-// style in the user's files (research/ecosystem.md §7.8). Block style is what every tool writes.
+// style in the user's files (docs/design/gitops.md "YAML style"). Block style is what every tool writes.
 function unflow(doc: Document): void {
   const json = (isMap(doc.contents) || isSeq(doc.contents)) && doc.contents.flow === true;
   visit(doc, {

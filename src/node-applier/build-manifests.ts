@@ -3,7 +3,7 @@
 //
 // Names change with the content: the bundle parts carry the hash of their data, the Job (job.ts) the
 // hash of the bundle and of every setting that lands in its pod template, so a changed config rolls a new Job
-// instead of failing with "field is immutable" (research/ecosystem.md §4.3, §5).
+// instead of failing with "field is immutable" (docs/design/gitops.md "Jobs are immutable").
 import type { Diagnostic } from '../diagnostics.js';
 import type { RenderedFile } from '../render/rendered-file.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
@@ -12,7 +12,7 @@ import { bundleLabels, buildBundle, type KubeObject } from '../bundle/bundle-fil
 import { buildNodeApplierManifests, type BundleRefs } from './job.js';
 
 // Flux postBuild substitution replaces every `${var}` in the final YAML, unset ones with an empty
-// string (research/ecosystem.md §5): an object whose text holds `${` is opted out.
+// string (docs/design/gitops.md "Flux"): an object whose text holds `${` is opted out.
 export const FLUX_SUBSTITUTE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/substitute';
 
 export interface BuiltManifests {

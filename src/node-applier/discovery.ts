@@ -27,8 +27,10 @@ export interface KubeNode {
 export type DiscoveredNode = { entry: InventoryEntry } | { name: string; problem: string };
 
 /**
- * WMCO takes a node's first IPv4 InternalIP, else its InternalDNS name (pkg/instance and the
- * registry controller, research/wmco.md section 5); an IPv6 InternalIP comes last.
+ * The address to reach a node: an IPv4 InternalIP first, else its InternalDNS name, an IPv6
+ * InternalIP last. WMCO (controllers/controllers.go GetAddress, docs/design/wmco.md "Node
+ * addresses") takes the first InternalIP or InternalDNS in status order and never IPv6; this
+ * prefers an IPv4 address over an earlier DNS name, so a node is reached without a resolver.
  */
 export function nodeAddress(node: KubeNode): string | undefined {
   const addresses = node.status?.addresses ?? [];

@@ -1,6 +1,6 @@
 // The node-applier Job (and what it needs) as plain objects; serialisation is the bundle writer's.
 //
-// GitOps engines and Jobs (research/ecosystem.md sections 4.3 and 5): a Job's pod template is
+// GitOps engines and Jobs (docs/design/gitops.md "Jobs are immutable"): a Job's pod template is
 // immutable, so a changed bundle must either get a new Job name (`hashed-name`, the default: the old
 // Job is pruned), be an Argo CD hook re-created on every sync (`argocd-hook`), or be deleted and
 // re-created by the engine (`force-recreate`). Never `ttlSecondsAfterFinished`: a GitOps engine

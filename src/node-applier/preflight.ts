@@ -10,7 +10,7 @@ export const LINUX_TOOLS = ['base64', 'cat', 'chmod', 'cut', 'flock', 'head', 'm
 
 /**
  * Other managers that own a containerd hosts tree and rewrite or delete what they did not generate
- * (research/peers.md): writing there is lost on their next run, or fights with them.
+ * (docs/design/rendering.md "Other managers of the hosts directory"): writing there is lost on their next run, or fights with them.
  */
 interface ForeignManager {
   name: string;
@@ -121,7 +121,7 @@ export function stateDirProblems(target: NodeTarget, state: NodeState): string[]
 }
 
 /**
- * containerd reads hosts.toml only from `config_path` (containerd-hosts.md section 1): 1.x and 2.x
+ * containerd reads hosts.toml only from `config_path` (docs/design/containerd.md "Where containerd reads the files"): 1.x and 2.x
  * config version 2 under `plugins."io.containerd.grpc.v1.cri".registry`, version 3 under
  * `plugins."io.containerd.cri.v1.images".registry`; the value is a list split like filepath.SplitList.
  */

@@ -1,5 +1,5 @@
 // The order in which nodes are updated. WMCO's registry controller walks the nodes one by one and
-// returns at the first error, leaving the rest for a retry of everything (research/wmco.md section 5).
+// returns at the first error, leaving the rest for a retry of everything (docs/design/wmco.md "How WMCO rolls out").
 // Here: one canary node first (a bad bundle or a broken command set fails there, once); then at most
 // maxParallel nodes at a time; once maxFailures nodes have failed no new node is started (those
 // running finish) and the rest are reported as skipped.

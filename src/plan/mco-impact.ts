@@ -5,7 +5,7 @@
 //   - deleting or modifying an ITMS, IDMS or ICSP: MCO drains and reboots the nodes;
 //   - Important: no drain when the registries.conf change only adds a registry whose mirrors all have
 //     pull-from-mirror = "digest-only", or adds a digest-only mirror to a registry.
-// The exception is decided on registries.conf, as MCO's daemon does (pkg/daemon/update.go
+// The exception is decided on registries.conf, as MCO's daemon does (pkg/daemon/drain.go
 // isSafeContainerRegistryConfChanges): no scope removed, no blocked/insecure change, no mirror removed,
 // every added mirror digest-only. Where the code would also skip the drain but the docs do not list the
 // change (the same mirrors in another order), the plan follows the docs and says drain.

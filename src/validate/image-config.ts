@@ -1,6 +1,6 @@
 // The cluster `Image` config (config.openshift.io/v1, name `cluster`) and the ConfigMap its
-// `spec.additionalTrustedCA.name` points at: trust and transport for the registries (SPEC.md "Trust
-// and transport"). Only the fields we read are checked strictly; the rest of the Image spec belongs
+// `spec.additionalTrustedCA.name` points at: trust and transport for the registries
+// (docs/design/rendering.md "Trust and transport"). Only the fields we read are checked strictly; the rest of the Image spec belongs
 // to other components and newer API versions add fields, so it is left alone.
 import { X509Certificate } from 'node:crypto';
 import { diagnostic, type Diagnostic, type ObjectRef, type SourceLocation } from '../diagnostics.js';

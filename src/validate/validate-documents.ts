@@ -23,7 +23,7 @@ export interface ValidationResult {
    * one run reports every finding. Equal to `mirrorSets` when there is no error; never rendered.
    */
   checked: MirrorSetObject[];
-  /** Insecure registries and trusted CAs from the cluster Image config (SPEC.md "Trust and transport"). */
+  /** Insecure registries and trusted CAs from the cluster Image config (docs/design/rendering.md "Trust and transport"). */
   trust: TrustConfig;
   diagnostics: Diagnostic[];
 }
