@@ -64,14 +64,14 @@ export function bundleLabels(name: string): Record<string, string> {
 
 /** sha256 over the sorted (path, sha256) list, as BundleManifest.contentHash documents. */
 export function contentHashOf(files: readonly { path: string; sha256: string }[]): string {
-  const lines = [...files].sort((a, b) => compare(a.path, b.path)).map((f) => `${f.sha256}  ${f.path}\n`);
+  const lines = [...files].sort((a, b) => compareStrings(a.path, b.path)).map((f) => `${f.sha256}  ${f.path}\n`);
   return sha256Hex(lines.join(''));
 }
 
 export function buildBundle(rendered: readonly RenderedFile[], options: BundleOptions): Bundle {
   const kind: BundleKind = options.sensitive ? 'Secret' : 'ConfigMap';
   const diagnostics: Diagnostic[] = [];
-  const sorted = [...rendered].sort((a, b) => compare(a.path, b.path));
+  const sorted = [...rendered].sort((a, b) => compareStrings(a.path, b.path));
   const entries = sorted.map((file) => {
     const bytes = new TextEncoder().encode(file.content);
     return { path: file.path, key: encodeKey(file.path), content: file.content, bytes, sha256: sha256Hex(bytes) };
@@ -172,7 +172,7 @@ export function buildBundle(rendered: readonly RenderedFile[], options: BundleOp
         ? { apiVersion: 'v1', kind, metadata, type: 'Opaque', immutable: true, data }
         : { apiVersion: 'v1', kind, metadata, immutable: true, data };
     objects.push(object);
-    refs.push({ kind, name: partName(index), keys: Object.keys(data).sort(compare) });
+    refs.push({ kind, name: partName(index), keys: Object.keys(data).sort(compareStrings) });
   });
   return { objects, refs, manifest, hash, diagnostics };
 }
@@ -206,5 +206,4 @@ function fromBase64(encoded: string): string {
   return new TextDecoder('utf-8', { fatal: true }).decode(base64ToBytes(encoded));
 }
 
-const compare = compareStrings;
 

@@ -3,6 +3,7 @@
 // - what the tool generates goes through the small emitter below (fast in a fresh process);
 // - objects handed in by kpt or kustomize and passed through keep their parsed form (comments,
 //   scalar styles) and are written by the yaml library with the options below.
+import { compareStrings } from '../vocabulary.js';
 import { Document, stringify, type ToStringOptions } from 'yaml';
 
 /**
@@ -45,7 +46,7 @@ export function canonicalObject(value: YamlValue, leadingKeys: readonly string[]
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).filter((key) => record[key] !== undefined);
   const leading = leadingKeys.filter((key) => keys.includes(key));
-  const rest = keys.filter((key) => !leading.includes(key)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rest = keys.filter((key) => !leading.includes(key)).sort(compareStrings);
   const out: Record<string, unknown> = {};
   for (const key of [...leading, ...rest]) {
     // Nested objects (pod templates, list items) are Kubernetes objects' parts: metadata keeps its order.

@@ -2,6 +2,7 @@
 // what containerd reads (docs/design/containerd.md "What makes containerd ignore a file"). Standard `[host."…"]` table headers (2.x getSortedHosts sees only
 // those), at least one [host] table (1.6 and 1.7 < 1.7.32 reject a file without), no BOM, LF, every
 // string escaped. Each file is parsed back before it is returned: a file containerd cannot read is a bug.
+import { compareStrings } from '../vocabulary.js';
 import { parse } from 'smol-toml';
 import type { ContainerdHost, ContainerdHostsFile } from '../model/types.js';
 import type { RenderedFile } from './rendered-file.js';
@@ -16,7 +17,7 @@ export function renderContainerdHostsToml(file: ContainerdHostsFile): RenderedFi
   const content = lines.join('\n') + '\n';
   checkParsesBack(file, content);
   const out: RenderedFile[] = [{ path: `${file.directory}/hosts.toml`, content }];
-  for (const [name, text] of Object.entries(file.extraFiles ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, text] of Object.entries(file.extraFiles ?? {}).sort(([a], [b]) => compareStrings(a, b))) {
     out.push({ path: `${file.directory}/${name}`, content: text });
   }
   return out;

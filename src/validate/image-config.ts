@@ -10,7 +10,7 @@ import { duplicateObject } from './duplicate-object.js';
 import { validateAgainstSchema, type JsonSchema } from './json-schema.js';
 import type { Located } from './mirror-set.js';
 import { wrongApiVersion } from './api-version.js';
-import { base64ToBytes, CONFIG_MAP_KEY } from '../vocabulary.js';
+import { compareStrings, base64ToBytes, CONFIG_MAP_KEY } from '../vocabulary.js';
 
 export const IMAGE_CONFIG_API_VERSION = 'config.openshift.io/v1';
 /** The only Image object the cluster reads (openshift/api config/v1 types_image.go). */
@@ -289,7 +289,7 @@ function readCaConfigMap(object: ManifestObject, name: string): { configMap?: Ca
     report('SCHEMA_TYPE', ['data'], 'expected a mapping of strings for data');
     return { diagnostics };
   }
-  for (const key of Object.keys(data).sort(compareKeys)) {
+  for (const key of Object.keys(data).sort(compareStrings)) {
     const value = data[key];
     const field = `${formatFieldPath([...object.basePath, 'data'])}[${key}]`;
     const keyProblem = configMapKeyProblem(key);
@@ -321,9 +321,6 @@ function configMapKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 // openshift/api config/v1 ImageSpec: fields no other kind named Image has.
 const IMAGE_CONFIG_SPEC_FIELDS = ['registrySources', 'additionalTrustedCA', 'allowedRegistriesForImport', 'externalRegistryHostnames', 'imageStreamImportMode'];
