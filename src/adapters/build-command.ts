@@ -12,6 +12,7 @@ import type { ManifestObject } from '../parse/parse-manifests.js';
 import { defaultConfig, type MirrorSetHostsConfig } from '../validate/function-config.js';
 import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
 import { printFindings } from './print-findings.js';
+import { mountedBundleFiles } from '../bundle/bundle-files.js';
 import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
 import { configFromFile, generateManifests } from '../app/generate-manifests.js';
@@ -21,7 +22,7 @@ export const BUILD_HELP = `mirrorset-hosts build: Kubernetes manifests for the r
 holding every file with its manifest, and the node-applier Job, names hashed from the content.
 
 Usage:
-  mirrorset-hosts build [--config FILE] [--profile containerd|wmco] [--strict] [--out DIR] [PATH...]
+  mirrorset-hosts build [--config FILE] [--profile containerd|wmco] [--strict] [--out DIR] [--bundle-dir DIR] [PATH...]
 
   --config FILE   a MirrorSetHosts functionConfig (schema/function-config.schema.json); its
                   spec.inputs are read relative to the file's directory
@@ -30,7 +31,9 @@ Usage:
   --out DIR       write one file per object plus kustomization.yaml (committed output for Flux and
                   reviews); DIR is replaced as a whole, and refused unless absent, empty, or an
                   earlier output (its .mirrorset-hosts-output lists everything in it). Without
-                  it the manifests go to stdout.
+                  it (and without --bundle-dir) the manifests go to stdout.
+  --bundle-dir DIR  write the bundle as the Job mounts it (manifest.json and one file per key),
+                  for \`mirrorset-hosts apply --bundle DIR\` run by hand; same rules as --out
 
 Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error, 3 internal error.
 `;
@@ -40,6 +43,7 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     ...COMMON_OPTIONS,
     config: { type: 'string', short: 'c' },
     out: { type: 'string', short: 'o' },
+    'bundle-dir': { type: 'string' },
   });
   if (values.help) {
     io.stdout(BUILD_HELP);
@@ -73,9 +77,17 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     for (const d of result.diagnostics) diagnostics.push(d);
     const sorted = printFindings(io, diagnostics);
     const code = exitCodeFor(sorted);
+    const bundleDir = values['bundle-dir'];
     if (code !== 0) {
       io.stderr(`mirrorset-hosts: nothing written${values.out ? ` to ${values.out}` : ''}\n`);
       return code;
+    }
+    if (bundleDir !== undefined) {
+      const mounted = mountedBundleFiles(result.objects);
+      if (!mounted) throw new Error('bug: a successful build has no bundle object');
+      await writeTreeAtomically(path.resolve(io.cwd, bundleDir), mounted, bundleDir);
+      io.stderr(`mirrorset-hosts: wrote the bundle to ${bundleDir} as the Job mounts it (${result.fileCount} file(s) for the nodes); run: mirrorset-hosts apply --bundle ${bundleDir} ...\n`);
+      if (values.out === undefined) return code;
     }
     if (values.out === undefined) {
       io.stdout(stringifyStream(result.objects));

@@ -198,6 +198,26 @@ export function readManifest(object: KubeObject): BundleManifest {
   return JSON.parse(text) as BundleManifest;
 }
 
+/**
+ * The bundle directory as the Job mounts it (one projected volume over every bundle object): each data
+ * key a file, the manifest first among them. What `build --bundle-dir` writes, so `apply --bundle` can
+ * run by hand against exactly what the Job would see. Undefined when `objects` hold no bundle.
+ */
+export function mountedBundleFiles(objects: readonly KubeObject[]): RenderedFile[] | undefined {
+  const isBundleKind = (o: KubeObject): boolean => o.kind === 'ConfigMap' || o.kind === 'Secret';
+  const first = objects.find((o) => isBundleKind(o) && MANIFEST_KEY in ((o['data'] ?? {}) as Record<string, string>));
+  if (!first) return undefined;
+  const names = new Set([first.metadata.name, ...readManifest(first).files.map((f) => f.object)]);
+  const files: RenderedFile[] = [];
+  for (const object of objects) {
+    if (object.kind !== first.kind || !names.has(object.metadata.name)) continue;
+    for (const [key, value] of Object.entries((object['data'] ?? {}) as Record<string, string>)) {
+      files.push({ path: key, content: object.kind === 'Secret' ? fromBase64(value) : value });
+    }
+  }
+  return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
 function base64Length(bytes: number): number {
   return 4 * Math.ceil(bytes / 3);
 }

@@ -102,4 +102,37 @@ describeSsh('build, then the generated Job on a real node', () => {
     const expected = Object.fromEntries(await Promise.all(manifest.files.map(async (f) => [f.path, await readFile(path.join(bundleDir, f.key), 'utf8')] as const)));
     expect(await hostsTreeOf(node.configDir)).toEqual(expected);
   });
+
+  test('by hand: build --bundle-dir writes what the Job mounts, and apply --bundle from it puts the same files on a node', async () => {
+    const config = path.join(fleet.dir, 'by-hand.yaml');
+    await writeFile(config, 'apiVersion: mirrorset-hosts.io/v1alpha1\nkind: MirrorSetHosts\nmetadata: {name: by-hand}\nspec: {}\n');
+    const bundleDir = path.join(fleet.dir, 'bundle-by-hand');
+    const built = captureIo();
+    const code = await main(['build', '--config', config, '--bundle-dir', bundleDir, path.join(process.cwd(), 'fixtures/example-repo/mirror-sets')], built.io);
+    expect(code).toBe(0);
+    expect(built.out()).toBe(''); // --bundle-dir alone: nothing on stdout
+    // The same keys and bytes the kubelet lays out from the bundle ConfigMap the same build emits.
+    const yaml = captureIo();
+    expect(await main(['build', '--config', config, path.join(process.cwd(), 'fixtures/example-repo/mirror-sets')], yaml.io)).toBe(0);
+    const bundle = parseAllDocuments(yaml.out()).map((d) => d.toJS() as Obj).find((o) => o.kind === 'ConfigMap' && 'manifest.json' in (o.data ?? {})) as Obj;
+    for (const [key, value] of Object.entries(bundle.data ?? {})) expect(await readFile(path.join(bundleDir, key), 'utf8')).toBe(value);
+
+    const applied = captureIo();
+    const exit = await runApply(
+      ['--bundle', bundleDir, '--ssh-key', fleet.key.privateKeyFile, '--known-hosts', fleet.knownHosts, '--inventory', await inventoryFor(node), '--target', 'linux', '--containerd-config', ''],
+      applied.io,
+    );
+    expect(applied.err()).not.toContain('level=error');
+    expect(exit).toBe(0);
+    const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as { files: Array<{ key: string; path: string }> };
+    const expected = Object.fromEntries(await Promise.all(manifest.files.map(async (f) => [f.path, await readFile(path.join(bundleDir, f.key), 'utf8')] as const)));
+    expect(await hostsTreeOf(node.configDir)).toEqual(expected);
+  });
+
+  /** An inventory file naming the one node, as a user writes it by hand. */
+  async function inventoryFor(target: SshdNode): Promise<string> {
+    const file = path.join(fleet.dir, 'inventory-by-hand.yaml');
+    await writeFile(file, `- {name: ${target.name}, address: ${target.address}, port: ${target.port}, user: root, os: linux, configDir: ${target.configDir}}\n`);
+    return file;
+  }
 });
