@@ -7,12 +7,11 @@
 // says what this proves and what only a cluster can.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { main } from '../../../src/adapters/cli.js';
-import { captureIo, Fleet, hostsTreeOf } from '../ssh/fleet.js';
+import { Fleet, hostsTreeOf } from '../ssh/fleet.js';
+import { bundleFilesIn, buildJob, jobConfigFor, mountJobVolumes } from '../ssh/job-pod.js';
 import { missingSshTools, SshdNode } from '../ssh/sshd-node.js';
 
 const repo = process.cwd();
@@ -198,67 +197,25 @@ describeImage('the node-applier image', () => {
 
     test('the bundle\'s files land on the node byte for byte', async () => {
       const configFile = path.join(fleet.dir, 'mirrorset-hosts.yaml');
-      await writeFile(
-        configFile,
-        [
-          'apiVersion: mirrorset-hosts.io/v1alpha1',
-          'kind: MirrorSetHosts',
-          'metadata: {name: e2e, namespace: mirrorset-hosts}',
-          'spec:',
-          `  image: ${ref}`,
-          '  target: {os: linux}',
-          '  nodes:',
-          '    inventory:',
-          `      - {name: ${node.name}, address: ${node.address}, port: ${node.port}, user: root, os: linux, configDir: ${node.configDir}, containerdConfig: ''}`,
-          '  ssh:',
-          '    secretName: ssh-key',
-          '    knownHosts: {kind: ConfigMap, name: known-hosts}',
-          '',
-        ].join('\n'),
-      );
-      const built = captureIo();
-      expect(await main(['build', '--config', configFile, path.join(repo, 'fixtures/example-repo/mirror-sets')], built.io)).toBe(0);
-      type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
-      const objects = parseAllDocuments(built.out()).map((d) => d.toJS() as Obj);
-      const pod = (objects.find((o) => o.kind === 'Job') as Obj).spec.template.spec;
-      const container = pod.containers[0];
+      await writeFile(configFile, jobConfigFor(node, ref));
+      const job = await buildJob(configFile, path.join(repo, 'fixtures/example-repo/mirror-sets'));
+      const container = job.container;
       expect(container.image).toBe(ref);
 
-      // The volumes as the kubelet lays them out (ConfigMap keys as symlinks into ..data), under one
-      // host directory that is bind-mounted at /etc/mirrorset-hosts.
+      // The volumes as the kubelet lays them out, under one host directory that is bind-mounted at
+      // /etc/mirrorset-hosts; the ssh key as the kubelet writes a Secret for a pod with this fsGroup.
       const volumes = path.join(fleet.dir, 'volumes');
       const MOUNT = '/etc/mirrorset-hosts';
-      const mountConfigMaps = async (dir: string, maps: Obj[]): Promise<void> => {
-        await mkdir(path.join(dir, '..data'), { recursive: true });
-        for (const map of maps) {
-          for (const [key, value] of Object.entries(map.data ?? {})) {
-            await writeFile(path.join(dir, '..data', key), value);
-            await symlink(path.join('..data', key), path.join(dir, key));
-          }
-        }
-      };
-      for (const mount of container.volumeMounts as Array<{ name: string; mountPath: string }>) {
-        if (mount.mountPath === '/tmp') continue;
-        expect(mount.mountPath.startsWith(`${MOUNT}/`)).toBe(true);
-        const volume = (pod.volumes as Array<Record<string, any>>).find((v) => v['name'] === mount.name) as Record<string, any>;
-        const dir = path.join(volumes, path.relative(MOUNT, mount.mountPath));
-        if (volume['projected']) {
-          const names = (volume['projected'].sources as Array<{ configMap: { name: string } }>).map((s) => s.configMap.name);
-          await mountConfigMaps(dir, objects.filter((o) => o.kind === 'ConfigMap' && names.includes(o.metadata.name)));
-        } else if (volume['configMap']?.name === 'known-hosts') {
-          await mkdir(dir, { recursive: true });
-          await copyFile(fleet.knownHosts, path.join(dir, 'known_hosts'));
-        } else if (volume['configMap']) {
-          await mountConfigMaps(dir, objects.filter((o) => o.metadata.name === volume['configMap'].name));
-        } else if (volume['secret']?.secretName === 'ssh-key') {
-          // As the kubelet writes a Secret for a pod with an fsGroup: root-owned, group fsGroup, 0440.
-          await mkdir(dir, { recursive: true });
-          const key = path.join(dir, 'ssh-privatekey');
-          await copyFile(fleet.key.privateKeyFile, key);
-          chownSync(key, 0, ARBITRARY_UID);
-          chmodSync(key, 0o440);
-        }
-      }
+      await mountJobVolumes(
+        job,
+        fleet,
+        (mountPath) => {
+          if (mountPath === '/tmp') return undefined;
+          expect(mountPath.startsWith(`${MOUNT}/`)).toBe(true);
+          return path.join(volumes, path.relative(MOUNT, mountPath));
+        },
+        { uid: 0, gid: ARBITRARY_UID },
+      );
 
       // The container's command: the image's entrypoint with the Job's args (the Job sets no command).
       expect(container.command).toBeUndefined();
@@ -266,10 +223,8 @@ describeImage('the node-applier image', () => {
       expect(run.stderr).not.toContain('level=error');
       expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 0 });
 
-      const bundleDir = path.join(volumes, 'bundle');
-      const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as { files: Array<{ key: string; path: string }> };
-      expect(manifest.files.length).toBeGreaterThan(1);
-      const expected = Object.fromEntries(await Promise.all(manifest.files.map(async (f) => [f.path, await readFile(path.join(bundleDir, f.key), 'utf8')] as const)));
+      const expected = await bundleFilesIn(path.join(volumes, 'bundle'));
+      expect(Object.keys(expected).length).toBeGreaterThan(1);
       expect(await hostsTreeOf(node.configDir)).toEqual(expected);
     }, 120_000);
   });

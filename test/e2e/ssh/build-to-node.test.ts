@@ -2,30 +2,18 @@
 // ConfigMap, the inventory ConfigMap and the Job; their volumes are laid out as the kubelet mounts
 // them (keys as symlinks into ..data), and the Job's own command line runs against a real sshd.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../../src/adapters/cli.js';
 import { runApply } from '../../../src/adapters/apply-command.js';
 import { captureIo, Fleet, hostsTreeOf } from './fleet.js';
+import { bundleFilesIn, buildJob, jobConfigFor, mountJobVolumes, type KubeObj } from './job-pod.js';
 import { missingSshTools, SshdNode } from './sshd-node.js';
 
 const missing = await missingSshTools();
 if (missing) console.warn(`skipping: ${missing}`);
 const describeSsh = missing ? describe.skip : describe;
-
-type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
-
-/** A ConfigMap volume as the kubelet writes it: the data in ..data, each key a symlink into it. */
-async function mountConfigMaps(dir: string, maps: Obj[]): Promise<void> {
-  await mkdir(path.join(dir, '..data'), { recursive: true });
-  for (const map of maps) {
-    for (const [key, value] of Object.entries(map.data ?? {})) {
-      await writeFile(path.join(dir, '..data', key), value);
-      await symlink(path.join('..data', key), path.join(dir, key));
-    }
-  }
-}
 
 describeSsh('build, then the generated Job on a real node', () => {
   let fleet: Fleet;
@@ -40,53 +28,14 @@ describeSsh('build, then the generated Job on a real node', () => {
 
   test('the Job\'s arguments, with its volumes mounted, put the bundle\'s files on the node', async () => {
     const config = path.join(fleet.dir, 'mirrorset-hosts.yaml');
-    await writeFile(
-      config,
-      [
-        'apiVersion: mirrorset-hosts.io/v1alpha1',
-        'kind: MirrorSetHosts',
-        'metadata: {name: e2e, namespace: mirrorset-hosts}',
-        'spec:',
-        '  image: registry.example.com/mirrorset-hosts:test',
-        '  target: {os: linux}',
-        '  nodes:',
-        '    inventory:',
-        `      - {name: ${node.name}, address: ${node.address}, port: ${node.port}, user: root, os: linux, configDir: ${node.configDir}, containerdConfig: ''}`,
-        '  ssh:',
-        '    secretName: ssh-key',
-        '    knownHosts: {kind: ConfigMap, name: known-hosts}',
-        '',
-      ].join('\n'),
-    );
-    const built = captureIo();
-    const code = await main(['build', '--config', config, path.join(process.cwd(), 'fixtures/example-repo/mirror-sets')], built.io);
-    expect(code).toBe(0);
-    const objects = parseAllDocuments(built.out()).map((d) => d.toJS() as Obj);
-    const job = objects.find((o) => o.kind === 'Job') as Obj;
-    const pod = job.spec.template.spec;
-    const container = pod.containers[0];
+    await writeFile(config, jobConfigFor(node, 'registry.example.com/mirrorset-hosts:test'));
+    const job = await buildJob(config, path.join(process.cwd(), 'fixtures/example-repo/mirror-sets'));
+    const container = job.container;
 
     // Lay out every volume where the Job mounts it, under a local root.
     const root = path.join(fleet.dir, 'pod');
     const local = (p: string): string => path.join(root, p);
-    for (const mount of container.volumeMounts as Array<{ name: string; mountPath: string }>) {
-      const volume = (pod.volumes as Array<Record<string, any>>).find((v) => v['name'] === mount.name) as Record<string, any>;
-      const dir = local(mount.mountPath);
-      if (volume['projected']?.sources?.[0]?.configMap) {
-        const names = (volume['projected'].sources as Array<{ configMap: { name: string } }>).map((s) => s.configMap.name);
-        await mountConfigMaps(dir, objects.filter((o) => o.kind === 'ConfigMap' && names.includes(o.metadata.name)));
-      } else if (volume['configMap']?.name === 'known-hosts') {
-        await mkdir(dir, { recursive: true });
-        await copyFile(fleet.knownHosts, path.join(dir, 'known_hosts'));
-      } else if (volume['configMap']) {
-        await mountConfigMaps(dir, objects.filter((o) => o.metadata.name === volume['configMap'].name));
-      } else if (volume['secret']?.secretName === 'ssh-key') {
-        await mkdir(dir, { recursive: true });
-        await copyFile(fleet.key.privateKeyFile, path.join(dir, 'ssh-privatekey'));
-      } else {
-        await mkdir(dir, { recursive: true }); // /tmp
-      }
-    }
+    await mountJobVolumes(job, fleet, local);
     const args = (container.args as string[]).map((a) => (a.startsWith('/etc/mirrorset-hosts/') ? local(a) : a));
     expect(args[0]).toBe('apply');
 
@@ -96,10 +45,8 @@ describeSsh('build, then the generated Job on a real node', () => {
     expect(exit).toBe(0);
 
     // The node has exactly the files the bundle's manifest lists, byte for byte.
-    const bundleDir = local('/etc/mirrorset-hosts/bundle');
-    const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as { files: Array<{ key: string; path: string }> };
-    expect(manifest.files.length).toBeGreaterThan(1);
-    const expected = Object.fromEntries(await Promise.all(manifest.files.map(async (f) => [f.path, await readFile(path.join(bundleDir, f.key), 'utf8')] as const)));
+    const expected = await bundleFilesIn(local('/etc/mirrorset-hosts/bundle'));
+    expect(Object.keys(expected).length).toBeGreaterThan(1);
     expect(await hostsTreeOf(node.configDir)).toEqual(expected);
   });
 
@@ -114,7 +61,7 @@ describeSsh('build, then the generated Job on a real node', () => {
     // The same keys and bytes the kubelet lays out from the bundle ConfigMap the same build emits.
     const yaml = captureIo();
     expect(await main(['build', '--config', config, path.join(process.cwd(), 'fixtures/example-repo/mirror-sets')], yaml.io)).toBe(0);
-    const bundle = parseAllDocuments(yaml.out()).map((d) => d.toJS() as Obj).find((o) => o.kind === 'ConfigMap' && 'manifest.json' in (o.data ?? {})) as Obj;
+    const bundle = parseAllDocuments(yaml.out()).map((d) => d.toJS() as KubeObj).find((o) => o.kind === 'ConfigMap' && 'manifest.json' in (o.data ?? {})) as KubeObj;
     for (const [key, value] of Object.entries(bundle.data ?? {})) expect(await readFile(path.join(bundleDir, key), 'utf8')).toBe(value);
 
     const applied = captureIo();
@@ -124,9 +71,7 @@ describeSsh('build, then the generated Job on a real node', () => {
     );
     expect(applied.err()).not.toContain('level=error');
     expect(exit).toBe(0);
-    const manifest = JSON.parse(await readFile(path.join(bundleDir, 'manifest.json'), 'utf8')) as { files: Array<{ key: string; path: string }> };
-    const expected = Object.fromEntries(await Promise.all(manifest.files.map(async (f) => [f.path, await readFile(path.join(bundleDir, f.key), 'utf8')] as const)));
-    expect(await hostsTreeOf(node.configDir)).toEqual(expected);
+    expect(await hostsTreeOf(node.configDir)).toEqual(await bundleFilesIn(bundleDir));
   });
 
   /** An inventory file naming the one node, as a user writes it by hand. */
