@@ -23,7 +23,7 @@ Renders PATH... in memory and compares the result with the committed directory D
 Exit 0 when DIR is up to date; exit 1 with a unified diff (stdout) and the list of files to change,
 add or delete (stderr) when it is stale, or when the inputs do not render; exit 2 on a usage error.
 
-  --out DIR        the committed output of \`mirrorset-hosts render --out DIR\`
+  --out DIR             the committed output of \`mirrorset-hosts render --out DIR\`
 ${CONFIG_OPTION_HELP}
 `;
 

@@ -16,10 +16,10 @@ and the rules of the OpenShift documentation: the Windows naming requirement, th
 pitfall, the pause image, ICSP deprecation, a mirror equal to its source, duplicate mirrors,
 conflicting or registry-wide policies, renames and wildcard sources.
 
-  --format text     gcc-style lines on stderr (default)
-  --format json     one JSON document on stdout
-  --format github   GitHub Actions annotations on stdout
-  --format sarif    SARIF 2.1.0 for GitHub code scanning on stdout
+  --format text         gcc-style lines on stderr (default)
+  --format json         one JSON document on stdout
+  --format github       GitHub Actions annotations on stdout
+  --format sarif        SARIF 2.1.0 for GitHub code scanning on stdout
 ${CONFIG_OPTION_HELP}
 
 Exit codes: 0 no error (warnings allowed), 1 an error (or a warning with --strict), 2 usage error.

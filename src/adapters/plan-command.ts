@@ -24,10 +24,11 @@ tree), renders both, and prints per registry what changes in hosts.toml (added, 
 a diff) and what that does to the nodes: containerd nodes (files change, nothing restarts) and Linux
 nodes under OpenShift's MCO (the drain and reboot table of the documentation).
 
-  --base REV        the revision the change starts from (a branch, tag, commit, origin/main, HEAD~1)
-  --head REV        the revision it ends at (default: the working tree, including uncommitted changes)
-  --format FORMAT   text (default), markdown (a pull-request comment) or json
-${CONFIG_OPTION_HELP} (plan reads profile and inputs)
+  --base REV            the revision the change starts from (a branch, tag, commit, origin/main, HEAD~1)
+  --head REV            the revision it ends at (default: the working tree, including uncommitted changes)
+  --format FORMAT       text (default), markdown (a pull-request comment) or json
+${CONFIG_OPTION_HELP};
+                        plan reads profile and inputs
 
 Exit codes: 0 plan printed, 1 the mirror sets at the head do not render, 2 usage error. A base that
 does not render still gives a plan: every file the head renders, in full, marked as such.
