@@ -31,7 +31,6 @@ import { diagnosticsFor } from '../validate/diagnostics-for.js';
 import { isOwnConfigGroup, validateFunctionConfig, walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, SETTINGS_KEYS, SETTINGS_SCHEMA } from '../validate/function-config-schema.js';
 import type { Profile } from '../vocabulary.js';
-import { configFromText } from '../app/generate-manifests.js';
 import { profileOf } from './options.js';
 
 export const DEFAULT_CONFIG_FILE = '.mirrorset-hosts.yaml';
@@ -68,7 +67,7 @@ export async function loadCommandConfig(explicit: string | undefined, cwd: strin
   if (text === undefined) throw new UsageError(`${file}: expected a settings file of at most 64 KiB, found more; it holds ${FORMS}`);
 
   const shownFile = displayPath(cwd, absolute);
-  const found = readSettings({ path: shownFile, content: text });
+  const found = await readSettings({ path: shownFile, content: text });
   if (!found.settings) throw settingsError(found.diagnostics);
   const { object, settings, spec } = found.settings;
 
@@ -147,12 +146,14 @@ interface Settings {
 }
 
 /** The settings of either form, checked; absent when a finding is an error. */
-function readSettings(file: SourceFile & { content: string }): { settings?: Settings; diagnostics: Diagnostic[] } {
+async function readSettings(file: SourceFile & { content: string }): Promise<{ settings?: Settings; diagnostics: Diagnostic[] }> {
   const parsed = parseManifests([file]);
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) return { diagnostics: errors };
   if (parsed.objects.length > 0) {
     // A Kubernetes-style object: a MirrorSetHosts, as `build --config` reads it, or the wrong kind.
+    // Loaded here only: the application layer brings the node-applier, which the flat form never needs.
+    const { configFromText } = await import('../app/generate-manifests.js');
     const found = configFromText(file);
     const object = found.object;
     if (!object) return { diagnostics: found.diagnostics };
