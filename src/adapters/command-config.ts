@@ -20,7 +20,7 @@
 import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
-import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { displayPath } from '../io/files.js';
 import { describeFsError } from '../io/fs-errors.js';
 import type { CliIo } from '../io/cli-io.js';
@@ -175,6 +175,13 @@ async function readSettings(file: SourceFile & { content: string }): Promise<{ s
   };
   const object = manifestObject(file.path, 0, isPlainObject(value) ? value : {}, locateAt);
   if (isPlainObject(value) && ('apiVersion' in value || 'kind' in value)) return { diagnostics: [wrongKind(object)] };
+  // The only error parseManifests lets through: a second document, which would be ignored silently.
+  const second = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS');
+  if (second) {
+    const pos = lineCounter.linePos(second.pos[0]);
+    const location = { file: file.path, line: pos.line, column: pos.col, documentIndex: 1 };
+    return { diagnostics: [diagnostic('SCHEMA_TYPE', 'expected one YAML document of settings, found a second one; keep the settings in one document', { location })] };
+  }
   const { report, diagnostics } = diagnosticsFor(object);
   // `inputs: dir` is a list of one, reported at `inputs` itself.
   const inputs = isPlainObject(value) ? value['inputs'] : undefined;
@@ -201,8 +208,7 @@ function wrongKind(object: ManifestObject): Diagnostic {
 
 /** Findings about the settings as a usage error: one file:line:column line each, in reading order. */
 function settingsError(diagnostics: readonly Diagnostic[]): UsageError {
-  const errors = sortDiagnostics(diagnostics.filter((d) => d.severity === 'error' || !hasErrors(diagnostics)));
-  return new UsageError(errors.map(formatDiagnostic).join('\n'));
+  return new UsageError(sortDiagnostics(diagnostics.filter((d) => d.severity === 'error')).map(formatDiagnostic).join('\n'));
 }
 
 /**

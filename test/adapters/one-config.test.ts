@@ -118,7 +118,8 @@ describe('.mirrorset-hosts.yaml', () => {
     ['an empty input', 'inputs: ["", a]\n', '.mirrorset-hosts.yaml:1:10: error SCHEMA_OUT_OF_RANGE inputs[0]: expected at least 1 character(s), found 0'],
     ['a list of no inputs', 'inputs: []\n', '.mirrorset-hosts.yaml:1:9: error SCHEMA_OUT_OF_RANGE inputs: expected at least 1 item(s), found 0'],
     ['not a mapping', '- inputs\n', '.mirrorset-hosts.yaml:1:1: error SCHEMA_TYPE: expected a mapping, found a list'],
-    ['YAML that does not parse', 'inputs: [a\n', '.mirrorset-hosts.yaml:'],
+    ['YAML that does not parse', 'inputs: [a\n', '.mirrorset-hosts.yaml:2:1: error YAML_SYNTAX: '],
+    ['a second document', 'inputs: [mirror-sets]\n---\nout: rendered\n', '.mirrorset-hosts.yaml:2:1: error SCHEMA_TYPE: expected one YAML document of settings, found a second one'],
   ])('the flat form with %s: exit 2 at file:line:column', async (_name, settings, expected) => {
     write('repo/.mirrorset-hosts.yaml', settings);
     const result = await cli(['lint'], path.join(workspace.dir, 'repo'));
