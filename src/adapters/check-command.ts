@@ -13,8 +13,8 @@ import { run } from '../pipeline.js';
 import { compareTree, type CommittedEntry } from '../plan/compare-tree.js';
 import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
-import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+import { commandSettings } from './command-config.js';
+import { COMMON_OPTIONS, CONFIG_OPTION_HELP, parseCommandArgs } from './options.js';
 import { printFindings } from './print-findings.js';
 
 export const CHECK_HELP = `Usage: mirrorset-hosts check [--profile containerd|wmco] [--strict] [--config FILE] --out DIR [PATH...]
@@ -23,8 +23,8 @@ Renders PATH... in memory and compares the result with the committed directory D
 Exit 0 when DIR is up to date; exit 1 with a unified diff (stdout) and the list of files to change,
 add or delete (stderr) when it is stale, or when the inputs do not render; exit 2 on a usage error.
 
-  --out DIR        the committed output of \`mirrorset-hosts render --out DIR\`
-  --config FILE    settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs, out, strict
+  --out DIR             the committed output of \`mirrorset-hosts render --out DIR\`
+${CONFIG_OPTION_HELP}
 `;
 
 /** What readTree finds under the committed directory (compared in plan/compare-tree.ts). */
@@ -40,16 +40,10 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
     io.stdout(CHECK_HELP);
     return 0;
   }
-  const config = await loadCommandConfig(values.config, io.cwd);
-  const out = values.out ?? config?.out;
-  if (!out) throw new UsageError(`check needs --out DIR, or out in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
-  const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
-  if (paths.length === 0) throw new UsageError(`check needs at least one PATH, or inputs in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
-  const profile = profileOf(values.profile ?? config?.profile);
-  const strict = values.strict ?? config?.strict ?? false;
-
-  // Inputs from the settings file stay inside its directory, symbolic links resolved (command-config.ts).
-  const inputs = await readInputs(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
+  const settings = await commandSettings('check', values, positionals, io, true);
+  const { paths, profile, strict } = settings;
+  const out = settings.out as string;
+  const inputs = await readInputs(paths, settings.readContext);
   const result = run(inputs.files, { profile, strict });
   const diagnostics = printFindings(io, [...inputs.diagnostics, ...result.diagnostics]);
   if (exitCodeFor(diagnostics) !== 0) {

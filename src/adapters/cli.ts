@@ -17,7 +17,7 @@ export const HELP = `mirrorset-hosts: render containerd hosts.toml from ImageDig
 and ImageContentSourcePolicy manifests.
 
 Usage:
-  mirrorset-hosts render [--profile containerd|wmco] [--strict] --out DIR PATH...
+  mirrorset-hosts render [--profile containerd|wmco] [--strict] [--config FILE] [--out DIR] [PATH...]
   mirrorset-hosts lint   [--profile containerd|wmco] [--strict] [--format text|json|github|sarif] [--config FILE] [PATH...]
   mirrorset-hosts check  [--profile containerd|wmco] [--strict] [--config FILE] --out DIR [PATH...]
   mirrorset-hosts plan   --base REV [--head REV] [--format text|markdown|json] [--config FILE] [PATH...]

@@ -1,42 +1,57 @@
-// Settings for lint, check and plan from a small YAML file, so a pre-commit hook or a CI step needs no
-// arguments: `.mirrorset-hosts.yaml` in the working directory, or the file `--config` names.
+// Settings for render, lint, check and plan, so a pre-commit hook or a CI step needs no arguments:
+// `.mirrorset-hosts.yaml` in the working directory, or the file `--config` names. It holds either a
+// MirrorSetHosts (the object `build` takes: spec.inputs, spec.profile, spec.strict, spec.out are read)
+// or the flat settings form, each field the spec field of the same name:
 //   profile: containerd          # or wmco
 //   inputs: [mirrorsets/]        # files and directories, relative to this file
-//   out: rendered/               # the committed output directory (check)
+//   out: rendered/               # the directory render writes and check compares
 //   strict: false
-// Flags and PATH arguments win over the file. Paths are returned relative to the working directory.
+// Both are checked by the schema walker (SETTINGS_SCHEMA, FUNCTION_CONFIG_SCHEMA) with file:line:column;
+// a problem is a usage error (exit 2): the run has no settings to work with. Flags and PATH
+// arguments win over the file. Paths are returned relative to the working directory.
 //
 // The file belongs to the repository, not to the person running the tool (a cloned repository, a
 // pull request in CI), so the paths it names must stay inside the repository: here, the directory
 // that holds the file. Not the Git top level: the rule then needs no Git, holds the same in an
 // export or a tarball, and is the rule kustomize applies to a kustomization (LoadRestrictionsRootOnly)
-// and this tool to a MirrorSetHosts spec.inputs. An absolute path, `..` out of it, or a symbolic link
-// leading out of it is refused with the file, line and field. PATH arguments and flags are the
-// user's own choice and are not restricted.
+// and `build` to spec.inputs. An absolute path, `..` out of it, or a symbolic link leading out of it is
+// refused with the file, line and field (for the inputs of a MirrorSetHosts, unless
+// spec.allowOutsideRoot). PATH arguments and flags are the user's own choice and are not restricted.
 import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
-import { formatDiagnostic } from '../diagnostics.js';
+import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { displayPath } from '../io/files.js';
 import { describeFsError } from '../io/fs-errors.js';
+import type { CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
+import { isMirrorSetKind } from '../kinds.js';
+import { isPlainObject, manifestObject, nodeOffset, parseManifests, type FieldPath, type ManifestObject, type SourceFile } from '../parse/parse-manifests.js';
+import { diagnosticsFor } from '../validate/diagnostics-for.js';
+import { isOwnConfigGroup, validateFunctionConfig, walkConfigSchema } from '../validate/function-config.js';
+import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, SETTINGS_KEYS, SETTINGS_SCHEMA } from '../validate/function-config-schema.js';
+import type { Profile } from '../vocabulary.js';
+import { profileOf } from './options.js';
 
 export const DEFAULT_CONFIG_FILE = '.mirrorset-hosts.yaml';
 
 export interface CommandConfig {
   /** Where the settings came from, as given. */
   file: string;
-  /** The directory the settings may name paths in (the file's directory, symbolic links resolved). */
-  root: string;
-  profile?: string;
+  /**
+   * The directory the inputs must stay in (the file's directory, symbolic links resolved); absent
+   * when a MirrorSetHosts allows inputs outside it (spec.allowOutsideRoot).
+   */
+  root?: string;
+  profile?: Profile;
   inputs?: string[];
   out?: string;
   strict?: boolean;
 }
 
-const KEYS = ['profile', 'inputs', 'out', 'strict'];
 // A settings file is a few lines; reading more is never needed.
 const MAX_SETTINGS_BYTES = 64 * 1024;
+const FORMS = `a ${FUNCTION_CONFIG_KIND} (apiVersion ${FUNCTION_CONFIG_API_VERSION}) or the settings form (${SETTINGS_KEYS.join(', ')})`;
 
 /** The named file (it must exist), else `.mirrorset-hosts.yaml` in `cwd` when present, else undefined. */
 export async function loadCommandConfig(explicit: string | undefined, cwd: string): Promise<CommandConfig | undefined> {
@@ -49,68 +64,151 @@ export async function loadCommandConfig(explicit: string | undefined, cwd: strin
     if (explicit === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(`cannot read --config ${file}: ${describeFsError(err as NodeJS.ErrnoException)}`);
   }
-  if (text === undefined) throw new UsageError(`${file}: expected a settings file of at most 64 KiB, found more; it holds ${KEYS.join(', ')}`);
-  const lineCounter = new LineCounter();
-  let value: unknown;
-  let doc: ReturnType<typeof parseDocument>;
-  try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
-    if (doc.errors[0]) throw doc.errors[0];
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (value === null || value === undefined) value = {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${file}: expected a mapping with ${KEYS.join(', ')}`);
-  const settings = value as Record<string, unknown>;
-  const unknown = Object.keys(settings).filter((k) => !KEYS.includes(k));
-  if (unknown.length > 0) throw new UsageError(`${file}: unknown setting ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected ${KEYS.join(', ')}`);
+  if (text === undefined) throw new UsageError(`${file}: expected a settings file of at most 64 KiB, found more; it holds ${FORMS}`);
+
+  const shownFile = displayPath(cwd, absolute);
+  const found = await readSettings({ path: shownFile, content: text });
+  if (!found.settings) throw settingsError(found.diagnostics);
+  const { object, settings, spec } = found.settings;
 
   const directory = path.dirname(absolute);
   const root = realPath(directory) ?? directory;
-  const shownFile = displayPath(cwd, absolute);
   const shownDirectory = path.relative(cwd, directory) === '' ? '.' : displayPath(cwd, directory);
-  /** `p` relative to the settings file -> relative to cwd, once it is known to stay inside the root. */
-  const relocate = (p: string, field: string, at: readonly (string | number)[]): string => {
-    const leaves = leavesRoot(directory, root, p);
+  const { report, diagnostics } = diagnosticsFor(object);
+  /** `p` relative to the settings file -> relative to cwd; a path leading outside the root is reported. */
+  const relocate = (p: string, at: FieldPath, field: 'inputs' | 'out'): string => {
+    const leaves = field === 'inputs' && settings['allowOutsideRoot'] === true ? undefined : leavesRoot(directory, root, p);
     if (leaves) {
-      const node = doc.getIn(at, true) as Node | undefined;
-      const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
-      const line = formatDiagnostic({
-        code: 'INPUT_OUTSIDE_ROOT',
-        severity: 'error',
-        field,
-        message:
-          `expected a path inside ${shownDirectory} (the directory of the settings file: a repository's settings name only its own files), ` +
+      report(
+        'INPUT_OUTSIDE_ROOT',
+        at,
+        `expected a path inside ${shownDirectory} (the directory of the settings file: a repository's settings name only its own files), ` +
           `found ${JSON.stringify(p)}, ${leaves}; name that path as an argument instead (${field === 'out' ? '--out DIR' : 'PATH'}), or move the settings file up`,
-        location: { file: shownFile, line: pos.line, column: pos.col },
-      });
-      throw new UsageError(line);
+      );
     }
     return path.relative(cwd, path.resolve(directory, p)).split(path.sep).join('/') || '.';
   };
-  const config: CommandConfig = { file, root };
+  const config: CommandConfig = { file, ...(settings['allowOutsideRoot'] === true ? {} : { root }) };
   const { profile, inputs, out, strict } = settings;
-  if (profile !== undefined) {
-    if (typeof profile !== 'string') throw new UsageError(`${file}: profile must be a string, found ${JSON.stringify(profile)}`);
-    config.profile = profile;
-  }
-  if (inputs !== undefined) {
-    const list = typeof inputs === 'string' ? [inputs] : inputs;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((p) => typeof p === 'string' && p !== '')) {
-      throw new UsageError(`${file}: inputs must be a list of files or directories, found ${JSON.stringify(inputs)}`);
-    }
-    config.inputs = (list as string[]).map((p, i) => (typeof inputs === 'string' ? relocate(p, 'inputs', ['inputs']) : relocate(p, `inputs[${i}]`, ['inputs', i])));
-  }
-  if (out !== undefined) {
-    if (typeof out !== 'string' || out === '') throw new UsageError(`${file}: out must be a directory name, found ${JSON.stringify(out)}`);
-    config.out = relocate(out, 'out', ['out']);
-  }
-  if (strict !== undefined) {
-    if (typeof strict !== 'boolean') throw new UsageError(`${file}: strict must be true or false, found ${JSON.stringify(strict)}`);
-    config.strict = strict;
-  }
+  if (typeof profile === 'string') config.profile = profileOf(profile);
+  if (typeof inputs === 'string') config.inputs = [relocate(inputs, [...spec, 'inputs'], 'inputs')];
+  else if (Array.isArray(inputs)) config.inputs = (inputs as string[]).map((p, i) => relocate(p, [...spec, 'inputs', i], 'inputs'));
+  if (typeof out === 'string') config.out = relocate(out, [...spec, 'out'], 'out');
+  if (typeof strict === 'boolean') config.strict = strict;
+  if (diagnostics.length > 0) throw settingsError(diagnostics);
   return config;
+}
+
+/** What the commands run with: flags and PATH arguments over the settings, the settings over the defaults. */
+export interface CommandSettings {
+  /** The settings file, when there is one. */
+  config?: CommandConfig;
+  /** PATH arguments, else the inputs of the settings, relative to the working directory. */
+  paths: string[];
+  profile: Profile;
+  strict: boolean;
+  out?: string;
+  /** The context to read `paths` in: inputs from the settings stay inside its directory. */
+  readContext: CliIo & { root?: string };
+}
+
+export async function commandSettings(
+  command: string,
+  flags: { config?: string | undefined; profile?: string | undefined; strict?: boolean | undefined; out?: string | undefined },
+  positionals: readonly string[],
+  io: CliIo,
+  needsOut = false,
+): Promise<CommandSettings> {
+  const config = await loadCommandConfig(flags.config, io.cwd);
+  const file = config?.file ?? DEFAULT_CONFIG_FILE;
+  const out = flags.out ?? config?.out;
+  if (needsOut && !out) throw new UsageError(`${command} needs --out DIR, or out in ${file}`);
+  const paths = positionals.length > 0 ? [...positionals] : (config?.inputs ?? []);
+  if (paths.length === 0) throw new UsageError(`${command} needs at least one PATH, or inputs in ${file}`);
+  const root = positionals.length === 0 ? config?.root : undefined;
+  return {
+    ...(config ? { config } : {}),
+    paths,
+    profile: profileOf(flags.profile ?? config?.profile),
+    strict: flags.strict ?? config?.strict ?? false,
+    ...(out ? { out } : {}),
+    readContext: root === undefined ? io : { ...io, root },
+  };
+}
+
+interface Settings {
+  /** The object the findings point into. */
+  object: ManifestObject;
+  /** The fields read: the spec of a MirrorSetHosts, or the flat form itself. */
+  settings: Record<string, unknown>;
+  /** Where those fields sit in `object`: `['spec']` or `[]`. */
+  spec: FieldPath;
+}
+
+/** The settings of either form, checked; absent when a finding is an error. */
+async function readSettings(file: SourceFile & { content: string }): Promise<{ settings?: Settings; diagnostics: Diagnostic[] }> {
+  const parsed = parseManifests([file]);
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) return { diagnostics: errors };
+  if (parsed.objects.length > 0) {
+    // A Kubernetes-style object: a MirrorSetHosts, as `build --config` reads it, or the wrong kind.
+    // Loaded here only: the application layer brings the node-applier, which the flat form never needs.
+    const { configFromText } = await import('../app/generate-manifests.js');
+    const found = configFromText(file);
+    const object = found.object;
+    if (!object) return { diagnostics: found.diagnostics };
+    if (object.kind !== FUNCTION_CONFIG_KIND && !isOwnConfigGroup(object.apiVersion)) return { diagnostics: [wrongKind(object)] };
+    const validated = validateFunctionConfig(object);
+    if (!validated.config) return { diagnostics: validated.diagnostics };
+    // Only errors stop the run; a warning about the node-applier Job is build's to print.
+    const spec = object.value['spec'];
+    return { settings: { object, settings: isPlainObject(spec) ? spec : {}, spec: ['spec'] }, diagnostics: [] };
+  }
+  // The flat form: one mapping (or nothing at all: no settings).
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(file.content, { lineCounter, prettyErrors: false, logLevel: 'error' });
+  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const root = doc.contents as Node | null;
+  const locateAt = (at: FieldPath, wantKey: boolean) => {
+    const pos = lineCounter.linePos(root ? nodeOffset(root, at, wantKey) : 0);
+    return { file: file.path, line: pos.line, column: pos.col };
+  };
+  const object = manifestObject(file.path, 0, isPlainObject(value) ? value : {}, locateAt);
+  if (isPlainObject(value) && ('apiVersion' in value || 'kind' in value)) return { diagnostics: [wrongKind(object)] };
+  // The only error parseManifests lets through: a second document, which would be ignored silently.
+  const second = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS');
+  if (second) {
+    const pos = lineCounter.linePos(second.pos[0]);
+    const location = { file: file.path, line: pos.line, column: pos.col, documentIndex: 1 };
+    return { diagnostics: [diagnostic('SCHEMA_TYPE', 'expected one YAML document of settings, found a second one; keep the settings in one document', { location })] };
+  }
+  const { report, diagnostics } = diagnosticsFor(object);
+  // `inputs: dir` is a list of one, reported at `inputs` itself.
+  const inputs = isPlainObject(value) ? value['inputs'] : undefined;
+  const checked = typeof inputs === 'string' && isPlainObject(value) ? { ...value, inputs: [inputs] } : value;
+  walkConfigSchema(checked, SETTINGS_SCHEMA, [], (code, at, message, options) =>
+    report(code, typeof inputs === 'string' && at[0] === 'inputs' ? ['inputs'] : at, message, options),
+  );
+  if (diagnostics.length > 0) return { diagnostics };
+  return { settings: { object, settings: value as Record<string, unknown>, spec: [] }, diagnostics };
+}
+
+/** UNKNOWN_CONFIG_KIND for an object that is neither form: which kind was expected, which was found. */
+function wrongKind(object: ManifestObject): Diagnostic {
+  const found = object.kind ? `${object.kind} (${object.apiVersion || 'no apiVersion'})` : `an object of apiVersion ${object.apiVersion} without a kind`;
+  const hint = isMirrorSetKind(object.kind)
+    ? '; a mirror set is an input: name its file in inputs or as PATH'
+    : object.kind === 'Kustomization'
+      ? `; a kustomization names the ${FUNCTION_CONFIG_KIND} file under generators: or transformers:, give that file instead`
+      : '';
+  const { report, diagnostics } = diagnosticsFor(object);
+  report('UNKNOWN_CONFIG_KIND', [object.kind ? 'kind' : 'apiVersion'], `expected ${FORMS}, found ${found}${hint}`);
+  return diagnostics[0] as Diagnostic;
+}
+
+/** Findings about the settings as a usage error: one file:line:column line each, in reading order. */
+function settingsError(diagnostics: readonly Diagnostic[]): UsageError {
+  return new UsageError(sortDiagnostics(diagnostics.filter((d) => d.severity === 'error')).map(formatDiagnostic).join('\n'));
 }
 
 /**

@@ -4,10 +4,9 @@ import { exitCodeFor } from '../diagnostics.js';
 import { readInputs } from '../io/files.js';
 import { run } from '../pipeline.js';
 import { type CliIo } from '../io/cli-io.js';
-import { UsageError } from '../errors.js';
-import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
+import { commandSettings } from './command-config.js';
 import { diagnosticFormatOf } from './formats/index.js';
-import { COMMON_OPTIONS, parseCommandArgs, profileOf } from './options.js';
+import { COMMON_OPTIONS, CONFIG_OPTION_HELP, parseCommandArgs } from './options.js';
 import { printFindings } from './print-findings.js';
 
 export const LINT_HELP = `Usage: mirrorset-hosts lint [--profile containerd|wmco] [--strict] [--format FORMAT] [--config FILE] [PATH...]
@@ -17,11 +16,11 @@ and the rules of the OpenShift documentation: the Windows naming requirement, th
 pitfall, the pause image, ICSP deprecation, a mirror equal to its source, duplicate mirrors,
 conflicting or registry-wide policies, renames and wildcard sources.
 
-  --format text     gcc-style lines on stderr (default)
-  --format json     one JSON document on stdout
-  --format github   GitHub Actions annotations on stdout
-  --format sarif    SARIF 2.1.0 for GitHub code scanning on stdout
-  --config FILE     settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs, strict
+  --format text         gcc-style lines on stderr (default)
+  --format json         one JSON document on stdout
+  --format github       GitHub Actions annotations on stdout
+  --format sarif        SARIF 2.1.0 for GitHub code scanning on stdout
+${CONFIG_OPTION_HELP}
 
 Exit codes: 0 no error (warnings allowed), 1 an error (or a warning with --strict), 2 usage error.
 `;
@@ -37,12 +36,8 @@ export async function runLint(args: readonly string[], io: CliIo): Promise<numbe
     return 0;
   }
   const format = diagnosticFormatOf(values.format);
-  const config = await loadCommandConfig(values.config, io.cwd);
-  const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
-  if (paths.length === 0) throw new UsageError(`lint needs at least one PATH, or inputs in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
-  const profile = profileOf(values.profile ?? config?.profile);
-  // Inputs from the settings file stay inside its directory, symbolic links resolved (command-config.ts).
-  const inputs = await readInputs(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
-  const result = run(inputs.files, { profile, strict: values.strict ?? config?.strict ?? false, lint: true });
+  const { paths, profile, strict, readContext } = await commandSettings('lint', values, positionals, io);
+  const inputs = await readInputs(paths, readContext);
+  const result = run(inputs.files, { profile, strict, lint: true });
   return exitCodeFor(printFindings(io, [...inputs.diagnostics, ...result.diagnostics], { format }));
 }

@@ -22,6 +22,10 @@ export const OUT_OPTION_HELP = `  --out DIR             output directory; replac
                         refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
                         lists everything in it): nothing mirrorset-hosts did not write is deleted`;
 
+export const CONFIG_OPTION_HELP = `  --config FILE         settings (default .mirrorset-hosts.yaml when present): a MirrorSetHosts, whose
+                        spec.inputs, spec.profile, spec.strict and spec.out are read, or the flat form
+                        profile, inputs, out, strict; paths relative to the file, inside its directory`;
+
 /** parseArgs, strict, positionals allowed; a bad flag is a UsageError that names the closest known one. */
 export function parseCommandArgs<O extends ParseArgsConfig['options']>(args: readonly string[], options: O) {
   try {

@@ -12,9 +12,9 @@ import { type Profile } from '../vocabulary.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
 import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_CONFIG_FILE, loadCommandConfig } from './command-config.js';
+import { commandSettings } from './command-config.js';
 import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext } from './formats/plan.js';
-import { enumOption, parseCommandArgs, profileOf } from './options.js';
+import { CONFIG_OPTION_HELP, enumOption, parseCommandArgs } from './options.js';
 import { printFindings } from './print-findings.js';
 
 export const PLAN_HELP = `Usage: mirrorset-hosts plan --base REV [--head REV] [--profile containerd|wmco] [--format text|markdown|json] [--config FILE] [PATH...]
@@ -24,10 +24,11 @@ tree), renders both, and prints per registry what changes in hosts.toml (added, 
 a diff) and what that does to the nodes: containerd nodes (files change, nothing restarts) and Linux
 nodes under OpenShift's MCO (the drain and reboot table of the documentation).
 
-  --base REV        the revision the change starts from (a branch, tag, commit, origin/main, HEAD~1)
-  --head REV        the revision it ends at (default: the working tree, including uncommitted changes)
-  --format FORMAT   text (default), markdown (a pull-request comment) or json
-  --config FILE     settings file (default ${DEFAULT_CONFIG_FILE} when present): profile, inputs
+  --base REV            the revision the change starts from (a branch, tag, commit, origin/main, HEAD~1)
+  --head REV            the revision it ends at (default: the working tree, including uncommitted changes)
+  --format FORMAT       text (default), markdown (a pull-request comment) or json
+${CONFIG_OPTION_HELP};
+                        plan reads profile and inputs
 
 Exit codes: 0 plan printed, 1 the mirror sets at the head do not render, 2 usage error. A base that
 does not render still gives a plan: every file the head renders, in full, marked as such.
@@ -52,12 +53,9 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   }
   const format = enumOption('format', values.format, PLAN_FORMATS, 'text');
   if (!values.base) throw new UsageError('plan needs --base REV, the revision to compare with');
-  const config = await loadCommandConfig(values.config, io.cwd);
-  const paths = positionals.length > 0 ? positionals : (config?.inputs ?? []);
-  if (paths.length === 0) throw new UsageError(`plan needs at least one PATH, or inputs in ${config?.file ?? DEFAULT_CONFIG_FILE}`);
+  const { paths, profile, readContext } = await commandSettings('plan', values, positionals, io);
   const glob = paths.find((p) => /[*?[\]{}]/.test(p));
   if (glob) throw new UsageError(`plan reads files at a Git revision and takes files and directories, not the pattern ${glob}`);
-  const profile = profileOf(values.profile ?? config?.profile);
 
   const root = await repositoryRoot(io.cwd);
   const baseCommit = await resolveCommit(root, values.base);
@@ -65,7 +63,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd);
   const headInputs: WorkTreeInputs = headCommit
     ? await readInputsAtRevision(root, headCommit, paths, io.cwd)
-    : await readWorkTree(paths, positionals.length === 0 && config ? { ...io, root: config.root } : io);
+    : await readWorkTree(paths, readContext);
   const nowhere = paths.filter((p) => baseInputs.missing.includes(p) && headInputs.missing.includes(p));
   if (nowhere.length > 0) {
     throw new UsageError(`${nowhere.join(', ')}: nothing at ${values.base} nor in ${values.head ?? 'the working tree'}; name the files or directories that hold the mirror sets`);

@@ -1,15 +1,16 @@
 // `mirrorset-hosts render --out DIR PATH...`: the mirror sets -> hosts.toml files in DIR, all or nothing.
 import path from 'node:path';
 import { exitCodeFor } from '../diagnostics.js';
-import { UsageError } from '../errors.js';
 import { readInputs } from '../io/files.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
 import { run } from '../pipeline.js';
 import { type CliIo } from '../io/cli-io.js';
-import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, OUT_OPTION_HELP, parseCommandArgs, PATH_HELP, profileOf } from './options.js';
+import { commandSettings, DEFAULT_CONFIG_FILE } from './command-config.js';
+import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, CONFIG_OPTION_HELP, OUT_OPTION_HELP, parseCommandArgs, PATH_HELP } from './options.js';
 import { printFindings } from './print-findings.js';
 
-export const RENDER_HELP = `Usage: mirrorset-hosts render [--profile containerd|wmco] [--strict] --out DIR PATH...
+export const RENDER_HELP = `Usage: mirrorset-hosts render [--profile containerd|wmco] [--strict] [--config FILE] --out DIR PATH...
+       mirrorset-hosts render     (inputs and out from ${DEFAULT_CONFIG_FILE})
 
 Renders one hosts.toml per registry (and the CA files the cluster Image config names) from the
 ImageDigestMirrorSet, ImageTagMirrorSet and ImageContentSourcePolicy manifests under PATH..., and
@@ -19,28 +20,28 @@ ${PATH_HELP}
 
 ${COMMON_OPTIONS_HELP}
 ${OUT_OPTION_HELP}
+${CONFIG_OPTION_HELP}
 
 Exit codes: 0 written (warnings allowed), 1 invalid input (nothing written), 2 usage error.
 `;
 
 export async function runRender(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, out: { type: 'string', short: 'o' } });
+  const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, out: { type: 'string', short: 'o' }, config: { type: 'string' } });
   if (values.help) {
     io.stdout(RENDER_HELP);
     return 0;
   }
-  if (!values.out) throw new UsageError('render needs --out DIR');
-  if (positionals.length === 0) throw new UsageError('render needs at least one PATH');
-  const profile = profileOf(values.profile);
-  const inputs = await readInputs(positionals, io);
-  const result = run(inputs.files, { profile, strict: values.strict ?? false });
+  const { paths, profile, strict, readContext, ...settings } = await commandSettings('render', values, positionals, io, true);
+  const out = settings.out as string;
+  const inputs = await readInputs(paths, readContext);
+  const result = run(inputs.files, { profile, strict });
   const diagnostics = printFindings(io, [...inputs.diagnostics, ...result.diagnostics]);
   const code = exitCodeFor(diagnostics);
   if (code !== 0) {
-    io.stderr(`mirrorset-hosts: nothing written to ${values.out}\n`);
+    io.stderr(`mirrorset-hosts: nothing written to ${out}\n`);
     return code;
   }
-  await writeTreeAtomically(path.resolve(io.cwd, values.out), result.files, values.out);
-  io.stderr(`mirrorset-hosts: wrote ${result.files.length} file(s) to ${values.out} (profile ${profile})\n`);
+  await writeTreeAtomically(path.resolve(io.cwd, out), result.files, out);
+  io.stderr(`mirrorset-hosts: wrote ${result.files.length} file(s) to ${out} (profile ${profile})\n`);
   return code;
 }

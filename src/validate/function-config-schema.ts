@@ -42,6 +42,9 @@ export const INVENTORY_ENTRY_SCHEMA: ConfigSchema = {
   },
 };
 
+/** The fields of the flat settings form, each the spec field of the same name. */
+export const SETTINGS_KEYS = ['profile', 'inputs', 'out', 'strict'] as const;
+
 /** Longest metadata.name: the Job name `<name>-<10 hex>` plus a role suffix must stay within 63. */
 export const MAX_CONFIG_NAME_LENGTH = 40;
 
@@ -108,6 +111,12 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           default: 'containerd',
         },
         strict: { description: 'Treat every warning as an error.', type: 'boolean', default: false },
+        out: {
+          description:
+            'The directory `render` writes the hosts.toml files to and `check` compares with, relative to the directory of this config and inside it (as the inputs, whatever allowOutsideRoot says). Read by render and check; build (whose --out holds manifests), the KRM function and the exec plugin ignore it.',
+          type: 'string',
+          minLength: 1,
+        },
         target: {
           type: 'object',
           additionalProperties: false,
@@ -225,6 +234,20 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
       },
     },
   },
+};
+
+const SPEC_PROPERTIES = (FUNCTION_CONFIG_SCHEMA.properties?.['spec']?.properties ?? {}) as Record<string, ConfigSchema>;
+
+/**
+ * The flat settings form of `.mirrorset-hosts.yaml` (profile, inputs, out, strict at the top, no
+ * apiVersion nor kind): each field is its spec field above, so both forms mean the same. `inputs` may
+ * also be one string (command-config.ts reads it as a list of one).
+ */
+export const SETTINGS_SCHEMA: ConfigSchema = {
+  description: 'mirrorset-hosts settings (.mirrorset-hosts.yaml): the spec fields of a MirrorSetHosts that render, lint, check and plan read.',
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(SETTINGS_KEYS.map((key) => [key, SPEC_PROPERTIES[key] as ConfigSchema])),
 };
 
 /** The document published as schema/function-config.schema.json. */

@@ -18,6 +18,8 @@ export interface MirrorSetHostsConfig {
   allowOutsideRoot: boolean;
   profile: Profile;
   strict: boolean;
+  /** The directory render writes and check compares (relative to the config); build ignores it. */
+  out?: string;
   target: { os: TargetOs; configDir?: string; containerdConfig?: string };
   nodes: { selector?: string; inventory: InventoryEntry[] };
   ssh: {
@@ -203,7 +205,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
     for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
-  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'image', 'imagePullPolicy']);
+  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'out', 'image', 'imagePullPolicy']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);

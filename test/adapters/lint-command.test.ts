@@ -90,11 +90,11 @@ test.each([
   expect(result.stderr).toContain(message);
 });
 
-test('a settings file with an unknown key is a usage error naming the key', async () => {
+test('a settings file with an unknown key is a usage error naming the key, at its position', async () => {
   tempDirWrite('.mirrorset-hosts.yaml', 'input: [mirrorsets]\n');
   const result = await runCli(['lint'], { cwd: workspace.dir });
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain('.mirrorset-hosts.yaml: unknown setting "input"; expected profile, inputs, out, strict');
+  expect(result.stderr).toContain('.mirrorset-hosts.yaml:1:1: error SCHEMA_UNKNOWN_FIELD input: unknown field "input"; expected one of: inputs, out, profile, strict');
 });
 
 test('--help describes the formats', async () => {
