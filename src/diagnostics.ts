@@ -32,6 +32,8 @@ export interface Diagnostic {
   field?: string;
   location?: SourceLocation;
   object?: ObjectRef;
+  /** Accepted in the settings (`accept:`), with this reason: still reported, never made an error by --strict. */
+  accepted?: string;
 }
 
 interface CodeInfo {
@@ -163,7 +165,8 @@ export function formatDiagnostic(d: Diagnostic): string {
 /** The same line with another position prefix (findings about inputs that have no real lines). */
 export function formatDiagnosticAt(d: Diagnostic, where: string): string {
   const field = d.field ? ` ${d.field}` : '';
-  return escapeInvisible(`${where}${d.severity} ${d.code}${field}: ${d.message}`);
+  const accepted = d.accepted !== undefined ? ` (accepted: ${d.accepted})` : '';
+  return escapeInvisible(`${where}${d.severity} ${d.code}${field}: ${d.message}${accepted}`);
 }
 
 // Control characters (a newline would split the line, ESC drives the terminal) and the invisible
@@ -176,9 +179,9 @@ export function escapeInvisible(line: string): string {
   return line.replace(INVISIBLE, (ch) => `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
 }
 
-/** `--strict`: every warning becomes an error. */
+/** `--strict`: every warning becomes an error, except those the settings accept. */
 export function applyStrict(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d));
+  return diagnostics.map((d) => (d.severity === 'warning' && d.accepted === undefined ? { ...d, severity: 'error' } : d));
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

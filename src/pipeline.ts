@@ -14,6 +14,7 @@ import { renderWmcoHostsToml } from './render/render-wmco.js';
 import { lintMirrorSets } from './validate/lint-rules/index.js';
 import type { MirrorSetObject } from './validate/mirror-set.js';
 import { validateDocuments } from './validate/validate-documents.js';
+import { acceptFindings, type AcceptRule } from './validate/accept-findings.js';
 
 
 /** Codes that state something is missing from the whole input (see runWithMirrorSets). */
@@ -25,6 +26,8 @@ export interface RunOptions {
   strict?: boolean;
   /** Also run the documentation rules (`lint`, src/validate/lint-rules/); render never does. */
   lint?: boolean;
+  /** Warnings the settings accept, with the reason: still reported, never made errors by strict. */
+  accept?: readonly AcceptRule[];
 }
 
 export interface RunResult {
@@ -49,7 +52,8 @@ export function runWithMirrorSets(inputs: readonly ManifestInput[], options: Run
   collect(parsed.diagnostics);
   const validated = validateDocuments(parsed.objects);
   const finish = (files: RenderedFile[]): RunResult & { mirrorSets: MirrorSetObject[] } => {
-    const found = sortDiagnostics(options.strict ? applyStrict(diagnostics) : diagnostics);
+    const accepted = acceptFindings(diagnostics, options.accept ?? [], hasErrors(diagnostics) ? validated.checked : validated.mirrorSets);
+    const found = sortDiagnostics(options.strict ? applyStrict(accepted) : accepted);
     return { files: hasErrors(found) ? [] : files, diagnostics: found, mirrorSets: validated.mirrorSets };
   };
   collect(validated.diagnostics);

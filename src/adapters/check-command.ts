@@ -41,10 +41,10 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<numb
     return 0;
   }
   const settings = await commandSettings('check', values, positionals, io, true);
-  const { paths, profile, strict } = settings;
+  const { paths, profile, strict, accept } = settings;
   const out = settings.out as string;
   const inputs = await readInputs(paths, settings.readContext);
-  const result = run(inputs.files, { profile, strict });
+  const result = run(inputs.files, { profile, strict, accept });
   const diagnostics = printFindings(io, [...inputs.diagnostics, ...result.diagnostics]);
   if (exitCodeFor(diagnostics) !== 0) {
     io.stderr(`mirrorset-hosts: cannot check ${out}: the inputs do not render; fix the errors above\n`);

@@ -17,6 +17,7 @@
 // and `build` to spec.inputs. An absolute path, `..` out of it, or a symbolic link leading out of it is
 // refused with the file, line and field (for the inputs of a MirrorSetHosts, unless
 // spec.allowOutsideRoot). PATH arguments and flags are the user's own choice and are not restricted.
+import type { AcceptRule } from '../validate/accept-findings.js';
 import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
@@ -47,6 +48,7 @@ export interface CommandConfig {
   inputs?: string[];
   out?: string;
   strict?: boolean;
+  accept?: AcceptRule[];
 }
 
 // A settings file is a few lines; reading more is never needed.
@@ -89,12 +91,14 @@ export async function loadCommandConfig(explicit: string | undefined, cwd: strin
     return path.relative(cwd, path.resolve(directory, p)).split(path.sep).join('/') || '.';
   };
   const config: CommandConfig = { file, ...(settings['allowOutsideRoot'] === true ? {} : { root }) };
-  const { profile, inputs, out, strict } = settings;
+  const { profile, inputs, out, strict, accept } = settings;
   if (typeof profile === 'string') config.profile = profileOf(profile);
   if (typeof inputs === 'string') config.inputs = [relocate(inputs, [...spec, 'inputs'], 'inputs')];
   else if (Array.isArray(inputs)) config.inputs = (inputs as string[]).map((p, i) => relocate(p, [...spec, 'inputs', i], 'inputs'));
   if (typeof out === 'string') config.out = relocate(out, [...spec, 'out'], 'out');
   if (typeof strict === 'boolean') config.strict = strict;
+  // The schema walk has checked each rule's shape (code, registry, reason).
+  if (Array.isArray(accept)) config.accept = accept as AcceptRule[];
   if (diagnostics.length > 0) throw settingsError(diagnostics);
   return config;
 }
@@ -107,6 +111,8 @@ export interface CommandSettings {
   paths: string[];
   profile: Profile;
   strict: boolean;
+  /** Warnings the settings accept (`accept:`), for run(). */
+  accept: AcceptRule[];
   out?: string;
   /** The context to read `paths` in: inputs from the settings stay inside its directory. */
   readContext: CliIo & { root?: string };
@@ -131,6 +137,7 @@ export async function commandSettings(
     paths,
     profile: profileOf(flags.profile ?? config?.profile),
     strict: flags.strict ?? config?.strict ?? false,
+    accept: config?.accept ?? [],
     ...(out ? { out } : {}),
     readContext: root === undefined ? io : { ...io, root },
   };

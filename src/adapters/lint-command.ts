@@ -36,8 +36,8 @@ export async function runLint(args: readonly string[], io: CliIo): Promise<numbe
     return 0;
   }
   const format = diagnosticFormatOf(values.format);
-  const { paths, profile, strict, readContext } = await commandSettings('lint', values, positionals, io);
+  const { paths, profile, strict, accept, readContext } = await commandSettings('lint', values, positionals, io);
   const inputs = await readInputs(paths, readContext);
-  const result = run(inputs.files, { profile, strict, lint: true });
+  const result = run(inputs.files, { profile, strict, accept, lint: true });
   return exitCodeFor(printFindings(io, [...inputs.diagnostics, ...result.diagnostics], { format }));
 }

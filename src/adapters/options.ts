@@ -17,14 +17,15 @@ export const COMMON_OPTIONS = {
 export const PATH_HELP = 'PATH is a file, a directory (recursively *.yaml, *.yml, *.json), a glob, or - for stdin.';
 export const COMMON_OPTIONS_HELP = `  --profile containerd  correct, portable files for containerd 1.6+ on Linux and Windows (default)
   --profile wmco        exactly what OpenShift's Windows Machine Config Operator writes, defects reported
-  --strict              treat every warning as an error`;
+  --strict              treat every warning as an error, except those the settings accept`;
 export const OUT_OPTION_HELP = `  --out DIR             output directory; replaced as a whole, and only when everything succeeded;
                         refused unless absent, empty, or an earlier output (its .mirrorset-hosts-output
                         lists everything in it): nothing mirrorset-hosts did not write is deleted`;
 
 export const CONFIG_OPTION_HELP = `  --config FILE         settings (default .mirrorset-hosts.yaml when present): a MirrorSetHosts, whose
-                        spec.inputs, spec.profile, spec.strict and spec.out are read, or the flat form
-                        profile, inputs, out, strict; paths relative to the file, inside its directory`;
+                        spec.inputs, spec.profile, spec.strict, spec.accept and spec.out are read, or
+                        the flat form profile, inputs, out, strict, accept; paths relative to the file,
+                        inside its directory`;
 
 /** parseArgs, strict, positionals allowed; a bad flag is a UsageError that names the closest known one. */
 export function parseCommandArgs<O extends ParseArgsConfig['options']>(args: readonly string[], options: O) {

@@ -7,8 +7,7 @@ import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '.
 import { readInputs } from '../io/files.js';
 import { readInputsAtRevision, repositoryRoot, resolveCommit } from '../io/git.js';
 import type { SourceFile } from '../parse/parse-manifests.js';
-import { runWithMirrorSets } from '../pipeline.js';
-import { type Profile } from '../vocabulary.js';
+import { runWithMirrorSets, type RunOptions } from '../pipeline.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
 import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
@@ -53,7 +52,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   }
   const format = enumOption('format', values.format, PLAN_FORMATS, 'text');
   if (!values.base) throw new UsageError('plan needs --base REV, the revision to compare with');
-  const { paths, profile, readContext } = await commandSettings('plan', values, positionals, io);
+  const { paths, profile, accept, readContext } = await commandSettings('plan', values, positionals, io);
   const glob = paths.find((p) => /[*?[\]{}]/.test(p));
   if (glob) throw new UsageError(`plan reads files at a Git revision and takes files and directories, not the pattern ${glob}`);
 
@@ -74,8 +73,8 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
     head: values.head === undefined ? {} : { revision: values.head, commit: headCommit as string },
     diagnostics: [],
   };
-  const base = renderSide(baseInputs.files, profile, baseInputs.diagnostics);
-  const head = renderSide(headInputs.files, profile, headInputs.diagnostics);
+  const base = renderSide(baseInputs.files, { profile, accept }, baseInputs.diagnostics);
+  const head = renderSide(headInputs.files, { profile, accept }, headInputs.diagnostics);
   if (hasErrors(head.diagnostics)) {
     printFindings(io, head.diagnostics);
     const name = values.head === undefined ? 'the working tree' : `--head ${values.head}`;
@@ -122,8 +121,8 @@ async function readWorkTree(paths: readonly string[], io: CliIo & { root?: strin
 }
 
 /** Render one revision; no mirror set at all is an empty side (the change adds or removes them all). */
-function renderSide(files: readonly SourceFile[], profile: Profile, readDiagnostics: readonly Diagnostic[] = []): RenderedSide {
-  const result = runWithMirrorSets(files, { profile });
+function renderSide(files: readonly SourceFile[], options: RunOptions, readDiagnostics: readonly Diagnostic[] = []): RenderedSide {
+  const result = runWithMirrorSets(files, options);
   const diagnostics = [...readDiagnostics, ...result.diagnostics.filter((d) => d.code !== 'NO_MIRROR_SETS')];
   return { files: result.files, mirrorSets: result.mirrorSets, diagnostics };
 }

@@ -31,10 +31,10 @@ export async function runRender(args: readonly string[], io: CliIo): Promise<num
     io.stdout(RENDER_HELP);
     return 0;
   }
-  const { paths, profile, strict, readContext, ...settings } = await commandSettings('render', values, positionals, io, true);
+  const { paths, profile, strict, accept, readContext, ...settings } = await commandSettings('render', values, positionals, io, true);
   const out = settings.out as string;
   const inputs = await readInputs(paths, readContext);
-  const result = run(inputs.files, { profile, strict });
+  const result = run(inputs.files, { profile, strict, accept });
   const diagnostics = printFindings(io, [...inputs.diagnostics, ...result.diagnostics]);
   const code = exitCodeFor(diagnostics);
   if (code !== 0) {

@@ -68,7 +68,7 @@ export async function generateManifests(request: GenerateRequest): Promise<Gener
   }
   if (hasErrors(diagnostics)) return { objects: [], diagnostics: sortDiagnostics(diagnostics), fileCount: 0 };
 
-  const result = run(sources, { profile: config.profile, strict: config.strict });
+  const result = run(sources, { profile: config.profile, strict: config.strict, accept: config.accept ?? [] });
   for (const d of result.diagnostics) diagnostics.push(d);
   if (hasErrors(diagnostics)) return { objects: [], diagnostics: sortDiagnostics(diagnostics), fileCount: 0 };
 

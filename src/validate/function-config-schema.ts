@@ -3,6 +3,7 @@
 // is this object as published (test/bundle/function-config.test.ts fails when they differ, and
 // rewrites the file with UPDATE_GOLDEN=1).
 import { CONFIG_MAP_KEY_PATTERN, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PROFILES, TARGET_OSES } from '../vocabulary.js';
+import { DIAGNOSTIC_CODES } from '../diagnostics.js';
 import type { JsonSchema } from './json-schema.js';
 
 export const FUNCTION_CONFIG_API_VERSION = 'mirrorset-hosts.io/v1alpha1';
@@ -43,7 +44,15 @@ export const INVENTORY_ENTRY_SCHEMA: ConfigSchema = {
 };
 
 /** The fields of the flat settings form, each the spec field of the same name. */
-export const SETTINGS_KEYS = ['profile', 'inputs', 'out', 'strict'] as const;
+export const SETTINGS_KEYS = ['profile', 'inputs', 'out', 'strict', 'accept'] as const;
+
+/** The codes a setting may accept: warnings only (an error is never fine). */
+const WARNING_CODES = Object.entries(DIAGNOSTIC_CODES)
+  .filter(([, info]) => info.severity === 'warning')
+  .map(([code]) => code)
+  .sort();
+// A source registry as the findings name it: host[:port], lower case as the CRD pattern requires.
+const REGISTRY = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$';
 
 /** Longest metadata.name: the Job name `<name>-<10 hex>` plus a role suffix must stay within 63. */
 export const MAX_CONFIG_NAME_LENGTH = 40;
@@ -110,7 +119,22 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           enum: [...PROFILES],
           default: 'containerd',
         },
-        strict: { description: 'Treat every warning as an error.', type: 'boolean', default: false },
+        strict: { description: 'Treat every warning as an error, except those accepted (accept).', type: 'boolean', default: false },
+        accept: {
+          description:
+            'Warnings that are understood and fine here, each with its reason: still reported (marked accepted; suppressed in SARIF), never made errors by strict. `registry` limits a rule to the findings about one source registry (host[:port]); without it the code is accepted everywhere.',
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['code', 'reason'],
+            additionalProperties: false,
+            properties: {
+              code: { type: 'string', enum: WARNING_CODES },
+              registry: { type: 'string', pattern: REGISTRY, 'x-expected': 'a source registry, host[:port] in lower case' },
+              reason: { type: 'string', minLength: 1 },
+            },
+          },
+        },
         out: {
           description:
             'The directory `render` writes the hosts.toml files to and `check` compares with, relative to the directory of this config and inside it (as the inputs, whatever allowOutsideRoot says). Read by render and check; build (whose --out holds manifests), the KRM function and the exec plugin ignore it.',
@@ -239,7 +263,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
 const SPEC_PROPERTIES = (FUNCTION_CONFIG_SCHEMA.properties?.['spec']?.properties ?? {}) as Record<string, ConfigSchema>;
 
 /**
- * The flat settings form of `.mirrorset-hosts.yaml` (profile, inputs, out, strict at the top, no
+ * The flat settings form of `.mirrorset-hosts.yaml` (profile, inputs, out, strict, accept at the top, no
  * apiVersion nor kind): each field is its spec field above, so both forms mean the same. `inputs` may
  * also be one string (command-config.ts reads it as a list of one).
  */

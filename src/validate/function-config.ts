@@ -3,6 +3,7 @@
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
 import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Profile, type TargetOs } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
+import type { AcceptRule } from './accept-findings.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from './function-config-schema.js';
@@ -18,6 +19,8 @@ export interface MirrorSetHostsConfig {
   allowOutsideRoot: boolean;
   profile: Profile;
   strict: boolean;
+  /** Warnings accepted with a reason (`spec.accept`). */
+  accept?: AcceptRule[];
   /** The directory render writes and check compares (relative to the config); build ignores it. */
   out?: string;
   target: { os: TargetOs; configDir?: string; containerdConfig?: string };
@@ -205,7 +208,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
     for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
-  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'out', 'image', 'imagePullPolicy']);
+  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);

@@ -22,8 +22,10 @@ export function formatGithub(diagnostics: readonly Diagnostic[]): string {
         properties.push(`file=${escapeProperty(d.location.file)}`, `line=${d.location.line}`, `col=${d.location.column}`);
       }
       properties.push(`title=${escapeProperty(d.code)}`);
-      const message = d.field ? `${d.field}: ${d.message}` : d.message;
-      return `::${LEVEL[d.severity]} ${properties.join(',')}::${escapeData(message)}\n`;
+      const accepted = d.accepted !== undefined ? ` (accepted: ${d.accepted})` : '';
+      const message = `${d.field ? `${d.field}: ${d.message}` : d.message}${accepted}`;
+      // An accepted warning is a notice: annotated, but not a warning on the pull request.
+      return `::${d.accepted !== undefined ? 'notice' : LEVEL[d.severity]} ${properties.join(',')}::${escapeData(message)}\n`;
     })
     .join('');
 }

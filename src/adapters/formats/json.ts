@@ -11,6 +11,8 @@ export interface JsonDiagnostic {
   line?: number;
   column?: number;
   object?: { apiVersion: string; kind: string; name: string };
+  /** The reason the settings accept this warning (`accept:`). */
+  accepted?: string;
 }
 
 export function toJsonDiagnostic(d: Diagnostic): JsonDiagnostic {
@@ -22,6 +24,7 @@ export function toJsonDiagnostic(d: Diagnostic): JsonDiagnostic {
     out.column = d.location.column;
   }
   if (d.object) out.object = { apiVersion: d.object.apiVersion, kind: d.object.kind, name: d.object.name };
+  if (d.accepted !== undefined) out.accepted = d.accepted;
   return out;
 }
 

@@ -28,6 +28,8 @@ export function formatSarif(diagnostics: readonly Diagnostic[], toolVersion: str
       level: LEVEL[d.severity],
       message: { text: d.field ? `${d.field}: ${d.message}` : d.message },
     };
+    // An accepted warning is a suppressed result (SARIF 2.1.0 §3.27.23): code scanning shows it as dismissed.
+    if (d.accepted !== undefined) result['suppressions'] = [{ kind: 'external', justification: d.accepted }];
     if (d.location) {
       result['locations'] = [
         {

@@ -10,7 +10,9 @@ export function formatText(diagnostics: readonly Diagnostic[]): string {
 export function countSeverities(diagnostics: readonly Diagnostic[]): string {
   const count = (s: Severity): number => diagnostics.filter((d) => d.severity === s).length;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 || word === 'info' ? '' : 's'}`;
-  return [plural(count('error'), 'error'), plural(count('warning'), 'warning'), plural(count('info'), 'info')].join(', ');
+  const accepted = diagnostics.filter((d) => d.accepted !== undefined).length;
+  const warnings = plural(count('warning'), 'warning') + (accepted > 0 ? ` (${accepted} accepted)` : '');
+  return [plural(count('error'), 'error'), warnings, plural(count('info'), 'info')].join(', ');
 }
 
 /**
