@@ -22,7 +22,7 @@ import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs'
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { displayPath } from '../io/files.js';
+import { displayPath, isOutside } from '../io/files.js';
 import { describeFsError } from '../io/fs-errors.js';
 import type { CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
@@ -275,9 +275,4 @@ function realPathOfPrefix(p: string): string | undefined {
     if (path.dirname(current) === current) return p;
     rest.push(path.basename(current));
   }
-}
-
-function isOutside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative);
 }

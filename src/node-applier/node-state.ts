@@ -62,7 +62,7 @@ export function parseRecord(text: string): OwnershipRecord | null {
     const data = JSON.parse(text) as Partial<OwnershipRecord>;
     if (data.managedBy !== 'mirrorset-hosts' || !Array.isArray(data.files)) return null;
     const files = data.files.filter(
-      (f): f is { path: string; sha256: string } => typeof f?.path === 'string' && typeof f?.sha256 === 'string' && isSafeRelativePath(f.path),
+      (f): f is { path: string; sha256: string } => typeof f?.path === 'string' && typeof f?.sha256 === 'string' && isBundleFilePath(f.path),
     );
     return {
       apiVersion: 'mirrorset-hosts.io/v1alpha1',
@@ -82,7 +82,7 @@ export function parseRecord(text: string): OwnershipRecord | null {
 const DIR_SEGMENT = /^[A-Za-z0-9_[\]][A-Za-z0-9._:[\]-]*$/;
 const FILE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
-export function isSafeRelativePath(path: string): boolean {
+export function isBundleFilePath(path: string): boolean {
   const parts = path.split('/');
   return parts.length === 2 && DIR_SEGMENT.test(parts[0] as string) && FILE_SEGMENT.test(parts[1] as string) && path.length <= 255;
 }
@@ -91,7 +91,7 @@ export function isSafeRelativePath(path: string): boolean {
 export function desiredPathProblems(files: readonly DesiredFile[], os: TargetOs): string[] {
   const problems: string[] = [];
   for (const file of files) {
-    if (!isSafeRelativePath(file.path)) {
+    if (!isBundleFilePath(file.path)) {
       problems.push(`bundle path ${JSON.stringify(file.path)} is not <registry dir>/<file> with letters, digits, '.', '_', '-'; regenerate the bundle with mirrorset-hosts`);
     } else if (os === 'windows' && file.path.includes(':')) {
       // WMCO writes `host:port` directories too (pkg/registries/registries.go) and Windows rejects them:
