@@ -5,7 +5,8 @@ import path from 'node:path';
 import { exitCodeFor, type Diagnostic } from '../diagnostics.js';
 import { committedOutputFiles } from '../bundle/committed-output.js';
 import { stringifyStream } from '../bundle/stringify.js';
-import { displayPath } from '../io/files.js';
+import { displayPath, exclusion } from '../io/files.js';
+import { excludeFlags } from './command-config.js';
 import { describeFsError } from '../io/fs-errors.js';
 import { writeTreeAtomically } from '../io/output-tree.js';
 import type { ManifestObject } from '../parse/parse-manifests.js';
@@ -73,7 +74,10 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     if (positionals.length === 0 && !config.inputs) {
       throw new UsageError(values.config ? `${values.config} has no spec.inputs; name the mirror-set files as PATH arguments or in spec.inputs` : 'build needs --config FILE or at least one PATH');
     }
-    const result = await generateManifests({ config, baseDir, cliInputs: positionals, reader: fileInputReader(io), ...(locateConfig ? { locateConfig } : {}) });
+    // --exclude and spec.exclude (relative to the config) hold for PATH arguments' directories too.
+    const exclude = [...excludeFlags(values.exclude, io.cwd), ...(config.exclude ? [exclusion(baseDir, config.exclude)] : [])];
+    const reader = fileInputReader(exclude.length > 0 ? { ...io, exclude } : io);
+    const result = await generateManifests({ config, baseDir, cliInputs: positionals, reader, ...(locateConfig ? { locateConfig } : {}) });
     for (const d of result.diagnostics) diagnostics.push(d);
     const sorted = printFindings(io, diagnostics);
     const code = exitCodeFor(sorted);

@@ -4,6 +4,7 @@
 // or the flat settings form, each field the spec field of the same name:
 //   profile: containerd          # or wmco
 //   inputs: [mirrorsets/]        # files and directories, relative to this file
+//   exclude: [templates/]        # globs of files the inputs find but never read (parse/exclude-patterns.ts)
 //   out: rendered/               # the directory render writes and check compares
 //   strict: false
 // Both are checked by the schema walker (SETTINGS_SCHEMA, FUNCTION_CONFIG_SCHEMA) with file:line:column;
@@ -22,7 +23,8 @@ import { closeSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs'
 import path from 'node:path';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { displayPath, isOutside } from '../io/files.js';
+import { displayPath, exclusion, isOutside, type Exclusion } from '../io/files.js';
+import { EXCLUDE_PATTERN, EXCLUDE_PATTERN_EXPECTED } from '../parse/exclude-patterns.js';
 import { describeFsError } from '../io/fs-errors.js';
 import type { CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
@@ -49,6 +51,8 @@ export interface CommandConfig {
   out?: string;
   strict?: boolean;
   accept?: AcceptRule[];
+  /** `exclude:` globs, relative to the settings file's directory. */
+  exclude?: Exclusion;
 }
 
 // A settings file is a few lines; reading more is never needed.
@@ -91,7 +95,9 @@ export async function loadCommandConfig(explicit: string | undefined, cwd: strin
     return path.relative(cwd, path.resolve(directory, p)).split(path.sep).join('/') || '.';
   };
   const config: CommandConfig = { file, ...(settings['allowOutsideRoot'] === true ? {} : { root }) };
-  const { profile, inputs, out, strict, accept } = settings;
+  const { profile, inputs, out, strict, accept, exclude } = settings;
+  // The schema walk has checked each pattern (EXCLUDE_PATTERN): relative, no '..', no negation.
+  if (Array.isArray(exclude) && exclude.length > 0) config.exclude = exclusion(directory, exclude as string[]);
   if (typeof profile === 'string') config.profile = profileOf(profile);
   if (typeof inputs === 'string') config.inputs = [relocate(inputs, [...spec, 'inputs'], 'inputs')];
   else if (Array.isArray(inputs)) config.inputs = (inputs as string[]).map((p, i) => relocate(p, [...spec, 'inputs', i], 'inputs'));
@@ -115,12 +121,12 @@ export interface CommandSettings {
   accept: AcceptRule[];
   out?: string;
   /** The context to read `paths` in: inputs from the settings stay inside its directory. */
-  readContext: CliIo & { root?: string };
+  readContext: CliIo & { root?: string; exclude?: readonly Exclusion[] };
 }
 
 export async function commandSettings(
   command: string,
-  flags: { config?: string | undefined; profile?: string | undefined; strict?: boolean | undefined; out?: string | undefined },
+  flags: { config?: string | undefined; profile?: string | undefined; strict?: boolean | undefined; out?: string | undefined; exclude?: string[] | undefined },
   positionals: readonly string[],
   io: CliIo,
   needsOut = false,
@@ -132,6 +138,8 @@ export async function commandSettings(
   const paths = positionals.length > 0 ? [...positionals] : (config?.inputs ?? []);
   if (paths.length === 0) throw new UsageError(`${command} needs at least one PATH, or inputs in ${file}`);
   const root = positionals.length === 0 ? config?.root : undefined;
+  const exclude = [...(config?.exclude ? [config.exclude] : []), ...excludeFlags(flags.exclude, io.cwd)];
+  const readContext = { ...io, ...(root === undefined ? {} : { root }), ...(exclude.length > 0 ? { exclude } : {}) };
   return {
     ...(config ? { config } : {}),
     paths,
@@ -139,8 +147,17 @@ export async function commandSettings(
     strict: flags.strict ?? config?.strict ?? false,
     accept: config?.accept ?? [],
     ...(out ? { out } : {}),
-    readContext: root === undefined ? io : { ...io, root },
+    readContext,
   };
+}
+
+/** `--exclude GLOB` flags: relative to the working directory, held to the rule of `exclude:` in the settings. */
+export function excludeFlags(patterns: readonly string[] | undefined, cwd: string): Exclusion[] {
+  if (!patterns || patterns.length === 0) return [];
+  const rule = new RegExp(EXCLUDE_PATTERN, 'u');
+  const bad = patterns.find((p) => !rule.test(p));
+  if (bad !== undefined) throw new UsageError(`--exclude: expected ${EXCLUDE_PATTERN_EXPECTED.replace('this file', 'the working directory')}, found ${JSON.stringify(bad)}`);
+  return [exclusion(cwd, patterns)];
 }
 
 interface Settings {

@@ -10,6 +10,7 @@ import { didYouMean, PROFILES, type Profile } from '../vocabulary.js';
 export const COMMON_OPTIONS = {
   profile: { type: 'string' },
   strict: { type: 'boolean' },
+  exclude: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -23,9 +24,12 @@ export const OUT_OPTION_HELP = `  --out DIR             output directory; replac
                         lists everything in it): nothing mirrorset-hosts did not write is deleted`;
 
 export const CONFIG_OPTION_HELP = `  --config FILE         settings (default .mirrorset-hosts.yaml when present): a MirrorSetHosts, whose
-                        spec.inputs, spec.profile, spec.strict, spec.accept and spec.out are read, or
-                        the flat form profile, inputs, out, strict, accept; paths relative to the file,
-                        inside its directory`;
+                        spec.inputs, spec.exclude, spec.profile, spec.strict, spec.accept and spec.out
+                        are read, or the flat form of the same fields; paths relative to the file,
+                        inside its directory
+  --exclude GLOB        never read the files the inputs' directories and globs find that match GLOB
+                        (relative to the working directory, .gitignore-style; repeatable; adds to
+                        exclude in the settings)`;
 
 /** parseArgs, strict, positionals allowed; a bad flag is a UsageError that names the closest known one. */
 export function parseCommandArgs<O extends ParseArgsConfig['options']>(args: readonly string[], options: O) {

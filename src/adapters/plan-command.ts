@@ -11,7 +11,7 @@ import { runWithMirrorSets, type RunOptions } from '../pipeline.js';
 import { buildPlan, type PlanSide } from '../plan/build-plan.js';
 import { type CliIo } from '../io/cli-io.js';
 import { UsageError } from '../errors.js';
-import { commandSettings } from './command-config.js';
+import { commandSettings, type CommandSettings } from './command-config.js';
 import { formatPlanJson, formatPlanMarkdown, formatPlanText, PLAN_FORMATS, type PlanContext } from './formats/plan.js';
 import { CONFIG_OPTION_HELP, enumOption, parseCommandArgs } from './options.js';
 import { printFindings } from './print-findings.js';
@@ -59,9 +59,9 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
   const root = await repositoryRoot(io.cwd);
   const baseCommit = await resolveCommit(root, values.base);
   const headCommit = values.head === undefined ? undefined : await resolveCommit(root, values.head);
-  const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd);
+  const baseInputs = await readInputsAtRevision(root, baseCommit, paths, io.cwd, readContext.exclude);
   const headInputs: WorkTreeInputs = headCommit
-    ? await readInputsAtRevision(root, headCommit, paths, io.cwd)
+    ? await readInputsAtRevision(root, headCommit, paths, io.cwd, readContext.exclude)
     : await readWorkTree(paths, readContext);
   const nowhere = paths.filter((p) => baseInputs.missing.includes(p) && headInputs.missing.includes(p));
   if (nowhere.length > 0) {
@@ -108,7 +108,7 @@ interface WorkTreeInputs {
 }
 
 /** The work tree as the head: PATHs that do not exist there (deleted by the change) hold nothing. */
-async function readWorkTree(paths: readonly string[], io: CliIo & { root?: string }): Promise<WorkTreeInputs> {
+async function readWorkTree(paths: readonly string[], io: CommandSettings['readContext']): Promise<WorkTreeInputs> {
   const present: string[] = [];
   const missing: string[] = [];
   for (const p of paths) {

@@ -6,6 +6,7 @@ import { isMirrorSetKind } from '../kinds.js';
 import { itemFiles, namedAfterItem } from '../krm/item-files.js';
 import { isOwnedBy, type InputItem } from '../krm/resource-list.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
+import { compileExcludes } from '../parse/exclude-patterns.js';
 import { configRef, generateManifests, type GenerateResult, type InputReader } from './generate-manifests.js';
 
 export interface ItemsResult extends GenerateResult {
@@ -17,7 +18,10 @@ export interface ItemsResult extends GenerateResult {
 
 export async function generateFromItems(config: MirrorSetHostsConfig, items: readonly InputItem[], baseDir: string, reader: InputReader): Promise<ItemsResult> {
   const kept = items.filter((item) => !isOwnedBy(item, config.name));
-  const files = itemFiles(kept);
+  // spec.exclude holds for items by their path annotation (relative to the package or kustomization
+  // root): an excluded item is passed through as it came, never read as a mirror set.
+  const excluded = compileExcludes(config.exclude ?? []);
+  const files = itemFiles(kept.filter((item) => item.path === undefined || !excluded(item.path)));
   const diagnostics: Diagnostic[] = [];
   if (config.inputs && kept.some((item) => isMirrorSetKind(String(item.value['kind'])))) {
     diagnostics.push({

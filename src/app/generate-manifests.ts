@@ -23,6 +23,8 @@ export interface InputReader {
     inputs: readonly string[],
     baseDir: string,
     allowOutsideRoot: boolean,
+    /** spec.exclude: globs relative to baseDir of files the inputs' directories and globs find but never read. */
+    exclude?: readonly string[],
   ): Promise<ReadResult & { problems: { index: number; code: 'INPUT_OUTSIDE_ROOT' | 'READ_FAILED'; message: string }[] }>;
 }
 
@@ -56,7 +58,7 @@ export async function generateManifests(request: GenerateRequest): Promise<Gener
     for (const d of read.diagnostics) diagnostics.push(d);
     sources = read.files;
   } else if (config.inputs) {
-    const read = await request.reader.readConfigInputs(config.inputs, request.baseDir, config.allowOutsideRoot);
+    const read = await request.reader.readConfigInputs(config.inputs, request.baseDir, config.allowOutsideRoot, config.exclude ?? []);
     for (const d of read.diagnostics) diagnostics.push(d);
     for (const problem of read.problems) {
       const location = request.locateConfig?.(['spec', 'inputs', problem.index]);

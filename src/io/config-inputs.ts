@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { SourceFile } from '../parse/parse-manifests.js';
 import { UsageError } from '../errors.js';
-import { displayPath, isOutside, readInputs, readManifestDirectory, type ReadInputsResult } from './files.js';
+import { displayPath, exclusion, isOutside, readInputs, readManifestDirectory, type Exclusion, type ReadInputsResult } from './files.js';
 
 /** A spec.inputs entry that could not be used: `index` is its place in spec.inputs. */
 export interface InputProblem {
@@ -21,11 +21,18 @@ export interface ConfigInputsResult extends ReadInputsResult {
 }
 
 /** The file-system reader the application layer is handed: paths shown relative to `cwd`. */
-export function fileInputReader(context: { cwd: string; readStdin(maxBytes: number): Promise<string> }) {
+export function fileInputReader(context: { cwd: string; readStdin(maxBytes: number): Promise<string>; exclude?: readonly Exclusion[] }) {
   return {
     readPaths: (paths: readonly string[]): Promise<ReadInputsResult> => readInputs(paths, context),
-    readConfigInputs: (inputs: readonly string[], baseDir: string, allowOutsideRoot: boolean): Promise<ConfigInputsResult> =>
-      readConfigInputs(inputs, { ...context, baseDir, allowOutsideRoot }),
+    // spec.exclude is relative to the config's directory, as spec.inputs are; --exclude adds to it.
+    readConfigInputs: (inputs: readonly string[], baseDir: string, allowOutsideRoot: boolean, patterns: readonly string[] = []): Promise<ConfigInputsResult> =>
+      readConfigInputs(inputs, {
+        cwd: context.cwd,
+        readStdin: context.readStdin,
+        baseDir,
+        allowOutsideRoot,
+        exclude: [...(context.exclude ?? []), ...(patterns.length > 0 ? [exclusion(path.resolve(baseDir), patterns)] : [])],
+      }),
   };
 }
 
@@ -37,9 +44,10 @@ export function fileInputReader(context: { cwd: string; readStdin(maxBytes: numb
  */
 async function readConfigInputs(
   inputs: readonly string[],
-  context: { cwd: string; baseDir: string; allowOutsideRoot: boolean; readStdin(maxBytes: number): Promise<string> },
+  context: { cwd: string; baseDir: string; allowOutsideRoot: boolean; exclude: readonly Exclusion[]; readStdin(maxBytes: number): Promise<string> },
 ): Promise<ConfigInputsResult> {
   const { cwd, baseDir } = context;
+  const exclude = context.exclude.length > 0 ? context.exclude : undefined;
   const diagnostics: Diagnostic[] = [];
   const problems: InputProblem[] = [];
   const files = new Map<string, SourceFile>();
@@ -63,13 +71,13 @@ async function readConfigInputs(
     // them that leads out is refused (INPUT_OUTSIDE_ROOT), not read.
     const linkRoot = context.allowOutsideRoot ? undefined : root;
     if (tryFs(() => statSync(absolute))?.isDirectory()) {
-      const read = readManifestDirectory(absolute, cwd, linkRoot);
+      const read = readManifestDirectory(absolute, cwd, linkRoot, exclude);
       for (const file of read.files) files.set(file.path, file);
       for (const d of read.diagnostics) diagnostics.push(d);
       continue;
     }
     try {
-      const read = await readInputs([input], { cwd: baseDir, readStdin: context.readStdin, ...(linkRoot ? { root: linkRoot } : {}) });
+      const read = await readInputs([input], { cwd: baseDir, readStdin: context.readStdin, ...(linkRoot ? { root: linkRoot } : {}), ...(exclude ? { exclude } : {}) });
       for (const file of read.files) {
         const shown = displayPath(cwd, path.resolve(baseDir, file.path));
         files.set(shown, { ...file, path: shown });

@@ -10,6 +10,7 @@ import { StdinTooLarge, UsageError } from '../errors.js';
 import { describeFsError } from './fs-errors.js';
 import { fileSystemTree, kindOf } from './fs-tree.js';
 import { isFoundFile, walkTree, type ReadResult, type TreeSource } from './tree-source.js';
+import { compileExcludes, type ExcludeMatcher } from '../parse/exclude-patterns.js';
 
 // globby (with fast-glob and micromatch) is loaded on first use, not at start-up: it is a large part of
 // what a KRM function run costs on top of Node's start (bench/README.md "Cold start").
@@ -30,6 +31,28 @@ export interface InputContext {
    * the user names on the command line.
    */
   root?: string;
+  /** Files that directories and globs find but that are never read (`exclude:`, --exclude). */
+  exclude?: readonly Exclusion[];
+}
+
+/** `exclude:` globs (parse/exclude-patterns.ts) and the directory they are relative to. */
+export interface Exclusion {
+  /** Absolute. */
+  base: string;
+  matches: ExcludeMatcher;
+}
+
+export function exclusion(base: string, patterns: readonly string[]): Exclusion {
+  return { base, matches: compileExcludes(patterns) };
+}
+
+/** Whether an absolute path is excluded; a path outside an exclusion's base is not its concern. */
+export function isExcluded(exclude: readonly Exclusion[] | undefined, absolute: string, isDirectory = false): boolean {
+  return (exclude ?? []).some(({ base, matches }) => {
+    if (isOutside(base, absolute)) return false;
+    const relative = path.relative(base, absolute).split(path.sep).join('/');
+    return relative !== '' && matches(relative, isDirectory);
+  });
 }
 
 /** How a path is shown in diagnostics: relative to cwd when inside it, `/`-separated. */
@@ -71,7 +94,7 @@ export async function readInputs(args: readonly string[], context: InputContext)
     const collected = collectManifests(fileSystemTree, [arg], context);
     for (const { error } of collected.absent) {
       if (error.code === 'ENOENT' && (await loadGlobby()).isDynamicPattern(arg)) {
-        const matches = await globFiles(arg, context.cwd);
+        const matches = (await globFiles(arg, context.cwd)).filter((match) => !isExcluded(context.exclude, match));
         if (matches.length === 0) throw new UsageError(`no file matches ${arg}`);
         for (const match of matches) found.set(displayPath(context.cwd, match), { absolute: match, named: false });
         continue;
@@ -103,8 +126,8 @@ async function globFiles(pattern: string, cwd: string): Promise<string[]> {
  * KRM function and the exec plugin read their config's inputs with it, without loading globby or
  * fs.promises (bench/README.md "Cold start").
  */
-export function readManifestDirectory(directory: string, cwd: string, root?: string): ReadInputsResult {
-  const collected = collectManifests(fileSystemTree, [directory], { cwd });
+export function readManifestDirectory(directory: string, cwd: string, root?: string, exclude?: readonly Exclusion[]): ReadInputsResult {
+  const collected = collectManifests(fileSystemTree, [directory], { cwd, ...(exclude ? { exclude } : {}) });
   // The caller found a directory here: should a file have taken its place since, it is held to the
   // rules of a file found in a directory (a regular file), not those of a path the user named.
   const found = new Map([...collected.found].map(([shown, file]) => [shown, { ...file, named: false }]));
@@ -148,9 +171,11 @@ export interface CollectedManifests {
  * entries skipped, walkTree). In a directory, a symbolic link is taken like the file it leads to, a
  * link to a directory is neither listed nor descended, and one that leads nowhere is taken so that
  * reading it reports it (isFoundFile). Files are keyed by how they are shown, relative to `cwd`, so
- * findings in the work tree and at a revision line up.
+ * findings in the work tree and at a revision line up. What `exclude` matches is neither listed nor
+ * descended; a path named as an argument is taken whatever it matches (the user asked for it).
  */
-export function collectManifests(source: TreeSource, args: readonly string[], options: { cwd: string }): CollectedManifests {
+export function collectManifests(source: TreeSource, args: readonly string[], options: { cwd: string; exclude?: readonly Exclusion[] }): CollectedManifests {
+  const { exclude } = options;
   const collected: CollectedManifests = { found: new Map(), unreadable: [], absent: [] };
   for (const arg of args) {
     const absolute = path.resolve(options.cwd, arg);
@@ -165,13 +190,13 @@ export function collectManifests(source: TreeSource, args: readonly string[], op
       collected.found.set(displayPath(options.cwd, absolute), { absolute, named: true });
       continue;
     }
-    for (const step of walkTree(source, absolute, { hidden: false })) {
+    for (const step of walkTree(source, absolute, { hidden: false, descend: (entry) => !isExcluded(exclude, entry.path, true) })) {
       if ('error' in step) {
         collected.unreadable.push({ directory: step.directory, error: step.error });
         continue;
       }
       for (const entry of step.entries) {
-        if (isManifestPath(entry.name) && isFoundFile(source, entry)) collected.found.set(displayPath(options.cwd, entry.path), { absolute: entry.path, named: false });
+        if (isManifestPath(entry.name) && !isExcluded(exclude, entry.path) && isFoundFile(source, entry)) collected.found.set(displayPath(options.cwd, entry.path), { absolute: entry.path, named: false });
       }
     }
   }

@@ -6,7 +6,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { MAX_INPUT_BYTES, type SourceFile } from '../parse/parse-manifests.js';
-import { collectManifests, isOutside, readCollected } from './files.js';
+import { collectManifests, isOutside, readCollected, type Exclusion } from './files.js';
 import type { EntryKind, ReadResult, TreeSource } from './tree-source.js';
 
 function git(directory: string): SimpleGit {
@@ -157,14 +157,14 @@ export interface RevisionInputs {
  * (`*.yaml`, `*.yml`, `*.json`, hidden entries skipped). Paths are shown relative to `cwd`, so findings
  * at both revisions line up. A blob over MAX_INPUT_BYTES is never read: its size comes with the tree listing.
  */
-export async function readInputsAtRevision(root: string, commit: string, args: readonly string[], cwd: string): Promise<RevisionInputs> {
+export async function readInputsAtRevision(root: string, commit: string, args: readonly string[], cwd: string, exclude?: readonly Exclusion[]): Promise<RevisionInputs> {
   const tree = new GitTree(root, commit);
   for (const arg of args) {
     const absolute = path.resolve(cwd, arg);
     if (isOutside(root, absolute)) throw new UsageError(`${arg} is outside the repository ${root}`);
     await tree.load(path.relative(root, absolute).split(path.sep).join('/'));
   }
-  const collected = collectManifests(tree, args, { cwd });
+  const collected = collectManifests(tree, args, { cwd, ...(exclude ? { exclude } : {}) });
   await tree.fetch([...collected.found.values()].map((file) => file.absolute), MAX_INPUT_BYTES);
   const read = readCollected(tree, collected.found, { cwd });
   return { files: read.files, missing: collected.absent.map(({ arg }) => arg), diagnostics: read.diagnostics };

@@ -5,6 +5,7 @@
 import { CONFIG_MAP_KEY_PATTERN, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PROFILES, TARGET_OSES } from '../vocabulary.js';
 import { DIAGNOSTIC_CODES } from '../diagnostics.js';
 import type { JsonSchema } from './json-schema.js';
+import { EXCLUDE_PATTERN, EXCLUDE_PATTERN_EXPECTED } from '../parse/exclude-patterns.js';
 
 export const FUNCTION_CONFIG_API_VERSION = 'mirrorset-hosts.io/v1alpha1';
 export const FUNCTION_CONFIG_KIND = 'MirrorSetHosts';
@@ -44,7 +45,7 @@ export const INVENTORY_ENTRY_SCHEMA: ConfigSchema = {
 };
 
 /** The fields of the flat settings form, each the spec field of the same name. */
-export const SETTINGS_KEYS = ['profile', 'inputs', 'out', 'strict', 'accept'] as const;
+export const SETTINGS_KEYS = ['profile', 'inputs', 'exclude', 'out', 'strict', 'accept'] as const;
 
 /** The codes a setting may accept: warnings only (an error is never fine). */
 const WARNING_CODES = Object.entries(DIAGNOSTIC_CODES)
@@ -106,6 +107,12 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           type: 'array',
           items: { type: 'string', minLength: 1 },
           minItems: 1,
+        },
+        exclude: {
+          description:
+            "Globs of files that are never read as inputs, relative to the directory of this config, with .gitignore's rules for where a pattern applies (one without a '/' matches a name at any depth, a trailing '/' matches directories, a matched directory excludes all below it): a Helm chart's templates, other tools' JSON. Applies to what directories and globs in the inputs find, at a Git revision too, and to ResourceList items by their path annotation. A file named as PATH on the command line is always read.",
+          type: 'array',
+          items: { type: 'string', minLength: 1, pattern: EXCLUDE_PATTERN, 'x-expected': EXCLUDE_PATTERN_EXPECTED },
         },
         allowOutsideRoot: {
           description:
@@ -263,7 +270,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
 const SPEC_PROPERTIES = (FUNCTION_CONFIG_SCHEMA.properties?.['spec']?.properties ?? {}) as Record<string, ConfigSchema>;
 
 /**
- * The flat settings form of `.mirrorset-hosts.yaml` (profile, inputs, out, strict, accept at the top, no
+ * The flat settings form of `.mirrorset-hosts.yaml` (profile, inputs, exclude, out, strict, accept at the top, no
  * apiVersion nor kind): each field is its spec field above, so both forms mean the same. `inputs` may
  * also be one string (command-config.ts reads it as a list of one).
  */

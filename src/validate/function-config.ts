@@ -16,6 +16,8 @@ export interface MirrorSetHostsConfig {
   namespace?: string;
   /** Absent: take the mirror sets from the ResourceList items (transformer). */
   inputs?: string[];
+  /** Globs of files never read (`spec.exclude`), relative to the config's directory. */
+  exclude?: string[];
   allowOutsideRoot: boolean;
   profile: Profile;
   strict: boolean;
@@ -105,6 +107,7 @@ const FLAT_KEYS: Readonly<Record<string, FlatKey>> = {
   name: { path: ['metadata', 'name'], type: 'string' },
   namespace: { path: ['metadata', 'namespace'], type: 'string' },
   inputs: { path: ['spec', 'inputs'], type: 'list' },
+  exclude: { path: ['spec', 'exclude'], type: 'list' },
   allowOutsideRoot: { path: ['spec', 'allowOutsideRoot'], type: 'boolean' },
   profile: { path: ['spec', 'profile'], type: 'string' },
   strict: { path: ['spec', 'strict'], type: 'boolean' },
@@ -208,7 +211,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
     for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
-  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
+  copy(config, spec, ['inputs', 'exclude', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);

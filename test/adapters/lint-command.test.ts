@@ -94,7 +94,7 @@ test('a settings file with an unknown key is a usage error naming the key, at it
   tempDirWrite('.mirrorset-hosts.yaml', 'input: [mirrorsets]\n');
   const result = await runCli(['lint'], { cwd: workspace.dir });
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain('.mirrorset-hosts.yaml:1:1: error SCHEMA_UNKNOWN_FIELD input: unknown field "input"; expected one of: accept, inputs, out, profile, strict');
+  expect(result.stderr).toContain('.mirrorset-hosts.yaml:1:1: error SCHEMA_UNKNOWN_FIELD input: unknown field "input"; expected one of: accept, exclude, inputs, out, profile, strict');
 });
 
 test('--help describes the formats', async () => {

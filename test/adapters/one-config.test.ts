@@ -131,8 +131,8 @@ describe('.mirrorset-hosts.yaml', () => {
 describe('a config of another kind', () => {
   const KUSTOMIZATION = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ngenerators: [mirrorset-hosts.yaml]\n';
   test.each([
-    ['a Kustomization', KUSTOMIZATION, 'repo/x.yaml:2:7: error UNKNOWN_CONFIG_KIND kind: expected a MirrorSetHosts (apiVersion mirrorset-hosts.io/v1alpha1) or the settings form (profile, inputs, out, strict, accept), found Kustomization (kustomize.config.k8s.io/v1beta1); a kustomization names the MirrorSetHosts file'],
-    ['an IDMS', idms('quay', 'quay.io/team', ['mirror.example/team']), 'repo/x.yaml:2:7: error UNKNOWN_CONFIG_KIND kind: expected a MirrorSetHosts (apiVersion mirrorset-hosts.io/v1alpha1) or the settings form (profile, inputs, out, strict, accept), found ImageDigestMirrorSet (config.openshift.io/v1); a mirror set is an input'],
+    ['a Kustomization', KUSTOMIZATION, 'repo/x.yaml:2:7: error UNKNOWN_CONFIG_KIND kind: expected a MirrorSetHosts (apiVersion mirrorset-hosts.io/v1alpha1) or the settings form (profile, inputs, exclude, out, strict, accept), found Kustomization (kustomize.config.k8s.io/v1beta1); a kustomization names the MirrorSetHosts file'],
+    ['an IDMS', idms('quay', 'quay.io/team', ['mirror.example/team']), 'repo/x.yaml:2:7: error UNKNOWN_CONFIG_KIND kind: expected a MirrorSetHosts (apiVersion mirrorset-hosts.io/v1alpha1) or the settings form (profile, inputs, exclude, out, strict, accept), found ImageDigestMirrorSet (config.openshift.io/v1); a mirror set is an input'],
     ['a kind without apiVersion', 'kind: MirrorSetHost\ninputs: [a]\n', 'repo/x.yaml:1:7: error UNKNOWN_CONFIG_KIND kind: expected a MirrorSetHosts'],
   ])('%s: lint, check, plan and render say which kind was expected and found (exit 2)', async (_name, text, expected) => {
     write('repo/x.yaml', text);
