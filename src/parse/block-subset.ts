@@ -5,23 +5,20 @@
 // anything else (anchors, tags, flow collections, block scalars, multi-line scalars, escapes,
 // duplicate keys, odd keys or numbers) it declines and the yaml library reads the whole file.
 // test/parse/block-subset.test.ts compares both readers on every fixture and on generated documents.
-
-/** Where a node starts, and its children: the same offsets as yaml's `node.range[0]`. */
-export interface PositionNode {
-  offset: number;
-  entries?: Map<string, { keyOffset: number; value: PositionNode }>;
-  items?: PositionNode[];
-}
+import { PositionIndexBuilder, scalarRef, type ChildRef, type PositionIndex } from './position-index.js';
 
 export interface SubsetDocument {
   value: unknown;
-  position: PositionNode;
+  /** The document's root in the file's PositionIndex (./position-index.ts). */
+  root: ChildRef;
 }
 
 export interface SubsetResult {
   documents: SubsetDocument[];
-  /** Offsets at which lines start, for a LineCounter. */
-  lineStarts: number[];
+  /** Where every node of every document starts. */
+  positions: PositionIndex;
+  /** Offsets at which lines start, ascending (./position-index.ts linePosition). */
+  lineStarts: Int32Array;
 }
 
 interface Line {
@@ -90,15 +87,17 @@ function read(text: string): SubsetResult {
     if (end < 0) break;
     start = end + 1;
   }
-  return { documents: docs.map(readDocument), lineStarts };
+  const builder = new PositionIndexBuilder();
+  const documents = docs.map((lines) => readDocument(lines, builder));
+  return { documents, positions: builder.finish(), lineStarts: Int32Array.from(lineStarts) };
 }
 
-function readDocument(lines: Line[]): SubsetDocument {
+function readDocument(lines: Line[], builder: PositionIndexBuilder): SubsetDocument {
   if (lines.length === 0) {
     // An empty document: yaml gives a null scalar right after its `---`.
-    return { value: null, position: { offset: 0 } };
+    return { value: null, root: scalarRef(0) };
   }
-  const reader = new Reader(lines);
+  const reader = new Reader(lines, builder);
   const first = lines[0] as Line;
   const node = reader.node(first.indent, 0);
   if (reader.index < lines.length) decline();
@@ -107,7 +106,10 @@ function readDocument(lines: Line[]): SubsetDocument {
 
 class Reader {
   index = 0;
-  constructor(private readonly lines: Line[]) {}
+  constructor(
+    private readonly lines: Line[],
+    private readonly positions: PositionIndexBuilder,
+  ) {}
 
   private peek(): Line | undefined {
     return this.lines[this.index];
@@ -125,8 +127,8 @@ class Reader {
 
   private sequence(indent: number, depth: number): SubsetDocument {
     const value: unknown[] = [];
-    const items: PositionNode[] = [];
-    const position: PositionNode = { offset: (this.peek() as Line).offset, items };
+    const items: ChildRef[] = [];
+    const offset = (this.peek() as Line).offset;
     for (let line = this.peek(); line && line.indent === indent && isSeqItem(line.content); line = this.peek()) {
       this.index++;
       const rest = line.content.slice(1 + leadingSpaces(line.content.slice(1)));
@@ -136,10 +138,10 @@ class Reader {
         if (next && next.indent > indent) {
           const child = this.node(next.indent, depth + 1);
           value.push(child.value);
-          items.push(child.position);
+          items.push(child.root);
         } else {
           value.push(null);
-          items.push({ offset: line.offset + 1 });
+          items.push(scalarRef(line.offset + 1));
         }
       } else if (isSeqItem(rest)) {
         decline();
@@ -147,16 +149,16 @@ class Reader {
         // `- key: value`: a mapping whose indentation is the column of its first key.
         const child = this.mapping({ indent: column, content: rest, offset: line.offset + (column - line.indent) }, depth + 1);
         value.push(child.value);
-        items.push(child.position);
+        items.push(child.root);
       } else {
-        const scalar = readScalar(rest, line.offset + (column - line.indent));
+        const scalar = readScalar(rest, line.offset + (column - line.indent), this.positions);
         value.push(scalar.value);
-        items.push(scalar.position);
+        items.push(scalar.root);
         const next = this.peek();
         if (next && next.indent > indent) decline(); // a multi-line plain scalar
       }
     }
-    return { value, position };
+    return { value, root: this.positions.sequence(offset, items) };
   }
 
   /** A mapping whose first line is `first` (the next real line, or the rest of a `- ` line). */
@@ -164,8 +166,9 @@ class Reader {
     if (depth > MAX_DEPTH) decline();
     const indent = first.indent;
     const value: Record<string, unknown> = {};
-    const entries = new Map<string, { keyOffset: number; value: PositionNode }>();
-    const position: PositionNode = { offset: first.offset, entries };
+    const keys: string[] = [];
+    const keyOffsets: number[] = [];
+    const children: ChildRef[] = [];
     let line: Line | undefined = first;
     let fromSeqItem = first !== this.peek();
     while (line) {
@@ -174,7 +177,7 @@ class Reader {
       const end = keyEnd(line.content);
       if (end === undefined) return decline();
       const key = readKey(line.content.slice(0, end));
-      if (key === '__proto__' || entries.has(key)) decline();
+      if (key === '__proto__' || Object.prototype.hasOwnProperty.call(value, key)) decline();
       const afterColon = line.content.slice(end + 1);
       const rest = afterColon.slice(leadingSpaces(afterColon));
       const restOffset = line.offset + end + 1 + (afterColon.length - rest.length);
@@ -187,21 +190,23 @@ class Reader {
           // A sequence may sit at its key's own indentation (`mirrors:\n- a`).
           child = this.sequence(indent, depth + 1);
         } else {
-          child = { value: null, position: { offset: line.offset + end + 1 } };
+          child = { value: null, root: scalarRef(line.offset + end + 1) };
         }
       } else {
-        child = readScalar(rest, restOffset);
+        child = readScalar(rest, restOffset, this.positions);
         const next = this.peek();
         if (next && next.indent > indent) decline(); // a multi-line plain scalar, or a bad indentation
       }
       value[key] = child.value;
-      entries.set(key, { keyOffset: line.offset, value: child.position });
+      keys.push(key);
+      keyOffsets.push(line.offset);
+      children.push(child.root);
       const next = this.peek();
       if (!next || next.indent < indent) break;
       if (next.indent > indent || isSeqItem(next.content)) decline();
       line = next;
     }
-    return { value, position };
+    return { value, root: this.positions.mapping(first.offset, keys, keyOffsets, children) };
   }
 }
 
@@ -247,7 +252,7 @@ function readKey(raw: string): string {
 }
 
 /** A one-line scalar (or `{}` / `[]`) starting at `offset`, up to the end of the line or a comment. */
-function readScalar(text: string, offset: number): SubsetDocument {
+function readScalar(text: string, offset: number, positions: PositionIndexBuilder): SubsetDocument {
   const first = text[0] as string;
   if (first === '"' || first === "'") {
     let value = '';
@@ -272,12 +277,10 @@ function readScalar(text: string, offset: number): SubsetDocument {
     }
     const tail = text.slice(i + leadingSpaces(text.slice(i)));
     if (tail !== '' && !tail.startsWith('#')) decline();
-    return { value, position: { offset } };
+    return { value, root: scalarRef(offset) };
   }
   if (text === '{}' || text.startsWith('{} #') || text === '[]' || text.startsWith('[] #')) {
-    return first === '{'
-      ? { value: {}, position: { offset, entries: new Map() } }
-      : { value: [], position: { offset, items: [] } };
+    return first === '{' ? { value: {}, root: positions.mapping(offset, [], [], []) } : { value: [], root: positions.sequence(offset, []) };
   }
   if ('[]{},&*!|>%@`?:-+.'.includes(first)) decline();
   const comment = text.indexOf(' #');
@@ -290,5 +293,5 @@ function readScalar(text: string, offset: number): SubsetDocument {
   else if (SMALL_INT.test(plain)) value = Number(plain);
   else if (CORE_NUMBER.test(plain)) decline(); // other ints and floats: let yaml type them
   // anything else starting with a digit (4.19.0-2025, 2026-08-14) is a string in the core schema
-  return { value, position: { offset } };
+  return { value, root: scalarRef(offset) };
 }

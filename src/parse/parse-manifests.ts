@@ -2,7 +2,8 @@
 // LineCounter), never from re-scanning the text (eemeli/yaml src/parse/line-counter.ts).
 import { isMap, isSeq, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
-import { readBlockSubset, type PositionNode } from './block-subset.js';
+import { readBlockSubset } from './block-subset.js';
+import { linePosition, offsetAt } from './position-index.js';
 
 export interface SourceFile {
   /** The path shown in diagnostics, `/`-separated (relative to where the user ran the tool). */
@@ -148,19 +149,17 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
   // but yaml 2.x reads it as ordinary text: make it LF. Same length, so every offset stays valid.
   const text = decoded.text.includes('\r') ? decoded.text.replace(/\r(?!\n)/g, '\n') : decoded.text;
 
-  // Offsets -> positions for the subset reader (the yaml path counts lines per segment, below).
-  const lineCounter = new LineCounter();
-  const at = (offset: number): SourceLocation => {
-    const pos = lineCounter.linePos(offset);
-    return { file: file.path, line: pos.line, column: pos.col };
-  };
-
   // Most files are plain block YAML: read them with the fast subset reader, else with yaml.
   const subset = blockSubset ? readBlockSubset(text) : undefined;
   if (subset) {
-    for (const start of subset.lineStarts) lineCounter.addNewLine(start);
+    const { positions, lineStarts } = subset;
+    const at = (offset: number): SourceLocation => {
+      const pos = linePosition(lineStarts, offset);
+      return { file: file.path, line: pos.line, column: pos.col };
+    };
     subset.documents.forEach((doc, documentIndex) => {
-      for (const object of objectsOf(file.path, doc.value, documentIndex, (path, wantKey) => at(positionOffset(doc.position, path, wantKey)))) objects.push(object);
+      const root = doc.root;
+      for (const object of objectsOf(file.path, doc.value, documentIndex, (path, wantKey) => at(offsetAt(positions, root, path, wantKey)))) objects.push(object);
     });
     if (subset.documents.length === 0) diagnostics.push(emptyFile(file.path));
     return { objects, diagnostics };
@@ -234,27 +233,6 @@ export function manifestObject(
   const locate = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], false), documentIndex });
   const locateKey = (path: FieldPath): SourceLocation => ({ ...locateAt([...basePath, ...path], true), documentIndex });
   return { file, documentIndex, basePath, value, apiVersion: String(value['apiVersion'] ?? ''), kind: String(value['kind'] ?? ''), locate, locateKey };
-}
-
-/** positionOffset over the subset reader's positions: the same answers as nodeOffset over yaml's nodes. */
-function positionOffset(root: PositionNode, path: FieldPath, wantKey: boolean): number {
-  let node = root;
-  for (let i = 0; i < path.length; i++) {
-    const step = path[i] as string | number;
-    if (node.entries) {
-      const entry = node.entries.get(String(step));
-      if (!entry) return node.offset;
-      if (i === path.length - 1 && wantKey) return entry.keyOffset;
-      node = entry.value;
-    } else if (node.items && typeof step === 'number') {
-      const item = node.items[step];
-      if (!item) return node.offset;
-      node = item;
-    } else {
-      return node.offset;
-    }
-  }
-  return node.offset;
 }
 
 function isListKind(value: Record<string, unknown>): boolean {

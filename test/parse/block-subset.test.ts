@@ -113,3 +113,22 @@ test('generated block YAML reads the same with both readers', () => {
     { seed: 20261121, numRuns: 1500 },
   );
 });
+
+// Positions live in a compact index (src/parse/position-index.ts) that searches a large mapping
+// through a key table built on first use: the same answers as yaml at every key and item.
+test('a mapping of many keys and a long sequence locate every field as yaml does', () => {
+  const keys = Array.from({ length: 120 }, (_, i) => `key-${i}: value-${i}`).join('\n  ');
+  const items = Array.from({ length: 60 }, (_, i) => `  - source: r${i}.example.com/a\n    mirrors: [m${i}.example.com/a]`).join('\n');
+  const text = `apiVersion: v1\nkind: ConfigMap\ndata:\n  ${keys}\nitems:\n${items.replaceAll('[m', '\n    - m').replaceAll('/a]', '/a')}\n`;
+  expect(readBlockSubset(text)).toBeDefined();
+  expectSameAsYaml({ path: 'big.yaml', content: text });
+});
+
+test('paths that leave the document locate the nearest node, as yaml does', () => {
+  const file = { path: 'p.yaml', content: 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: X\n  list:\n  - a\n  - b\n' };
+  const [bySubset] = parseManifests([file]).objects;
+  const [byYaml] = parseManifests([file], { blockSubset: false }).objects;
+  for (const p of [['list', -1], ['list', 1.5], ['list', 2], ['list', '0'], ['kind', 0], ['list', 0, 'deeper'], ['missing', 'x']] as FieldPath[]) {
+    expect([p, bySubset?.locate(p), bySubset?.locateKey(p)]).toEqual([p, byYaml?.locate(p), byYaml?.locateKey(p)]);
+  }
+});
