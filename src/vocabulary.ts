@@ -76,6 +76,14 @@ export function didYouMean(value: string, candidates: readonly string[], show: (
 export const TARGET_OSES = ['linux', 'windows'] as const;
 export type TargetOs = (typeof TARGET_OSES)[number];
 
+/** The platforms whose presets pick the applier's user, paths and pod security (node-applier/platforms.ts). */
+export const PLATFORMS = ['generic', 'openshift', 'aks', 'eks'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** What a discovered node that is NotReady, cordoned or being deleted does to the run: skipped, or a failure. */
+export const UNAVAILABLE_NODE_POLICIES = ['skip', 'fail'] as const;
+export type UnavailableNodePolicy = (typeof UNAVAILABLE_NODE_POLICIES)[number];
+
 /**
  * How the node-applier Job survives "field is immutable" under a GitOps engine: a name that changes
  * with the content, an Argo CD hook re-created on every sync, or a forced delete and re-create.

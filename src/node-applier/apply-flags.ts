@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from '../validate/function-config-schema.js';
-import type { TargetOs } from '../vocabulary.js';
+import type { Platform, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
 import { DEFAULT_ROLLOUT } from './rollout.js';
 import { inClusterServer, SERVICE_ACCOUNT_DIR } from './discovery.js';
 import type { NodeApplierSettings } from './settings.js';
@@ -74,6 +74,16 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     section: 'Nodes',
     arg: 'linux|windows',
     help: ['node OS when an entry does not say'],
+  },
+  {
+    name: 'platform',
+    type: 'string',
+    schema: field('platform'),
+    default: 'generic',
+    job: ({ settings }) => (settings.platform === 'generic' ? undefined : settings.platform),
+    section: 'Nodes',
+    arg: 'generic|openshift|aks|eks',
+    help: ['picks the SSH user, config directory and containerd config per node OS', '(docs/platforms.md); the flags below override it'],
   },
   {
     name: 'ssh-key',
@@ -174,6 +184,26 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     arg: 'N',
     help: ['start no new node after N failures'],
   },
+  {
+    name: 'min-nodes',
+    type: 'integer',
+    schema: field('rollout', 'minNodes'),
+    default: 1,
+    job: ({ settings }) => (settings.minNodes === 1 ? undefined : settings.minNodes),
+    section: 'Rollout',
+    arg: 'N',
+    help: ['fewer target nodes (all shards together) fails the run'],
+  },
+  {
+    name: 'unavailable-nodes',
+    type: 'string',
+    schema: field('rollout', 'unavailableNodes'),
+    default: 'skip',
+    job: ({ settings }) => (settings.unavailableNodes === 'skip' ? undefined : settings.unavailableNodes),
+    section: 'Rollout',
+    arg: 'skip|fail',
+    help: ['discovered nodes that are NotReady, cordoned or being deleted:', 'skip (reported skipped-unavailable) or fail'],
+  },
   { name: 'connect-timeout', type: 'integer', schema: seconds(1, 3600), default: 10, section: 'SSH (key authentication only)', arg: 'SEC', help: ['TCP connect and SSH banner'] },
   { name: 'command-timeout', type: 'integer', schema: seconds(1, 86400), default: 120, section: 'SSH (key authentication only)', arg: 'SEC', help: ['one remote program, end to end'] },
   { name: 'lock-timeout', type: 'integer', schema: seconds(0, 86400), default: 60, section: 'SSH (key authentication only)', arg: 'SEC', help: ["wait for another run's lock on a node"] },
@@ -250,6 +280,7 @@ export interface ApplySettings {
   inventory: string | undefined;
   selector: string | undefined;
   target: TargetOs;
+  platform: Platform;
   configDir: string | undefined;
   containerdConfig: string | undefined;
   sshUser: string | undefined;
@@ -262,6 +293,8 @@ export interface ApplySettings {
   canary: string;
   maxParallel: number;
   maxFailures: number;
+  minNodes: number;
+  unavailableNodes: UnavailableNodePolicy;
   shardIndex: number;
   shardCount: number;
   dryRun: boolean;
@@ -310,6 +343,7 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
     inventory: get<string | undefined>('inventory'),
     selector: get<string | undefined>('selector'),
     target,
+    platform: get<Platform>('platform'),
     configDir,
     containerdConfig: get<string | undefined>('containerd-config'),
     sshUser: get<string | undefined>('ssh-user'),
@@ -322,6 +356,8 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
     canary: get<string>('canary'),
     maxParallel: get<number>('max-parallel'),
     maxFailures: get<number>('max-failures'),
+    minNodes: get<number>('min-nodes'),
+    unavailableNodes: get<UnavailableNodePolicy>('unavailable-nodes'),
     shardIndex,
     shardCount,
     dryRun: get<boolean>('dry-run'),

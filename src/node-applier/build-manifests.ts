@@ -22,6 +22,39 @@ export interface BuiltManifests {
 }
 
 export function buildManifests(files: readonly RenderedFile[], config: MirrorSetHostsConfig): BuiltManifests {
+  const object = { apiVersion: FUNCTION_CONFIG_API_VERSION, kind: FUNCTION_CONFIG_KIND, name: config.name };
+  if (config.namespaceObject.create && config.namespace === undefined) {
+    const missing: Diagnostic = {
+      code: 'NODE_APPLIER_INCOMPLETE',
+      severity: 'error',
+      message: 'spec.namespace.create needs metadata.namespace: the name of the Namespace to generate',
+      field: 'spec.namespace.create',
+      object,
+    };
+    return { objects: [], diagnostics: [missing] };
+  }
+  const namespace = config.namespaceObject.create && config.namespace !== undefined ? [namespaceObject(config.namespace, config.name)] : [];
+  const built = buildObjects(files, config, object);
+  if (built.objects.length === 0) return built;
+  return { objects: [...namespace, ...built.objects], diagnostics: built.diagnostics };
+}
+
+/**
+ * The Namespace, first so that a plain `kubectl apply -f` creates it before what lives in it, labelled
+ * for the Pod Security admission level the pod meets ("restricted": enforce, and audit and warn
+ * so that a later change that breaks it is reported too). Argo CD wave -1: before the bundle (wave 0).
+ */
+function namespaceObject(namespace: string, configName: string): KubeObject {
+  const labels: Record<string, string> = {
+    ...bundleLabels(configName),
+    'pod-security.kubernetes.io/audit': 'restricted',
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/warn': 'restricted',
+  };
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels, annotations: { 'argocd.argoproj.io/sync-wave': '-1' } } } as KubeObject;
+}
+
+function buildObjects(files: readonly RenderedFile[], config: MirrorSetHostsConfig, object: NonNullable<Diagnostic['object']>): BuiltManifests {
   const bundle = buildBundle(files, {
     name: config.name,
     ...(config.namespace ? { namespace: config.namespace } : {}),
@@ -30,7 +63,6 @@ export function buildManifests(files: readonly RenderedFile[], config: MirrorSet
     maxObjectBytes: config.bundle.maxObjectBytes,
   });
   if (bundle.objects.length === 0) return { objects: [], diagnostics: bundle.diagnostics };
-  const object = { apiVersion: FUNCTION_CONFIG_API_VERSION, kind: FUNCTION_CONFIG_KIND, name: config.name };
 
   // The Job needs an image, and there is no default registry to pull one from: without spec.image
   // the bundle alone is generated (files delivered by other means), and the result says so.

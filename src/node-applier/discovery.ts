@@ -20,11 +20,30 @@ export function usesDiscovery(selector: string | undefined, hasInventory: boolea
 
 /** The subset of a Node we read. */
 export interface KubeNode {
-  metadata?: { name?: string; labels?: Record<string, string> };
-  status?: { addresses?: Array<{ type?: string; address?: string }> };
+  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { unschedulable?: boolean };
+  status?: { addresses?: Array<{ type?: string; address?: string }>; conditions?: Array<{ type?: string; status?: string; reason?: string }> };
 }
 
-export type DiscoveredNode = { entry: InventoryEntry } | { name: string; problem: string };
+/** A usable node; `unavailable` says why it is not one to update now (NotReady, cordoned, being deleted). */
+export type DiscoveredNode = { entry: InventoryEntry; unavailable?: string } | { name: string; problem: string };
+
+/**
+ * Why a Node is not one to update now, or undefined. The signals kubectl shows in STATUS
+ * (kubectl's printNode in pkg/printers/internalversion/printers.go: the Ready condition,
+ * SchedulingDisabled for spec.unschedulable) and metadata.deletionTimestamp, which the API
+ * server sets when the Node is being deleted (autoscaler scale-down). A Node without a Ready
+ * condition has not reported yet and is judged by its address alone.
+ */
+export function unavailableReason(node: KubeNode): string | undefined {
+  if (node.metadata?.deletionTimestamp) return `the Node is being deleted (deletionTimestamp ${node.metadata.deletionTimestamp})`;
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready !== undefined && ready.status !== 'True') {
+    return `the Node is NotReady (Ready=${ready.status ?? 'Unknown'}${ready.reason ? `, ${ready.reason}` : ''})`;
+  }
+  if (node.spec?.unschedulable === true) return 'the Node is cordoned (spec.unschedulable)';
+  return undefined;
+}
 
 /**
  * The address to reach a node: an IPv4 InternalIP first, else its InternalDNS name, an IPv6
@@ -45,11 +64,13 @@ export function nodeAddress(node: KubeNode): string | undefined {
 export function toTargets(nodes: readonly KubeNode[], defaultOs: TargetOs): DiscoveredNode[] {
   return nodes.map((node) => {
     const name = node.metadata?.name ?? '';
-    const address = nodeAddress(node);
-    if (!address) return { name, problem: 'the Node has no InternalIP or InternalDNS address in its status' };
     const label = node.metadata?.labels?.['kubernetes.io/os'];
     const os = TARGET_OSES.find((known) => known === label) ?? defaultOs;
+    const address = nodeAddress(node);
+    // A node on its way out may already have lost its addresses: it is unavailable, not broken.
+    const unavailable = unavailableReason(node);
+    if (unavailable !== undefined) return { entry: { name, address: address ?? '-', os }, unavailable };
+    if (!address) return { name, problem: 'the Node has no InternalIP or InternalDNS address in its status' };
     return { entry: { name, address, os } };
   });
 }
-

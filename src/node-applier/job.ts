@@ -5,12 +5,13 @@
 // Job is pruned), be an Argo CD hook re-created on every sync (`argocd-hook`), or be deleted and
 // re-created by the engine (`force-recreate`). Never `ttlSecondsAfterFinished`: a GitOps engine
 // re-creates a Job the TTL controller deleted, and the rollout runs again (argo-cd#8586, flux pattern).
-import type { Diagnostic } from '../diagnostics.js';
+import { EXIT_INTERNAL, EXIT_USAGE, type Diagnostic } from '../diagnostics.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
 import { compareStrings, type InventoryEntry } from '../vocabulary.js';
 import { hashSuffix } from '../bundle/content-hash.js';
 import { jobArgs, MOUNT } from './apply-flags.js';
 import { SERVICE_ACCOUNT_DIR } from './discovery.js';
+import { PLATFORM_PRESETS } from './platforms.js';
 import { nodeApplierSettings, type NodeApplierSettings } from './settings.js';
 
 /** The bundle objects the Job mounts (all of them: a large bundle is split across several). */
@@ -24,8 +25,9 @@ const DEFAULT_RESOURCES = {
   // Each parallel session is one ssh process (a few MiB); 10 of them and Node fit well under this.
   limits: { cpu: '1', memory: '256Mi' },
 };
-/** UID and GID of the applier; the image also runs under any other uid (docs/image.md). */
-const RUN_AS_USER = 65532;
+/** The image is built for one architecture (scripts/build-image.sh); spec.pod.nodeSelector may name another. */
+const DEFAULT_ARCH = 'amd64';
+const CONTAINER = 'apply';
 
 export interface NodeApplierManifests {
   /** Empty when `diagnostics` holds an error. */
@@ -58,11 +60,14 @@ export function buildNodeApplierManifests(config: MirrorSetHostsConfig & { image
     ...(extra.annotations && Object.keys(extra.annotations).length > 0 ? { annotations: extra.annotations } : {}),
   });
   const objects: object[] = [];
+  // Its own ServiceAccount with discovery (for the ClusterRoleBinding), and always where the platform
+  // grants pod security to a ServiceAccount (an OpenShift SCC): never the namespace's `default`.
+  const serviceAccount = discovery || PLATFORM_PRESETS[s.platform].alwaysServiceAccount;
+  if (serviceAccount) objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name), automountServiceAccountToken: false });
 
   if (discovery) {
     const roleName = `${s.namespace}-${name}-list-nodes`;
     objects.push(
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name), automountServiceAccountToken: false },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
@@ -88,17 +93,28 @@ export function buildNodeApplierManifests(config: MirrorSetHostsConfig & { image
   }
 
   const args = jobArgs({ settings: s, inventory: inventoryName !== undefined });
-  const pod = podSpec(s, args, bundleRefs, inventoryName, discovery, name);
+  const pod = podSpec(s, args, bundleRefs, inventoryName, discovery, serviceAccount ? name : undefined);
   const podTemplate = {
     metadata: { labels, annotations: { 'mirrorset-hosts.io/content-hash': contentHash } },
     spec: pod,
   };
   const shards = s.shards;
+  const indexed = shards > 1;
   const jobSpec = {
-    ...(shards > 1 ? { completionMode: 'Indexed', completions: shards, parallelism: shards } : {}),
-    // A re-run converges, so a retry is safe.
-    backoffLimit: 2,
-    activeDeadlineSeconds: 1800,
+    // Indexed: each shard has its own retry budget, so one bad shard neither uses up the others'
+    // retries nor gets the shards still running killed (backoffLimitPerIndex, Kubernetes 1.29+;
+    // with it set, the Job-wide backoffLimit is left to its default).
+    ...(indexed ? { completionMode: 'Indexed', completions: shards, parallelism: shards, backoffLimitPerIndex: s.backoffLimit } : { backoffLimit: s.backoffLimit }),
+    activeDeadlineSeconds: s.activeDeadlineSeconds,
+    // A re-run converges, so a retry is safe, except where retrying cannot help: a usage error or
+    // a bug (the CLI's exit codes 2 and 3, src/diagnostics.ts) ends the Job (or the shard) at once.
+    // A pod evicted by a drain or preemption (condition DisruptionTarget) is not counted at all.
+    podFailurePolicy: {
+      rules: [
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        { action: indexed ? 'FailIndex' : 'FailJob', onExitCodes: { containerName: CONTAINER, operator: 'In', values: [EXIT_USAGE, EXIT_INTERNAL] } },
+      ],
+    },
     template: podTemplate,
   };
 
@@ -148,9 +164,12 @@ function podSpec(
   bundle: BundleRefs,
   inventoryName: string | undefined,
   discovery: boolean,
-  name: string,
+  serviceAccountName: string | undefined,
 ): Record<string, unknown> {
-  const uid = RUN_AS_USER;
+  // null: the platform assigns uid, gid and fsGroup (OpenShift restricted-v2 refuses fixed ones);
+  // the image runs under any uid (docs/image.md), and the key is group-readable by the fsGroup it gets.
+  const uid = PLATFORM_PRESETS[s.platform].fixedIds;
+  const pod = s.pod;
   const bundleSources = bundle.names.map((n) => (bundle.kind === 'ConfigMap' ? { configMap: { name: n } } : { secret: { name: n } }));
   const volumes: object[] = [
     // One directory for every bundle object: a bundle split across several objects reads as one.
@@ -196,25 +215,33 @@ function podSpec(
 
   return {
     restartPolicy: 'Never',
-    ...(discovery ? { serviceAccountName: name } : {}),
+    ...(serviceAccountName !== undefined ? { serviceAccountName } : {}),
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    // The applier image is Linux.
-    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    ...(pod.priorityClassName !== undefined ? { priorityClassName: pod.priorityClassName } : {}),
+    ...(pod.imagePullSecrets !== undefined ? { imagePullSecrets: pod.imagePullSecrets.map((ref) => ({ name: ref.name })) } : {}),
+    // The applier image is Linux, and built for one architecture.
+    nodeSelector: sortedKeys({ 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': DEFAULT_ARCH, ...pod.nodeSelector }),
+    ...(pod.tolerations !== undefined ? { tolerations: pod.tolerations } : {}),
+    ...(pod.affinity !== undefined ? { affinity: pod.affinity } : {}),
     securityContext: {
       runAsNonRoot: true,
-      runAsUser: uid,
-      runAsGroup: uid,
-      fsGroup: uid,
+      ...(uid !== null ? { runAsUser: uid, runAsGroup: uid, fsGroup: uid } : {}),
       seccompProfile: { type: 'RuntimeDefault' },
     },
     containers: [
       {
-        name: 'apply',
+        name: CONTAINER,
         image: s.image,
         imagePullPolicy: s.imagePullPolicy,
         args,
-        resources: { requests: { ...DEFAULT_RESOURCES.requests }, limits: { ...DEFAULT_RESOURCES.limits } },
+        resources: {
+          requests: { ...(pod.resources?.requests ?? DEFAULT_RESOURCES.requests) },
+          limits: { ...(pod.resources?.limits ?? DEFAULT_RESOURCES.limits) },
+        },
+        // The run's summary (or its last log lines when it fails) is what `kubectl describe` and
+        // the GitOps engine show as the pod's termination message.
+        terminationMessagePolicy: 'FallbackToLogsOnError',
         securityContext: {
           allowPrivilegeEscalation: false,
           readOnlyRootFilesystem: true,
@@ -226,6 +253,10 @@ function podSpec(
     ],
     volumes,
   };
+}
+
+function sortedKeys(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)));
 }
 
 function clusterMeta(objName: string, labels: Record<string, string>): Record<string, unknown> {

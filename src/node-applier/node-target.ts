@@ -7,6 +7,7 @@ import { INVENTORY_ENTRY_SCHEMA } from '../validate/function-config-schema.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { formatFieldPath } from '../validate/diagnostics-for.js';
 import { compareStrings, type InventoryEntry, type TargetOs } from '../vocabulary.js';
+import { nodeDefaults, type Platform } from './platforms.js';
 
 /** One node as the applier sees it: where to connect and where containerd reads hosts.toml. */
 export interface NodeTarget {
@@ -21,18 +22,14 @@ export interface NodeTarget {
   containerdConfig: string;
 }
 
-/**
- * WMCO `pkg/windows/windows.go`: `ContainerdConfigDir = C:\k\containerd\registries` and
- * `containerdConfPath = C:\k\containerd\containerd_conf.toml`; on Linux the containerd
- * documentation's convention (docs/hosts.md) and its default config file.
- */
+// The generic platform's row of ./platforms.ts (WMCO's Windows paths, containerd's Linux ones).
 export const DEFAULT_CONFIG_DIR: Readonly<Record<TargetOs, string>> = {
-  windows: 'C:\\k\\containerd\\registries',
-  linux: '/etc/containerd/certs.d',
+  windows: nodeDefaults('generic', 'windows').configDir,
+  linux: nodeDefaults('generic', 'linux').configDir,
 };
 export const DEFAULT_CONTAINERD_CONFIG: Readonly<Record<TargetOs, string>> = {
-  windows: 'C:\\k\\containerd\\containerd_conf.toml',
-  linux: '/etc/containerd/config.toml',
+  windows: nodeDefaults('generic', 'windows').containerdConfig,
+  linux: nodeDefaults('generic', 'linux').containerdConfig,
 };
 /** WMCO's node watch selects `kubernetes.io/os=windows` (controllers/registry_controller.go). */
 export const DEFAULT_SELECTOR: Readonly<Record<TargetOs, string>> = {
@@ -41,8 +38,8 @@ export const DEFAULT_SELECTOR: Readonly<Record<TargetOs, string>> = {
 };
 /** WMCO's default Windows user on every cloud it supports; root on Linux, which owns /etc/containerd. */
 export const DEFAULT_USER: Readonly<Record<TargetOs, string>> = {
-  windows: 'Administrator',
-  linux: 'root',
+  windows: nodeDefaults('generic', 'windows').user,
+  linux: nodeDefaults('generic', 'linux').user,
 };
 
 // Names and addresses end up on the ssh command line: INVENTORY_ENTRY_SCHEMA allows nothing that
@@ -121,6 +118,8 @@ function describe(value: unknown): string {
 
 export interface TargetDefaults {
   os: TargetOs;
+  /** Picks the user and paths per node OS where nothing explicit does (./platforms.ts). */
+  platform?: Platform;
   port: number;
   user?: string;
   configDir?: string;
@@ -130,14 +129,15 @@ export interface TargetDefaults {
 /** An entry completed with the run's defaults; the entry's own fields win. */
 export function resolveTarget(entry: InventoryEntry, defaults: TargetDefaults): NodeTarget {
   const os = entry.os ?? defaults.os;
+  const preset = nodeDefaults(defaults.platform, os);
   return {
     name: entry.name,
     address: entry.address,
     port: entry.port ?? defaults.port,
-    user: entry.user ?? defaults.user ?? DEFAULT_USER[os],
+    user: entry.user ?? defaults.user ?? preset.user,
     os,
-    configDir: entry.configDir ?? defaults.configDir ?? DEFAULT_CONFIG_DIR[os],
-    containerdConfig: entry.containerdConfig ?? defaults.containerdConfig ?? DEFAULT_CONTAINERD_CONFIG[os],
+    configDir: entry.configDir ?? defaults.configDir ?? preset.configDir,
+    containerdConfig: entry.containerdConfig ?? defaults.containerdConfig ?? preset.containerdConfig,
   };
 }
 

@@ -6,8 +6,11 @@
 import { escapeInvisible } from '../diagnostics.js';
 import { compareStrings } from '../vocabulary.js';
 
-/** attention: updated where it could be, but a file the bundle wants was written by someone else and left alone. */
-export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'attention' | 'failed' | 'skipped';
+/**
+ * attention: updated where it could be, but a file the bundle wants was written by someone else and left alone.
+ * skipped-unavailable: a discovered node that is NotReady, cordoned or being deleted; not contacted, and no failure.
+ */
+export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'attention' | 'failed' | 'skipped' | 'skipped-unavailable';
 
 export interface NodeReport {
   name: string;
@@ -71,8 +74,8 @@ export function formatSummary(reports: readonly NodeReport[], secrets: readonly 
       r.name,
       r.address,
       r.status,
-      r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.written),
-      r.status === 'failed' || r.status === 'skipped' ? '-' : String(r.removed),
+      r.status === 'failed' || r.status.startsWith('skipped') ? '-' : String(r.written),
+      r.status === 'failed' || r.status.startsWith('skipped') ? '-' : String(r.removed),
       redact(r.step ? `${r.step}: ${r.detail}` : r.detail, secrets).replace(/\s*\n\s*/g, ' '),
     ].map(escapeInvisible),
   );
@@ -87,6 +90,8 @@ export function formatSummary(reports: readonly NodeReport[], secrets: readonly 
     `${rows.length} node(s): ${count('changed')} changed, ${count('unchanged')} unchanged, ` +
     (count('would-change') > 0 ? `${count('would-change')} would change, ` : '') +
     (count('attention') > 0 ? `${count('attention')} need attention, ` : '') +
-    `${count('failed')} failed, ${count('skipped')} skipped\n`;
+    `${count('failed')} failed, ${count('skipped')} skipped` +
+    (count('skipped-unavailable') > 0 ? `, ${count('skipped-unavailable')} unavailable (skipped)` : '') +
+    '\n';
   return line(header) + cells.map(line).join('') + totals;
 }

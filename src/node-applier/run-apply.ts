@@ -75,8 +75,9 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
   const discover = usesDiscovery(s.selector, s.inventory !== undefined);
   const discovered: InventoryEntry[] = [];
   const undiscoverable: NodeReport[] = [];
+  const selectorUsed = discover ? (s.selector ?? DEFAULT_SELECTOR[s.target]) : undefined;
   if (discover) {
-    const selector = s.selector ?? DEFAULT_SELECTOR[s.target];
+    const selector = selectorUsed as string;
     if (!s.kubeApi) {
       throw new UsageError('node discovery needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST), pass --kube-api, or list the nodes with --inventory');
     }
@@ -91,6 +92,20 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
       return 1;
     }
     for (const found of toTargets(nodes, s.target)) {
+      if ('unavailable' in found && found.unavailable !== undefined) {
+        // Routine in an autoscaled or upgrading cluster: reported, not contacted, and (by default) no failure.
+        const failing = s.unavailableNodes === 'fail';
+        undiscoverable.push({
+          name: found.entry.name,
+          address: found.entry.address,
+          status: failing ? 'failed' : 'skipped-unavailable',
+          ...(failing ? { step: 'discover' } : {}),
+          detail: failing ? `${found.unavailable} (--unavailable-nodes fail)` : found.unavailable,
+          written: 0,
+          removed: 0,
+        });
+        continue;
+      }
       if ('problem' in found) {
         undiscoverable.push({ name: found.name, address: '-', status: 'failed', step: 'discover', detail: found.problem, written: 0, removed: 0 });
         continue;
@@ -107,6 +122,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
 
   const defaults = {
     os: s.target,
+    platform: s.platform,
     port: s.sshPort,
     ...(s.sshUser !== undefined ? { user: s.sshUser } : {}),
     ...(s.configDir !== undefined ? { configDir: s.configDir } : {}),
@@ -119,7 +135,26 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
   // A Node the API gave no usable address is a failure of this run, unless the inventory names it.
   const staticNames = new Set(staticEntries.map((e) => e.name));
   const undiscoverableHere = undiscoverable.filter((r) => !staticNames.has(r.name) && selectShard([r], s.shardIndex, s.shardCount).length > 0);
-  for (const r of undiscoverableHere) emit([['level', 'error'], ['node', r.name], ['step', 'discover'], ['result', 'failed'], ['msg', r.detail]]);
+  for (const r of undiscoverableHere) {
+    const level = r.status === 'failed' ? 'error' : 'warn';
+    emit([['level', level], ['node', r.name], ['step', 'discover'], ['result', r.status], ['msg', r.detail]]);
+  }
+  // Too few nodes is a failure, never a green run that touched nothing (a selector typo, RBAC that
+  // lists nothing). Judged on every shard's nodes together, so all shards agree.
+  if (all.length < s.minNodes) {
+    const unavailable = undiscoverable.filter((r) => !staticNames.has(r.name)).length;
+    const source = [
+      ...(selectorUsed !== undefined ? [`selector ${selectorUsed}`] : []),
+      ...(s.inventory !== undefined ? [`inventory ${s.inventory}`] : []),
+    ].join(' and ');
+    const msg =
+      `${all.length} node(s) to update, fewer than --min-nodes ${s.minNodes}: ${source} matched ${all.length + unavailable} node(s)` +
+      (unavailable > 0 ? `, ${unavailable} of them unavailable or unusable` : '') +
+      '; check the selector (and that the Job may list nodes), or lower spec.rollout.minNodes';
+    emit([['level', 'error'], ['step', 'discover'], ['result', 'failed'], ['min_nodes', s.minNodes], ['msg', msg]]);
+    io.stdout(formatSummary(undiscoverableHere, secrets));
+    return 1;
+  }
   const targets = new Map<string, NodeTarget>(mine.map((t) => [t.name, t]));
 
   let order;
@@ -182,6 +217,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
   if (hostKey) warnInsecure();
   // A node that needs attention exits 1 too: a Job that stays green while a file it should manage
   // belongs to someone else would hide the problem from a GitOps dashboard.
+  // skipped-unavailable is not among them: a NotReady or cordoned node is routine (--unavailable-nodes fail makes it a failure).
   return reports.some((r) => r.status === 'failed' || r.status === 'skipped' || r.status === 'attention') ? 1 : 0;
 }
 

@@ -6,7 +6,9 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
-import type { GitOpsStrategy, InventoryEntry, TargetOs } from '../vocabulary.js';
+import type { PodSettings } from '../validate/function-config.js';
+import { DEFAULT_DISCOVERY_SCHEDULE } from '../validate/function-config-schema.js';
+import type { GitOpsStrategy, InventoryEntry, Platform, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
 import { usesDiscovery } from './discovery.js';
 
 /** A validated config's node-applier part, with the defaults applied. */
@@ -18,6 +20,14 @@ export interface NodeApplierSettings {
   name: string;
   /** Namespace of the Job; always set with node discovery (the ClusterRoleBinding names the ServiceAccount's namespace). */
   namespace?: string;
+  /** Picks the user and paths per node OS (on the command line) and the pod security (./platforms.ts). */
+  platform: Platform;
+  /** spec.pod, as written. */
+  pod: PodSettings;
+  minNodes: number;
+  unavailableNodes: UnavailableNodePolicy;
+  backoffLimit: number;
+  activeDeadlineSeconds: number;
   /** OS of the nodes when an inventory entry or Node label does not say. */
   targetOs: TargetOs;
   configDir?: string;
@@ -44,7 +54,7 @@ export interface NodeApplierSettings {
   maxParallel?: number;
   maxFailures?: number;
   canary?: string;
-  /** Also emit a CronJob with the same pod, so nodes that join later get the files. */
+  /** Also emit a CronJob with the same pod, so nodes that join later get the files (on by default with discovery). */
   cronSchedule?: string;
 }
 
@@ -83,7 +93,14 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     strategy: gitops.strategy,
     syncWave: gitops.syncWave ?? 1,
     shards: rollout.shards ?? 1,
+    platform: config.platform,
+    pod: config.pod,
+    minNodes: rollout.minNodes,
+    unavailableNodes: rollout.unavailableNodes,
+    backoffLimit: rollout.backoffLimit,
+    activeDeadlineSeconds: rollout.activeDeadlineSeconds,
   };
+
   const optional: Partial<NodeApplierSettings> = {
     namespace: config.namespace,
     configDir: target.configDir,
@@ -95,7 +112,8 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     maxParallel: rollout.maxParallel,
     maxFailures: rollout.maxFailures,
     canary: rollout.canary,
-    cronSchedule: rollout.schedule,
+    // With discovery a node that joins later is found by the next run; 'none' opts out.
+    cronSchedule: rollout.schedule === 'none' ? undefined : (rollout.schedule ?? (discovery ? DEFAULT_DISCOVERY_SCHEDULE : undefined)),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
   return { settings, diagnostics: [] };

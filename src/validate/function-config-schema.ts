@@ -2,7 +2,7 @@
 // the source of truth: ./function-config.ts validates against it, and schema/function-config.schema.json
 // is this object as published (test/bundle/function-config.test.ts fails when they differ, and
 // rewrites the file with UPDATE_GOLDEN=1).
-import { CONFIG_MAP_KEY_PATTERN, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PROFILES, TARGET_OSES } from '../vocabulary.js';
+import { CONFIG_MAP_KEY_PATTERN, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PLATFORMS, PROFILES, TARGET_OSES, UNAVAILABLE_NODE_POLICIES } from '../vocabulary.js';
 import { DIAGNOSTIC_CODES } from '../diagnostics.js';
 import type { JsonSchema } from './json-schema.js';
 import { EXCLUDE_PATTERN, EXCLUDE_PATTERN_EXPECTED } from '../parse/exclude-patterns.js';
@@ -27,6 +27,19 @@ const NODE_PATH = '^(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*$';
 const NODE_PATH_OR_EMPTY = '^(?:|(?:/|[A-Za-z]:\\\\)[^\\u0000\\r\\n]*)$';
 
 const stringMap = (description: string): ConfigSchema => ({ description, type: 'object', additionalProperties: { type: 'string' } });
+
+// A resource quantity (k8s.io/apimachinery resource.Quantity) written as a string: "100m", "1Gi", "2".
+const QUANTITY = '^[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$';
+const quantities = (description: string): ConfigSchema => ({
+  description,
+  type: 'object',
+  additionalProperties: { type: 'string', pattern: QUANTITY, 'x-expected': 'a quantity as a string, such as "100m" or "256Mi"' },
+});
+// A label key or value, as a nodeSelector or a toleration holds it (k8s.io/apimachinery IsQualifiedName, IsValidLabelValue).
+const LABEL_KEY = '^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+const LABEL_VALUE = '^(?:[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$';
+// A DNS-1123 subdomain: a PriorityClass name.
+const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 /** One node of an inventory (spec.nodes.inventory, and the file `apply --inventory` reads). */
 export const INVENTORY_ENTRY_SCHEMA: ConfigSchema = {
@@ -54,6 +67,16 @@ const WARNING_CODES = Object.entries(DIAGNOSTIC_CODES)
   .sort();
 // A source registry as the findings name it: host[:port], lower case as the CRD pattern requires.
 const REGISTRY = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$';
+
+/** A CronJob every 15 minutes when nodes are discovered: nodes that join later get the files without a Git change. */
+export const DEFAULT_DISCOVERY_SCHEDULE = '*/15 * * * *';
+/**
+ * Data bytes per bundle object. Client-side apply stores the whole object as JSON in the
+ * last-applied-configuration annotation, and all annotations together may hold 262144 bytes
+ * (k8s.io/apimachinery TotalAnnotationSizeLimitB); JSON escaping of TOML and PEM text
+ * (quotes, newlines) adds a few percent, so this leaves room for it and the metadata.
+ */
+export const DEFAULT_MAX_OBJECT_BYTES = 200000;
 
 /** Longest metadata.name: the Job name `<name>-<10 hex>` plus a role suffix must stay within 63. */
 export const MAX_CONFIG_NAME_LENGTH = 40;
@@ -148,6 +171,84 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           type: 'string',
           minLength: 1,
         },
+        platform: {
+          description:
+            'The platform the nodes run on; picks the SSH user, the containerd paths per node OS and the pod security settings (docs/platforms.md). generic: WMCO\'s Windows paths, root on Linux, a fixed non-root uid; openshift: no fixed uid/gid/fsGroup (restricted-v2 assigns them), a dedicated ServiceAccount always; aks: azureuser and C:\\Program Files\\containerd\\config.toml; eks: Administrator/ec2-user and the same Windows paths. spec.ssh.user, spec.target.* and inventory fields override it.',
+          type: 'string',
+          enum: [...PLATFORMS],
+          default: 'generic',
+        },
+        namespace: {
+          description: 'The Namespace of the generated objects (metadata.namespace).',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            create: {
+              description:
+                'Also generate the Namespace, labelled for Pod Security "restricted" (enforce, audit, warn), so the first sync does not fail on a missing namespace. Off by default: a namespace that already exists keeps its own labels.',
+              type: 'boolean',
+              default: false,
+            },
+          },
+        },
+        pod: {
+          description:
+            'Settings of the node-applier pod. Part of the Job hash: never patch the generated Job (kustomize patches or images: change the pod without renaming the Job, and the next change fails with "field is immutable"); set them here.',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            nodeSelector: {
+              description: 'Added to the pod\'s nodeSelector (kubernetes.io/os: linux and kubernetes.io/arch: amd64 are always there unless set here).',
+              type: 'object',
+              additionalProperties: { type: 'string', pattern: LABEL_VALUE, 'x-expected': 'a label value' },
+            },
+            tolerations: {
+              description: 'The pod\'s tolerations (core/v1 Toleration).',
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  key: { type: 'string', pattern: LABEL_KEY, 'x-expected': 'a taint key such as node-role.kubernetes.io/infra' },
+                  operator: { type: 'string', enum: ['Exists', 'Equal'] },
+                  value: { type: 'string', pattern: LABEL_VALUE, 'x-expected': 'a taint value' },
+                  effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+                  tolerationSeconds: { type: 'integer', minimum: 0 },
+                },
+              },
+            },
+            affinity: {
+              description: 'The pod\'s affinity (core/v1 Affinity), passed through as written.',
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                nodeAffinity: { type: 'object' },
+                podAffinity: { type: 'object' },
+                podAntiAffinity: { type: 'object' },
+              },
+            },
+            imagePullSecrets: {
+              description: 'Secrets (type kubernetes.io/dockerconfigjson) to pull spec.image with.',
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name'],
+                additionalProperties: false,
+                properties: { name: { type: 'string', pattern: DNS1123_SUBDOMAIN, maxLength: 253, 'x-expected': 'a Secret name' } },
+              },
+            },
+            priorityClassName: { type: 'string', pattern: DNS1123_SUBDOMAIN, maxLength: 253, 'x-expected': 'a PriorityClass name (DNS-1123 subdomain)' },
+            resources: {
+              description: 'The container\'s requests and limits. Default requests cpu 100m, memory 64Mi; limits cpu 1, memory 256Mi.',
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                requests: quantities('Replaces the default requests.'),
+                limits: quantities('Replaces the default limits.'),
+              },
+            },
+          },
+        },
         target: {
           type: 'object',
           additionalProperties: false,
@@ -228,7 +329,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           properties: {
             strategy: {
               description:
-                'How the Job survives "field is immutable": hashed-name (default: the name changes with the content; prune removes the old Job), argocd-hook (PostSync hook, BeforeHookCreation), force-recreate (Argo CD Force/Replace and Flux force annotations).',
+                'How the Job survives "field is immutable": hashed-name (default: the name changes with the content; prune removes the old Job), argocd-hook (Sync hook, BeforeHookCreation: runs on every sync), force-recreate (Argo CD Force/Replace and Flux force annotations).',
               type: 'string',
               enum: [...GITOPS_STRATEGIES],
               default: 'hashed-name',
@@ -245,7 +346,27 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             maxParallel: { description: 'Nodes at a time after the canary. Default 10.', type: 'integer', minimum: 1, maximum: 1000 },
             maxFailures: { description: 'Start no new node after this many failures. Default 3.', type: 'integer', minimum: 1, maximum: 100000 },
             shards: { description: 'More than 1: an Indexed Job, one pod per shard of the nodes.', type: 'integer', minimum: 1, maximum: 1000 },
-            schedule: { description: 'Also emit a CronJob with the same pod (cron syntax), so nodes that join later get the files.', type: 'string', pattern: '^\\S+(\\s+\\S+){4}$', 'x-expected': 'a five-field cron expression such as "0 * * * *"' },
+            schedule: {
+              description: `A CronJob with the same pod (cron syntax), so nodes that join later get the files. Default "${DEFAULT_DISCOVERY_SCHEDULE}" with node discovery (a converged node costs one read-only probe), none with an inventory only; "none" turns it off.`,
+              type: 'string',
+              pattern: '^(?:none|\\S+(\\s+\\S+){4})$',
+              'x-expected': 'a five-field cron expression such as "0 * * * *", or none',
+            },
+            minNodes: {
+              description: 'Fewer target nodes than this fails the run, naming the selector (a typo in nodes.selector, or RBAC that lists nothing, is not a green Job). Default 1; 0 allows an empty run.',
+              type: 'integer',
+              minimum: 0,
+              maximum: 100000,
+              default: 1,
+            },
+            unavailableNodes: {
+              description: 'Discovered nodes that are NotReady, cordoned (spec.unschedulable) or being deleted: skip (default: reported as skipped-unavailable, the run does not fail for them) or fail.',
+              type: 'string',
+              enum: [...UNAVAILABLE_NODE_POLICIES],
+              default: 'skip',
+            },
+            backoffLimit: { description: 'Retries of a failed pod (per index with shards). Default 2.', type: 'integer', minimum: 0, maximum: 100, default: 2 },
+            activeDeadlineSeconds: { description: 'The Job\'s deadline in seconds. Default 1800.', type: 'integer', minimum: 60, maximum: 604800, default: 1800 },
           },
         },
         bundle: {
@@ -254,11 +375,11 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
           properties: {
             sensitive: { description: 'Carry the files in a Secret instead of a ConfigMap.', type: 'boolean', default: false },
             maxObjectBytes: {
-              description: 'Data bytes per ConfigMap/Secret before the files are split over several objects (the API server refuses more than 1048576).',
+              description: `Data bytes per ConfigMap/Secret before the files are split over several objects. The default ${DEFAULT_MAX_OBJECT_BYTES} keeps each object, escaped as JSON, under the 262144 bytes client-side apply can store in last-applied-configuration (kubectl apply, Argo CD's default); up to 1048576 (the API server's limit) needs server-side apply.`,
               type: 'integer',
               minimum: 4096,
               maximum: 1048576,
-              default: 1000000,
+              default: DEFAULT_MAX_OBJECT_BYTES,
             },
           },
         },

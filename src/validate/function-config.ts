@@ -1,12 +1,12 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Profile, type TargetOs } from '../vocabulary.js';
+import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Platform, type Profile, type TargetOs, type UnavailableNodePolicy } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { AcceptRule } from './accept-findings.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
 import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
-import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from './function-config-schema.js';
+import { DEFAULT_MAX_OBJECT_BYTES, FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from './function-config-schema.js';
 import { typeName, walkSchema, type SchemaReport, type SchemaWalkOptions } from './json-schema.js';
 
 
@@ -25,6 +25,12 @@ export interface MirrorSetHostsConfig {
   accept?: AcceptRule[];
   /** The directory render writes and check compares (relative to the config); build ignores it. */
   out?: string;
+  /** Picks the user, paths and pod security (node-applier/platforms.ts). */
+  platform: Platform;
+  /** Generate the Namespace too. */
+  namespaceObject: { create: boolean };
+  /** Pod settings passed into the Job's pod template (core/v1 shapes, checked by the schema). */
+  pod: PodSettings;
   target: { os: TargetOs; configDir?: string; containerdConfig?: string };
   nodes: { selector?: string; inventory: InventoryEntry[] };
   ssh: {
@@ -39,8 +45,29 @@ export interface MirrorSetHostsConfig {
   image?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   gitops: { strategy: GitOpsStrategy; syncWave?: number };
-  rollout: { canary?: string; maxParallel?: number; maxFailures?: number; shards?: number; schedule?: string };
+  rollout: {
+    canary?: string;
+    maxParallel?: number;
+    maxFailures?: number;
+    shards?: number;
+    /** A cron expression, or 'none'; absent: the default of the node source. */
+    schedule?: string;
+    minNodes: number;
+    unavailableNodes: UnavailableNodePolicy;
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+  };
   bundle: { sensitive: boolean; maxObjectBytes: number };
+}
+
+/** spec.pod: core/v1 PodSpec fields, as written. */
+export interface PodSettings {
+  nodeSelector?: Record<string, string>;
+  tolerations?: Array<Record<string, string | number>>;
+  affinity?: Record<string, unknown>;
+  imagePullSecrets?: Array<{ name: string }>;
+  priorityClassName?: string;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 
 export interface FunctionConfigResult {
@@ -58,12 +85,15 @@ export function defaultConfig(name = DEFAULT_CONFIG_NAME): MirrorSetHostsConfig 
     allowOutsideRoot: false,
     profile: 'containerd',
     strict: false,
+    platform: 'generic',
+    namespaceObject: { create: false },
+    pod: {},
     target: { os: 'windows' },
     nodes: { inventory: [] },
     ssh: { insecureIgnoreHostKeys: false },
     gitops: { strategy: 'hashed-name' },
-    rollout: {},
-    bundle: { sensitive: false, maxObjectBytes: 1_000_000 },
+    rollout: { minNodes: 1, unavailableNodes: 'skip', backoffLimit: 2, activeDeadlineSeconds: 1800 },
+    bundle: { sensitive: false, maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES },
   };
 }
 
@@ -211,12 +241,14 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
     for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
-  copy(config, spec, ['inputs', 'exclude', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
+  copy(config, spec, ['inputs', 'exclude', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy', 'platform']);
+  copy(config.namespaceObject, section('namespace'), ['create']);
+  copy(config.pod, section('pod'), ['nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'priorityClassName', 'resources']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
-  copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule']);
+  copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule', 'minNodes', 'unavailableNodes', 'backoffLimit', 'activeDeadlineSeconds']);
   copy(config.bundle, section('bundle'), ['sensitive', 'maxObjectBytes']);
   return config;
 }

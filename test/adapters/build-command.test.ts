@@ -39,7 +39,8 @@ describe('build', () => {
     const result = await build(['--config', 'repo/mirrorset-hosts.yaml']);
     expect(result.code).toBe(0);
     const list = objects(result.stdout);
-    expect(list.map((o) => o['kind'])).toEqual(['ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Job']);
+    // With discovery, the CronJob for nodes that join later is on by default.
+    expect(list.map((o) => o['kind'])).toEqual(['ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Job', 'CronJob']);
     for (const object of list) expect(kubernetesProblems(object)).toEqual([]);
     for (const object of list) expect(Object.keys(object).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
     const job = list.find((o) => o['kind'] === 'Job') as Record<string, any>;
@@ -68,6 +69,7 @@ describe('build', () => {
       'clusterrole-infra-mirrors-list-nodes.yaml',
       'clusterrolebinding-infra-mirrors-list-nodes.yaml',
       'configmap-mirrors-hosts.yaml',
+      'cronjob-mirrors-periodic.yaml',
       'job-mirrors.yaml',
       'kustomization.yaml',
       'serviceaccount-mirrors.yaml',

@@ -52,7 +52,7 @@ describe('KRM function', () => {
     expect(result.code).toBe(0);
     const out = output(result.stdout);
     expect(out.kind).toBe('ResourceList');
-    expect(out.items.map((o) => o['kind'])).toEqual(['MirrorSetHosts', 'ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Job']);
+    expect(out.items.map((o) => o['kind'])).toEqual(['MirrorSetHosts', 'ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Job', 'CronJob']);
     for (const object of out.items.slice(1)) expect(kubernetesProblems(object)).toEqual([]);
     const configMap = out.items[1] as Record<string, any>;
     expect(configMap['metadata'].name).toMatch(/^mirrors-hosts-[0-9a-f]{10}$/);
@@ -82,7 +82,7 @@ describe('KRM function', () => {
     const second = await krm(first.stdout.replace(/\nresults:[\s\S]*$/, '\n') + `functionConfig:\n${fc}`);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
-    expect(output(second.stdout).items).toHaveLength(6);
+    expect(output(second.stdout).items).toHaveLength(7); // the foreign object and the six generated (CronJob included)
   });
 
   test('under kpt, generated objects get a file next to the config', async () => {

@@ -42,7 +42,10 @@ describe('functionConfig', () => {
       allowOutsideRoot: false,
       target: { os: 'windows' },
       gitops: { strategy: 'hashed-name' },
-      bundle: { sensitive: false, maxObjectBytes: 1_000_000 },
+      bundle: { sensitive: false, maxObjectBytes: 200_000 },
+      platform: 'generic',
+      namespaceObject: { create: false },
+      rollout: { minNodes: 1, unavailableNodes: 'skip', backoffLimit: 2, activeDeadlineSeconds: 1800 },
     });
   });
 

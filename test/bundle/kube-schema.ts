@@ -2,6 +2,7 @@
 // API server rules those schemas leave out: object names, ConfigMap/Secret keys and data size.
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
@@ -12,6 +13,7 @@ type Model = new (data: never) => { validate(): void };
 const MODELS: Record<string, Model> = {
   'v1/ConfigMap': ConfigMap as unknown as Model,
   'v1/Secret': Secret as unknown as Model,
+  'v1/Namespace': Namespace as unknown as Model,
   'v1/ServiceAccount': ServiceAccount as unknown as Model,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole as unknown as Model,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as Model,

@@ -110,14 +110,16 @@ describe('GitOps strategies', () => {
 });
 
 describe('discovery, inventory, shards, schedule', () => {
-  test('without an inventory, nodes are discovered: a ServiceAccount that may only list nodes, and a short-lived token', () => {
+  test('without an inventory, nodes are discovered: a ServiceAccount that may only list nodes, a short-lived token, and a CronJob for nodes that join later', () => {
     const objects = build();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/mirrorset-hosts-apply',
       'ClusterRole/mirrorset-hosts-mirrorset-hosts-apply-list-nodes',
       'ClusterRoleBinding/mirrorset-hosts-mirrorset-hosts-apply-list-nodes',
       expect.stringMatching(/^Job\/mirrorset-hosts-apply-[0-9a-f]{10}$/),
+      'CronJob/mirrorset-hosts-apply-periodic',
     ]);
+    expect(objects[4]?.spec.schedule).toBe('*/15 * * * *');
     expect(objects[1]?.['rules']).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }]);
     expect(objects[2]?.['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'mirrorset-hosts-apply', namespace: 'mirrorset-hosts' }]);
     const pod = job(objects).spec.template.spec;

@@ -74,6 +74,22 @@ describe('summary table', () => {
       ].join('\n'),
     );
   });
+
+  test('unavailable nodes have their own result and count, apart from nodes skipped by the rollout', () => {
+    const table = formatSummary(
+      [
+        { name: 'win-a', address: '10.0.0.5', status: 'unchanged', detail: '', written: 0, removed: 0 },
+        { name: 'win-e', address: '10.0.0.9', status: 'skipped-unavailable', detail: 'the Node is cordoned (spec.unschedulable)', written: 0, removed: 0 },
+      ],
+      [],
+    );
+    expect(table.split('\n').slice(1)).toEqual([
+      'win-a  10.0.0.5  unchanged            0        0',
+      'win-e  10.0.0.9  skipped-unavailable  -        -        the Node is cordoned (spec.unschedulable)',
+      '2 node(s): 0 changed, 1 unchanged, 0 failed, 0 skipped, 1 unavailable (skipped)',
+      '',
+    ]);
+  });
 });
 
 // What a node prints (an error message, a file name) can hold ESC sequences, CR, bidi overrides:

@@ -184,7 +184,7 @@ describeImage('the node-applier image', () => {
     expect(planted.stderr).toContain('is not a directory of its own');
   });
 
-  describe('the Job\'s own command line, run by the image under an arbitrary uid, against a real sshd node', () => {
+  describe('the Job\'s own command line (platform openshift), run by the image under an arbitrary uid, against a real sshd node', () => {
     let fleet: Fleet;
     let node: SshdNode;
     beforeAll(async () => {
@@ -197,10 +197,12 @@ describeImage('the node-applier image', () => {
 
     test('the bundle\'s files land on the node byte for byte', async () => {
       const configFile = path.join(fleet.dir, 'mirrorset-hosts.yaml');
-      await writeFile(configFile, jobConfigFor(node, ref));
+      // The OpenShift pod: no uid, gid or fsGroup of its own; restricted-v2 assigns them (docs/platforms.md).
+      await writeFile(configFile, jobConfigFor(node, ref, 'openshift'));
       const job = await buildJob(configFile, path.join(repo, 'fixtures/example-repo/mirror-sets'));
       const container = job.container;
       expect(container.image).toBe(ref);
+      expect(job.pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
 
       // The volumes as the kubelet lays them out, under one host directory that is bind-mounted at
       // /etc/mirrorset-hosts; the ssh key as the kubelet writes a Secret for a pod with this fsGroup.

@@ -84,7 +84,7 @@ describeWithTool('kpt', 'kpt fn render --allow-exec', () => {
     expect(result.code).toBe(0);
     const file = path.join(pkg, 'containerd-mirrors.generated.yaml');
     const generated = objects(readFileSync(file, 'utf8'));
-    expect(generated.map((o) => o['kind'])).toEqual(['ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Job']);
+    expect(generated.map((o) => o['kind'])).toEqual(['ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Job', 'CronJob']);
     for (const object of generated) expect(kubernetesProblems(object)).toEqual([]);
     const first = snapshot(pkg);
     expect(run('kpt', ['fn', 'render', pkg, '--allow-exec'], { cwd: ws.dir, env: ws.env }).code).toBe(0);

@@ -10,7 +10,8 @@ import { BAD_MIRROR_SET, cliPath, copyExample, describeWithTool, gitops, pluginH
 
 const objects = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
 const kinds = (list: Record<string, any>[]) => list.map((o) => o['kind']).sort();
-const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Job', 'ServiceAccount'];
+// With discovery the CronJob for nodes that join later is on by default.
+const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'Job', 'ServiceAccount'];
 
 let ws: Workspace;
 beforeEach(() => {
@@ -138,6 +139,12 @@ describeWithTool('kubectl', 'Argo CD', () => {
     expect(sidecar.volumeMounts.map((m: any) => m.mountPath)).toContain('/home/argocd/cmp-server/config/plugin.yaml');
     const apps = parseAllDocuments(readFileSync(path.join(gitops, 'argocd', 'applications.yaml'), 'utf8')).map((d) => d.toJS());
     expect(apps.map((a) => a.spec.source.plugin?.name)).toEqual([undefined, `${plugin.metadata.name}-${plugin.spec.version}`]);
+    // selfHeal: a deleted Job (the documented way to re-run) is re-created without a new commit;
+    // CreateNamespace: the first sync does not fail on a missing namespace.
+    for (const app of apps) {
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(app.spec.syncPolicy.syncOptions).toEqual(expect.arrayContaining(['CreateNamespace=true', 'ServerSideApply=true']));
+    }
   });
 });
 
@@ -160,6 +167,10 @@ describeWithTool('kubectl', 'Flux, committed output', () => {
     const list = objects(result.stdout);
     expect(kinds(list)).toEqual(EXPECTED_KINDS);
     for (const object of list) expect(kubernetesProblems(object)).toEqual([]);
+    // The health check outlasts the Job's deadline (plus start-up), or Flux gives up on a Job still allowed to run.
+    const deadline = (list.find((o) => o['kind'] === 'Job') as any).spec.activeDeadlineSeconds as number;
+    const timeout = /^(\d+)m$/.exec(flux.spec.timeout)?.[1];
+    expect(Number(timeout) * 60).toBeGreaterThanOrEqual(deadline + 600);
     // No ${...} that Flux postBuild substitution would blank, or it is opted out.
     for (const object of list) {
       if (JSON.stringify(object).includes('${')) expect(object['metadata'].annotations['kustomize.toolkit.fluxcd.io/substitute']).toBe('disabled');

@@ -10,14 +10,15 @@ import type { SshdNode } from './sshd-node.js';
 
 export type KubeObj = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
 
-/** A MirrorSetHosts config whose inventory is `node`, as a user writes it. */
-export function jobConfigFor(node: SshdNode, image: string): string {
+/** A MirrorSetHosts config whose inventory is `node`, as a user writes it (optionally for one `spec.platform`). */
+export function jobConfigFor(node: SshdNode, image: string, platform?: string): string {
   return [
     'apiVersion: mirrorset-hosts.io/v1alpha1',
     'kind: MirrorSetHosts',
     'metadata: {name: e2e, namespace: mirrorset-hosts}',
     'spec:',
     `  image: ${image}`,
+    ...(platform !== undefined ? [`  platform: ${platform}`] : []),
     '  target: {os: linux}',
     '  nodes:',
     '    inventory:',
