@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from '../validate/function-config-schema.js';
-import type { TargetOs } from '../vocabulary.js';
+import type { SshBecome, TargetOs } from '../vocabulary.js';
 import { DEFAULT_ROLLOUT } from './rollout.js';
 import { inClusterServer, SERVICE_ACCOUNT_DIR } from './discovery.js';
 import type { NodeApplierSettings } from './settings.js';
@@ -143,6 +143,16 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     arg: 'USER',
     help: ['default Administrator (Windows) or root (Linux)'],
   },
+  {
+    name: 'become',
+    type: 'string',
+    schema: field('ssh', 'become'),
+    default: 'none',
+    job: ({ settings }) => (settings.sshBecome === 'none' ? undefined : settings.sshBecome),
+    section: 'Nodes',
+    arg: 'none|sudo',
+    help: ['sudo: run the node program as root with `sudo -n /bin/sh` (Linux nodes; the', 'user needs a NOPASSWD sudo rule for /bin/sh)'],
+  },
   { name: 'ssh-port', type: 'integer', schema: field('ssh', 'port'), default: 22, job: ({ settings }) => settings.sshPort, section: 'Nodes', arg: 'PORT', help: ['SSH port'] },
   {
     name: 'canary',
@@ -253,6 +263,7 @@ export interface ApplySettings {
   configDir: string | undefined;
   containerdConfig: string | undefined;
   sshUser: string | undefined;
+  become: SshBecome;
   sshPort: number;
   sshKey: string;
   knownHosts: string | null;
@@ -313,6 +324,7 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
     configDir,
     containerdConfig: get<string | undefined>('containerd-config'),
     sshUser: get<string | undefined>('ssh-user'),
+    become: get<SshBecome>('become'),
     sshPort: get<number>('ssh-port'),
     sshKey: get<string>('ssh-key'),
     knownHosts: knownHosts ?? null,

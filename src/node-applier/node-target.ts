@@ -6,7 +6,7 @@ import { isPlainObject, type FieldPath } from '../parse/parse-manifests.js';
 import { INVENTORY_ENTRY_SCHEMA } from '../validate/function-config-schema.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { formatFieldPath } from '../validate/diagnostics-for.js';
-import { compareStrings, type InventoryEntry, type TargetOs } from '../vocabulary.js';
+import { compareStrings, type InventoryEntry, type SshBecome, type TargetOs } from '../vocabulary.js';
 
 /** One node as the applier sees it: where to connect and where containerd reads hosts.toml. */
 export interface NodeTarget {
@@ -15,6 +15,8 @@ export interface NodeTarget {
   port: number;
   user: string;
   os: TargetOs;
+  /** sudo: the program runs under `sudo -n` (./become.ts); absent: the SSH user runs it. */
+  become?: 'sudo';
   /** The containerd hosts directory on the node (`config_path`). */
   configDir: string;
   /** containerd's config file, read to check `config_path`; '' skips the check. */
@@ -123,6 +125,7 @@ export interface TargetDefaults {
   os: TargetOs;
   port: number;
   user?: string;
+  become?: SshBecome;
   configDir?: string;
   containerdConfig?: string;
 }
@@ -136,6 +139,7 @@ export function resolveTarget(entry: InventoryEntry, defaults: TargetDefaults): 
     port: entry.port ?? defaults.port,
     user: entry.user ?? defaults.user ?? DEFAULT_USER[os],
     os,
+    ...(defaults.become === 'sudo' ? { become: 'sudo' as const } : {}),
     configDir: entry.configDir ?? defaults.configDir ?? DEFAULT_CONFIG_DIR[os],
     containerdConfig: entry.containerdConfig ?? defaults.containerdConfig ?? DEFAULT_CONTAINERD_CONFIG[os],
   };

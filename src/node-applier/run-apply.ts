@@ -109,6 +109,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     os: s.target,
     port: s.sshPort,
     ...(s.sshUser !== undefined ? { user: s.sshUser } : {}),
+    become: s.become,
     ...(s.configDir !== undefined ? { configDir: s.configDir } : {}),
     ...(s.containerdConfig !== undefined ? { containerdConfig: s.containerdConfig } : {}),
   };

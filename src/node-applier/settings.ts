@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
-import type { GitOpsStrategy, InventoryEntry, TargetOs } from '../vocabulary.js';
+import type { GitOpsStrategy, InventoryEntry, SshBecome, TargetOs } from '../vocabulary.js';
 import { usesDiscovery } from './discovery.js';
 
 /** A validated config's node-applier part, with the defaults applied. */
@@ -36,6 +36,8 @@ export interface NodeApplierSettings {
   /** known_hosts with every node's host key; absent exactly when insecureIgnoreHostKeys. */
   knownHosts?: { kind: 'Secret' | 'ConfigMap'; name: string; key: string };
   insecureIgnoreHostKeys: boolean;
+  /** sudo: Linux nodes run the program under `sudo -n` (spec.ssh.become). */
+  sshBecome: SshBecome;
   strategy: GitOpsStrategy;
   /** Argo CD sync wave of the Job and CronJob (the bundle is wave 0). */
   syncWave: number;
@@ -64,6 +66,9 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
   } else if (!ssh.insecureIgnoreHostKeys && ssh.knownHosts === undefined) {
     problem('spec.ssh.knownHosts', "spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it");
   }
+  if (ssh.become === 'sudo' && target.os === 'windows' && nodes.inventory.every((n) => n.os !== 'linux')) {
+    problem('spec.ssh.become', 'spec.ssh.become: sudo is for Linux nodes (Windows has no sudo; its SSH user must be an administrator), and spec.target.os is windows; set spec.target.os: linux or remove spec.ssh.become');
+  }
   const discovery = usesDiscovery(nodes.selector, nodes.inventory.length > 0);
   if (discovery && config.namespace === undefined) {
     problem('metadata.namespace', "metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace");
@@ -80,6 +85,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     sshSecretName: ssh.secretName,
     sshSecretKey: ssh.secretKey ?? 'ssh-privatekey',
     insecureIgnoreHostKeys: ssh.insecureIgnoreHostKeys,
+    sshBecome: ssh.become,
     strategy: gitops.strategy,
     syncWave: gitops.syncWave ?? 1,
     shards: rollout.shards ?? 1,

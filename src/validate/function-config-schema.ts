@@ -205,6 +205,13 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               },
             },
             insecureIgnoreHostKeys: { description: 'Accept any host key: anyone on the network path can impersonate a node. Labs only.', type: 'boolean', default: false },
+            become: {
+              description:
+                "sudo: on Linux nodes, run the node program as root with non-interactive `sudo -n` (one `sudo -n /bin/sh` per session), for images that forbid root SSH. The user needs a NOPASSWD rule for /bin/sh; without it the node fails with the rule to add. Windows nodes are refused with it. Default none.",
+              type: 'string',
+              enum: ['none', 'sudo'],
+              default: 'none',
+            },
           },
         },
         image: {

@@ -1,7 +1,7 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Profile, type TargetOs } from '../vocabulary.js';
+import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Profile, type SshBecome, type TargetOs } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { AcceptRule } from './accept-findings.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
@@ -32,6 +32,7 @@ export interface MirrorSetHostsConfig {
     port?: number;
     knownHosts?: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string };
     insecureIgnoreHostKeys: boolean;
+    become: SshBecome;
   };
   /** Set: the node-applier Job is generated too. */
   image?: string;
@@ -58,7 +59,7 @@ export function defaultConfig(name = DEFAULT_CONFIG_NAME): MirrorSetHostsConfig 
     strict: false,
     target: { os: 'windows' },
     nodes: { inventory: [] },
-    ssh: { insecureIgnoreHostKeys: false },
+    ssh: { insecureIgnoreHostKeys: false, become: 'none' },
     gitops: { strategy: 'hashed-name' },
     rollout: {},
     bundle: { sensitive: false, maxObjectBytes: 1_000_000 },
@@ -211,7 +212,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory']);
-  copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);
+  copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys', 'become']);
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
   copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule']);
   copy(config.bundle, section('bundle'), ['sensitive', 'maxObjectBytes']);

@@ -153,7 +153,7 @@ describe('discovery, inventory, shards, schedule', () => {
     const args = job(
       build({
         target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
-        ssh: { user: 'core', port: 2222 },
+        ssh: { user: 'core', port: 2222, become: 'sudo' },
         rollout: { canary: 'none', maxParallel: 20, maxFailures: 5 },
         nodes: { selector: 'node-role.kubernetes.io/worker' },
       }),
@@ -163,6 +163,7 @@ describe('discovery, inventory, shards, schedule', () => {
       '--config-dir', '/etc/containerd/certs.d',
       '--containerd-config', '',
       '--ssh-user', 'core',
+      '--become', 'sudo',
       '--ssh-port', '2222',
       '--canary', 'none',
       '--max-parallel', '20',
@@ -192,6 +193,20 @@ describe('settings errors', () => {
       "NODE_APPLIER_INCOMPLETE spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it",
       "NODE_APPLIER_INCOMPLETE metadata.namespace: the node-applier Job cannot be generated: metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace",
     ]);
+  });
+
+  test('become: sudo is for Linux nodes: with Windows nodes only, the Job is not generated', () => {
+    const { objects, diagnostics } = manifests(merge(baseSpec, { ssh: { become: 'sudo' } }));
+    expect(objects).toEqual([]);
+    expect(diagnostics.map((d) => `${d.field}: ${d.message}`)).toEqual([
+      'spec.ssh.become: the node-applier Job cannot be generated: spec.ssh.become: sudo is for Linux nodes (Windows has no sudo; its SSH user must be an administrator), and spec.target.os is windows; set spec.target.os: linux or remove spec.ssh.become',
+    ]);
+  });
+
+  test('become changes the Job name: switching to sudo rolls a new Job', () => {
+    const plain = job(build({ target: { os: 'linux' } })).metadata.name;
+    expect(job(build({ target: { os: 'linux' }, ssh: { become: 'sudo' } })).metadata.name).not.toBe(plain);
+    expect(job(build({ target: { os: 'linux' }, ssh: { become: 'none' } })).metadata.name).toBe(plain);
   });
 
   test('the name limit is the schema\'s: the longest name still fits every generated name in 63 characters', () => {
@@ -242,7 +257,7 @@ describe('one flag table for the Job and for apply', () => {
     const args = job(
       build({
         target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
-        ssh: { user: 'core', port: 2222 },
+        ssh: { user: 'core', port: 2222, become: 'sudo' },
         rollout: { canary: 'none', maxParallel: 20, maxFailures: 5, shards: 3 },
         nodes: { selector: 'node-role.kubernetes.io/worker', inventory: [{ name: 'a', address: '10.0.0.5' }] },
       }),
@@ -257,6 +272,7 @@ describe('one flag table for the Job and for apply', () => {
       configDir: '/etc/containerd/certs.d',
       containerdConfig: '',
       sshUser: 'core',
+      become: 'sudo',
       sshPort: 2222,
       sshKey: '/etc/mirrorset-hosts/ssh/ssh-privatekey',
       knownHosts: '/etc/mirrorset-hosts/known-hosts/known_hosts',
