@@ -1,5 +1,7 @@
 // The real ApplyIo: the file system, the Kubernetes API over node:https, and the OpenSSH client.
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ApplyIo } from '../node-applier/run-apply.js';
 import type { CliIo } from './cli-io.js';
 import { listNodes } from './kube-nodes.js';
@@ -21,5 +23,12 @@ export function nodeApplyIo(io: CliIo): ApplyIo {
     listNodes,
     transportPathProblem: sshPathProblem,
     createExec: (options) => createSshExec({ ...options, ...(path !== undefined ? { path } : {}) }),
+    // A directory of its own (mode 0700) under the temp dir: in the Job, the pod's in-memory /tmp.
+    writeKnownHosts: async (text) => {
+      const file = join(await mkdtemp(join(tmpdir(), 'mirrorset-hosts-known-hosts-')), 'known_hosts');
+      await writeFile(file, text, { mode: 0o600 });
+      return file;
+    },
+    removeTempFile: (file) => rm(dirname(file), { recursive: true, force: true }),
   };
 }

@@ -94,10 +94,30 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
   {
     name: 'known-hosts',
     type: 'path',
-    job: ({ settings }) => (settings.insecureIgnoreHostKeys ? undefined : `${MOUNT}/known-hosts/known_hosts`),
+    job: ({ settings }) => (settings.knownHosts === undefined ? undefined : `${MOUNT}/known-hosts/known_hosts`),
     section: 'SSH (key authentication only)',
     arg: 'FILE',
     help: ["known_hosts holding every node's host key; unknown or changed keys are refused"],
+  },
+  {
+    name: 'known-hosts-from-node-annotations',
+    type: 'boolean',
+    job: ({ settings }) => settings.knownHostsFromNodeAnnotations || undefined,
+    section: 'SSH (key authentication only)',
+    help: [
+      "known_hosts built from each discovered Node's WMCO annotation",
+      'windowsmachineconfig.openshift.io/ssh-host-key; a node without one is refused',
+    ],
+  },
+  {
+    name: 'wmco-coexist',
+    type: 'boolean',
+    job: ({ settings }) => settings.wmcoCoexist || undefined,
+    section: 'Nodes',
+    help: [
+      'write nodes managed by WMCO too (refused without it); the bundle must be',
+      "rendered with --profile wmco, and WMCO's files are taken over as with --adopt",
+    ],
   },
   {
     name: 'inventory',
@@ -267,6 +287,9 @@ export interface ApplySettings {
   sshPort: number;
   sshKey: string;
   knownHosts: string | null;
+  /** Host keys from WMCO's Node annotations (knownHosts is null then). */
+  knownHostsFromNodeAnnotations: boolean;
+  wmcoCoexist: boolean;
   connectTimeout: number;
   commandTimeout: number;
   lockTimeout: number;
@@ -301,12 +324,14 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
   const get = <T extends FlagValue | undefined>(name: string): T => read.get(name) as T;
   const insecure = get<boolean | undefined>('insecure-ignore-host-keys') === true;
   const knownHosts = get<string | undefined>('known-hosts');
-  if (knownHosts === undefined && !insecure) {
+  const fromAnnotations = get<boolean | undefined>('known-hosts-from-node-annotations') === true;
+  const sources = [knownHosts !== undefined && '--known-hosts', fromAnnotations && '--known-hosts-from-node-annotations', insecure && '--insecure-ignore-host-keys'].filter((x) => x !== false);
+  if (sources.length === 0) {
     throw new UsageError(
-      "--known-hosts FILE is required: every node's host key is verified against it (--insecure-ignore-host-keys turns that off, and should not be used outside a lab)",
+      "--known-hosts FILE is required: every node's host key is verified against it (or --known-hosts-from-node-annotations with node discovery on OpenShift; --insecure-ignore-host-keys turns checking off, and should not be used outside a lab)",
     );
   }
-  if (knownHosts !== undefined && insecure) throw new UsageError('--known-hosts and --insecure-ignore-host-keys contradict each other; pass one of them');
+  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')} contradict each other; pass one of them`);
   const target = get<TargetOs>('target');
   const configDir = get<string | undefined>('config-dir');
   const shardCount = get<number>('shard-count');
@@ -328,6 +353,8 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
     sshPort: get<number>('ssh-port'),
     sshKey: get<string>('ssh-key'),
     knownHosts: knownHosts ?? null,
+    knownHostsFromNodeAnnotations: fromAnnotations,
+    wmcoCoexist: get<boolean | undefined>('wmco-coexist') === true,
     connectTimeout: get<number>('connect-timeout'),
     commandTimeout: get<number>('command-timeout'),
     lockTimeout: get<number>('lock-timeout'),

@@ -20,7 +20,7 @@ export function usesDiscovery(selector: string | undefined, hasInventory: boolea
 
 /** The subset of a Node we read. */
 export interface KubeNode {
-  metadata?: { name?: string; labels?: Record<string, string> };
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   status?: { addresses?: Array<{ type?: string; address?: string }> };
 }
 

@@ -36,6 +36,10 @@ export interface NodeApplierSettings {
   /** known_hosts with every node's host key; absent exactly when insecureIgnoreHostKeys. */
   knownHosts?: { kind: 'Secret' | 'ConfigMap'; name: string; key: string };
   insecureIgnoreHostKeys: boolean;
+  /** known_hosts is built at run time from WMCO's pinned host-key annotation on each discovered Node. */
+  knownHostsFromNodeAnnotations: boolean;
+  /** Write WMCO-managed nodes too (with the wmco profile); false: refuse them. */
+  wmcoCoexist: boolean;
   /** sudo: Linux nodes run the program under `sudo -n` (spec.ssh.become). */
   sshBecome: SshBecome;
   strategy: GitOpsStrategy;
@@ -61,15 +65,24 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
   };
   const { ssh, nodes, target, gitops, rollout } = config;
   if (ssh.secretName === undefined) problem('spec.ssh.secretName', 'spec.ssh.secretName must name the Secret holding the SSH private key; it is not set');
-  if (ssh.insecureIgnoreHostKeys && ssh.knownHosts !== undefined) {
+  const known = ssh.knownHosts;
+  const fromAnnotations = known?.fromNodeAnnotations === true;
+  const discovery = usesDiscovery(nodes.selector, nodes.inventory.length > 0);
+  if (ssh.insecureIgnoreHostKeys && known !== undefined) {
     problem('spec.ssh.knownHosts', 'spec.ssh.knownHosts and spec.ssh.insecureIgnoreHostKeys contradict each other; set one');
-  } else if (!ssh.insecureIgnoreHostKeys && ssh.knownHosts === undefined) {
-    problem('spec.ssh.knownHosts', "spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it");
+  } else if (!ssh.insecureIgnoreHostKeys && (known === undefined || (!fromAnnotations && known.kind === undefined && known.name === undefined))) {
+    problem('spec.ssh.knownHosts', "spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?} or {fromNodeAnnotations: true}): every node's host key is verified against it");
+  } else if (fromAnnotations && (known.kind !== undefined || known.name !== undefined || known.key !== undefined)) {
+    problem('spec.ssh.knownHosts', 'spec.ssh.knownHosts.fromNodeAnnotations takes every key from the Node annotations: remove kind, name and key, or set fromNodeAnnotations: false');
+  } else if (fromAnnotations && !discovery) {
+    problem('spec.ssh.knownHosts.fromNodeAnnotations', 'spec.ssh.knownHosts.fromNodeAnnotations reads the keys from discovered Nodes, and only a static inventory is given; set spec.nodes.selector, or list the keys in a known_hosts ({kind, name})');
+  }
+  if (config.wmco.coexist && config.profile !== 'wmco') {
+    problem('spec.wmco.coexist', `spec.wmco.coexist writes where WMCO writes, so the files must be byte-for-byte what WMCO writes: set spec.profile: wmco (it is ${config.profile})`);
   }
   if (ssh.become === 'sudo' && target.os === 'windows' && nodes.inventory.every((n) => n.os !== 'linux')) {
     problem('spec.ssh.become', 'spec.ssh.become: sudo is for Linux nodes (Windows has no sudo; its SSH user must be an administrator), and spec.target.os is windows; set spec.target.os: linux or remove spec.ssh.become');
   }
-  const discovery = usesDiscovery(nodes.selector, nodes.inventory.length > 0);
   if (discovery && config.namespace === undefined) {
     problem('metadata.namespace', "metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace");
   }
@@ -86,6 +99,8 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     sshSecretKey: ssh.secretKey ?? 'ssh-privatekey',
     insecureIgnoreHostKeys: ssh.insecureIgnoreHostKeys,
     sshBecome: ssh.become,
+    knownHostsFromNodeAnnotations: fromAnnotations,
+    wmcoCoexist: config.wmco.coexist,
     strategy: gitops.strategy,
     syncWave: gitops.syncWave ?? 1,
     shards: rollout.shards ?? 1,
@@ -97,7 +112,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     selector: nodes.selector,
     sshUser: ssh.user,
     sshPort: ssh.port,
-    knownHosts: ssh.knownHosts === undefined ? undefined : { ...ssh.knownHosts, key: ssh.knownHosts.key ?? 'known_hosts' },
+    knownHosts: known?.kind === undefined || known.name === undefined || fromAnnotations ? undefined : { kind: known.kind, name: known.name, key: known.key ?? 'known_hosts' },
     maxParallel: rollout.maxParallel,
     maxFailures: rollout.maxFailures,
     canary: rollout.canary,

@@ -194,11 +194,15 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             user: { description: 'SSH user. Default root (linux), Administrator (windows).', type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
             port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
             knownHosts: {
-              description: "known_hosts holding every node's host key (host keys are public: a ConfigMap will do). Required unless insecureIgnoreHostKeys.",
+              description:
+                "Where every node's host key comes from: {kind, name, key?}, a known_hosts in a ConfigMap or Secret (host keys are public: a ConfigMap will do), or {fromNodeAnnotations: true}, built at run time from the key WMCO pins on each discovered Node (annotation windowsmachineconfig.openshift.io/ssh-host-key); a node without one is refused. Required unless insecureIgnoreHostKeys.",
               type: 'object',
-              required: ['kind', 'name'],
               additionalProperties: false,
               properties: {
+                fromNodeAnnotations: {
+                  description: "Build known_hosts from each discovered Node's windowsmachineconfig.openshift.io/ssh-host-key annotation (WMCO pkg/windows/hostkey.go). Needs node discovery; not together with kind/name.",
+                  type: 'boolean',
+                },
                 kind: { type: 'string', enum: ['Secret', 'ConfigMap'] },
                 name: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 253, 'x-expected': 'an object name (DNS-1123 label)' },
                 key: { description: 'Default known_hosts.', type: 'string', pattern: CONFIG_MAP_KEY_PATTERN, 'x-expected': 'a key ([-._a-zA-Z0-9]+)' },
@@ -211,6 +215,20 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               type: 'string',
               enum: ['none', 'sudo'],
               default: 'none',
+            },
+          },
+        },
+        wmco: {
+          description:
+            "Nodes managed by OpenShift's Windows Machine Config Operator (Node annotation windowsmachineconfig.openshift.io/version). WMCO 10.16+ writes C:\\k\\containerd\\registries itself from the cluster's IDMS/ITMS and replaces the whole directory, so such nodes are refused unless coexist is set.",
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            coexist: {
+              description:
+                "true: write WMCO-managed nodes too, with spec.profile: wmco only (byte-for-byte what WMCO writes, so the two writers agree); the files WMCO already wrote are taken over as with --adopt. Default false: such nodes fail with a message (use plan/lint --profile wmco there).",
+              type: 'boolean',
+              default: false,
             },
           },
         },

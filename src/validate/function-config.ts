@@ -30,10 +30,12 @@ export interface MirrorSetHostsConfig {
     secretKey?: string;
     user?: string;
     port?: number;
-    knownHosts?: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string };
+    knownHosts?: { kind?: 'Secret' | 'ConfigMap'; name?: string; key?: string; fromNodeAnnotations?: boolean };
     insecureIgnoreHostKeys: boolean;
     become: SshBecome;
   };
+  /** spec.wmco: what to do with nodes WMCO manages. */
+  wmco: { coexist: boolean };
   /** Set: the node-applier Job is generated too. */
   image?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
@@ -62,6 +64,7 @@ export function defaultConfig(name = DEFAULT_CONFIG_NAME): MirrorSetHostsConfig 
     ssh: { insecureIgnoreHostKeys: false, become: 'none' },
     gitops: { strategy: 'hashed-name' },
     rollout: {},
+    wmco: { coexist: false },
     bundle: { sensitive: false, maxObjectBytes: 1_000_000 },
   };
 }
@@ -85,6 +88,16 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
   walkSchema(object.value, FUNCTION_CONFIG_SCHEMA, [], report, walkOptions);
   if (diagnostics.length > 0) return { diagnostics };
   const config = toConfig(object.value);
+  // spec.ssh.knownHosts is {kind, name, key?} or {fromNodeAnnotations: true}: the schema language
+  // here has no oneOf, so kind and name are required in the first form by this check, as the walker would.
+  const known = config.ssh.knownHosts;
+  if (known !== undefined && known.fromNodeAnnotations !== true) {
+    const parent = ['spec', 'ssh', 'knownHosts'];
+    for (const key of ['kind', 'name'] as const) {
+      if (known[key] === undefined) report('SCHEMA_REQUIRED', [...parent, key], `expected required field "${key}", found none (or fromNodeAnnotations: true)`, { at: parent });
+    }
+    if (diagnostics.length > 0) return { diagnostics };
+  }
   if (config.ssh.insecureIgnoreHostKeys) {
     // Never emitted silently: the Job it configures would hand the files to whoever answers.
     report(
@@ -216,6 +229,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
   copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule']);
   copy(config.bundle, section('bundle'), ['sensitive', 'maxObjectBytes']);
+  copy(config.wmco, section('wmco'), ['coexist']);
   return config;
 }
 

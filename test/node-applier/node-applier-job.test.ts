@@ -190,7 +190,7 @@ describe('settings errors', () => {
     expect(objects).toEqual([]);
     expect(diagnostics.map((d) => `${d.code} ${d.field}: ${d.message}`)).toEqual([
       'NODE_APPLIER_INCOMPLETE spec.ssh.secretName: the node-applier Job cannot be generated: spec.ssh.secretName must name the Secret holding the SSH private key; it is not set',
-      "NODE_APPLIER_INCOMPLETE spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it",
+      "NODE_APPLIER_INCOMPLETE spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?} or {fromNodeAnnotations: true}): every node's host key is verified against it",
       "NODE_APPLIER_INCOMPLETE metadata.namespace: the node-applier Job cannot be generated: metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace",
     ]);
   });
@@ -201,6 +201,29 @@ describe('settings errors', () => {
     expect(diagnostics.map((d) => `${d.field}: ${d.message}`)).toEqual([
       'spec.ssh.become: the node-applier Job cannot be generated: spec.ssh.become: sudo is for Linux nodes (Windows has no sudo; its SSH user must be an administrator), and spec.target.os is windows; set spec.target.os: linux or remove spec.ssh.become',
     ]);
+  });
+
+  test.each([
+    [{ ssh: { knownHosts: { fromNodeAnnotations: true, kind: 'ConfigMap', name: 'x' } } }, 'spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts.fromNodeAnnotations takes every key from the Node annotations: remove kind, name and key, or set fromNodeAnnotations: false'],
+    [{ ssh: { knownHosts: { fromNodeAnnotations: true } }, nodes: { inventory: [{ name: 'a', address: '10.0.0.5' }] } }, 'spec.ssh.knownHosts.fromNodeAnnotations: the node-applier Job cannot be generated: spec.ssh.knownHosts.fromNodeAnnotations reads the keys from discovered Nodes, and only a static inventory is given; set spec.nodes.selector, or list the keys in a known_hosts ({kind, name})'],
+    [{ wmco: { coexist: true }, ssh: { knownHosts: { kind: 'ConfigMap', name: 'windows-known-hosts' } } }, 'spec.wmco.coexist: the node-applier Job cannot be generated: spec.wmco.coexist writes where WMCO writes, so the files must be byte-for-byte what WMCO writes: set spec.profile: wmco (it is containerd)'],
+  ])('host keys from annotations and WMCO coexistence are checked with the fields they tie together (%#)', (spec, message) => {
+    const base = { ...baseSpec, ssh: { secretName: 'windows-ssh-key' } };
+    const { objects, diagnostics } = manifests(merge(base, spec as Spec));
+    expect(objects).toEqual([]);
+    expect(diagnostics.map((d) => `${d.field}: ${d.message}`)).toEqual([message]);
+  });
+
+  test('fromNodeAnnotations: no known_hosts mounted, the flag on the command line; coexist: --wmco-coexist', () => {
+    const spec = merge({ ...baseSpec, ssh: { secretName: 'windows-ssh-key', knownHosts: { fromNodeAnnotations: true } } }, { profile: 'wmco', wmco: { coexist: true } });
+    const j = job(manifests(spec).objects as Obj[]);
+    const args = j.spec.template.spec.containers[0].args as string[];
+    expect(args).toContain('--known-hosts-from-node-annotations');
+    expect(args).toContain('--wmco-coexist');
+    expect(args).not.toContain('--known-hosts');
+    expect(JSON.stringify(j.spec.template.spec.volumes)).not.toContain('known-hosts');
+    const { values } = parseArgs({ args: args.slice(1), options: parseArgsOptions(), strict: true, allowPositionals: false });
+    expect(applySettings(values, {})).toMatchObject({ knownHosts: null, knownHostsFromNodeAnnotations: true, wmcoCoexist: true });
   });
 
   test('become changes the Job name: switching to sudo rolls a new Job', () => {
