@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ApplyIo } from '../node-applier/run-apply.js';
 import type { CliIo } from './cli-io.js';
-import { listNodes } from './kube-nodes.js';
+import { getConfigMapData, listNodes } from './kube-nodes.js';
 import { createSshExec, sshPathProblem } from './ssh.js';
 
 export function nodeApplyIo(io: CliIo): ApplyIo {
@@ -21,6 +21,7 @@ export function nodeApplyIo(io: CliIo): ApplyIo {
     uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
     now: () => Date.now(),
     listNodes,
+    getConfigMapData,
     transportPathProblem: sshPathProblem,
     createExec: (options) => createSshExec({ ...options, ...(path !== undefined ? { path } : {}) }),
     // A directory of its own (mode 0700) under the temp dir: in the Job, the pod's in-memory /tmp.

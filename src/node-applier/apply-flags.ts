@@ -128,6 +128,15 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     help: ['YAML/JSON list of {name, address, port?, user?, os?, configDir?, containerdConfig?}'],
   },
   {
+    name: 'windows-instances',
+    type: 'string',
+    schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'x-expected': 'NAMESPACE/NAME of a ConfigMap' },
+    job: ({ settings }) => (settings.windowsInstances === undefined ? undefined : `${settings.windowsInstances.namespace}/${settings.windowsInstances.name}`),
+    section: 'Nodes',
+    arg: 'NS/NAME',
+    help: ["OpenShift BYOH's windows-instances ConfigMap (`<address>: username=<user>`)", 'read through the Kubernetes API as the inventory; per-node users'],
+  },
+  {
     name: 'selector',
     type: 'string',
     schema: field('nodes', 'selector'),
@@ -278,6 +287,8 @@ export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean';
 export interface ApplySettings {
   bundle: string;
   inventory: string | undefined;
+  /** NAMESPACE/NAME of BYOH's windows-instances ConfigMap. */
+  windowsInstances: string | undefined;
   selector: string | undefined;
   target: TargetOs;
   configDir: string | undefined;
@@ -344,6 +355,7 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
   return {
     bundle: get<string>('bundle'),
     inventory: get<string | undefined>('inventory'),
+    windowsInstances: get<string | undefined>('windows-instances'),
     selector: get<string | undefined>('selector'),
     target,
     configDir,

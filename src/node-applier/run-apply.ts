@@ -14,6 +14,7 @@ import { DEFAULT_SELECTOR, displayAddress, mergeTargets, nodeEntryProblems, pars
 import { formatLogLine, formatSummary, type LogValue, type NodeReport } from './report.js';
 import { isSkipped, rolloutOrder, runRollout } from './rollout.js';
 import { selectShard } from './shard.js';
+import { parseWindowsInstances } from './windows-instances.js';
 import { knownHostsLines, pinnedHostKey, wmcoRefusal, wmcoVersion } from './wmco-node.js';
 
 /** What the ssh transport needs to reach the nodes. */
@@ -38,6 +39,7 @@ export interface ApplyIo {
   /** Milliseconds, for durations. */
   now(): number;
   listNodes(api: { server: string; token: string; ca?: string }, selector: string): Promise<KubeNode[]>;
+  getConfigMapData(api: { server: string; token: string; ca?: string }, namespace: string, name: string): Promise<Record<string, string>>;
   /** Why ssh cannot take this path as an option value, or null. */
   transportPathProblem(file: string): string | null;
   createExec(options: TransportOptions): Exec;
@@ -77,21 +79,45 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
 
   // Nodes: the static inventory and/or discovery through the API.
   const staticEntries = s.inventory !== undefined ? await readInventory(io, s.inventory) : [];
-  const discover = usesDiscovery(s.selector, s.inventory !== undefined);
+  const discover = usesDiscovery(s.selector, s.inventory !== undefined || s.windowsInstances !== undefined);
   const discovered: InventoryEntry[] = [];
   const nodeByName = new Map<string, KubeNode>();
   const undiscoverable: NodeReport[] = [];
-  if (discover) {
-    const selector = s.selector ?? DEFAULT_SELECTOR[s.target];
+  let api: { server: string; token: string; ca?: string } | undefined;
+  if (discover || s.windowsInstances !== undefined) {
     if (!s.kubeApi) {
-      throw new UsageError('node discovery needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST), pass --kube-api, or list the nodes with --inventory');
+      throw new UsageError(`${discover ? 'node discovery' : '--windows-instances'} needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST), pass --kube-api, or list the nodes with --inventory`);
     }
     const token = (await readSecretFile(io, s.kubeTokenFile, '--kube-token-file')).trim();
     secrets.push(token);
     const ca = await io.readText(s.kubeCaFile).catch(() => undefined);
+    api = { server: s.kubeApi, token, ...(ca !== undefined ? { ca } : {}) };
+  }
+  if (s.windowsInstances !== undefined && api !== undefined) {
+    // As WMCO's wiparser.GetInstances: the ConfigMap, and the Windows Nodes to name each instance by.
+    const [namespace, name] = s.windowsInstances.split('/') as [string, string];
+    let data: Record<string, string>;
+    let windowsNodes: KubeNode[];
+    try {
+      data = await io.getConfigMapData(api, namespace, name);
+      windowsNodes = await io.listNodes(api, DEFAULT_SELECTOR.windows);
+    } catch (err) {
+      emit([['level', 'error'], ['step', 'discover'], ['result', 'failed'], ['windows_instances', s.windowsInstances], ['msg', (err as Error).message]]);
+      return 1;
+    }
+    for (const node of windowsNodes) nodeByName.set(node.metadata?.name ?? '', node);
+    for (const found of parseWindowsInstances(data, windowsNodes, `ConfigMap ${s.windowsInstances}`)) {
+      if ('problem' in found) undiscoverable.push({ name: found.name, address: '-', status: 'failed', step: 'discover', detail: found.problem, written: 0, removed: 0 });
+      // Before the --inventory file's entries, which win for the same name (mergeTargets keeps the last).
+      else staticEntries.unshift(found.entry);
+    }
+    emit([['level', 'info'], ['step', 'discover'], ['result', 'ok'], ['windows_instances', s.windowsInstances], ['nodes', Object.keys(data).length]]);
+  }
+  if (discover && api !== undefined) {
+    const selector = s.selector ?? DEFAULT_SELECTOR[s.target];
     let nodes;
     try {
-      nodes = await io.listNodes({ server: s.kubeApi, token, ...(ca !== undefined ? { ca } : {}) }, selector);
+      nodes = await io.listNodes(api, selector);
     } catch (err) {
       emit([['level', 'error'], ['step', 'discover'], ['result', 'failed'], ['selector', selector], ['msg', (err as Error).message]]);
       return 1;

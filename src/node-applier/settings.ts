@@ -28,6 +28,10 @@ export interface NodeApplierSettings {
   selector?: string;
   /** With neither selector nor inventory, nodes are discovered with the default selector of targetOs. */
   discovery: boolean;
+  /** BYOH's windows-instances ConfigMap, read as the inventory (spec.nodes.windowsInstances). */
+  windowsInstances?: { namespace: string; name: string };
+  /** The Job reads the API (discovery or windowsInstances): a ServiceAccount that may list nodes. */
+  readsApi: boolean;
   sshUser?: string;
   sshPort?: number;
   /** Secret holding the private key (type kubernetes.io/ssh-auth). */
@@ -67,14 +71,15 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
   if (ssh.secretName === undefined) problem('spec.ssh.secretName', 'spec.ssh.secretName must name the Secret holding the SSH private key; it is not set');
   const known = ssh.knownHosts;
   const fromAnnotations = known?.fromNodeAnnotations === true;
-  const discovery = usesDiscovery(nodes.selector, nodes.inventory.length > 0);
+  const discovery = usesDiscovery(nodes.selector, nodes.inventory.length > 0 || nodes.windowsInstances !== undefined);
+  const readsApi = discovery || nodes.windowsInstances !== undefined;
   if (ssh.insecureIgnoreHostKeys && known !== undefined) {
     problem('spec.ssh.knownHosts', 'spec.ssh.knownHosts and spec.ssh.insecureIgnoreHostKeys contradict each other; set one');
   } else if (!ssh.insecureIgnoreHostKeys && (known === undefined || (!fromAnnotations && known.kind === undefined && known.name === undefined))) {
     problem('spec.ssh.knownHosts', "spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?} or {fromNodeAnnotations: true}): every node's host key is verified against it");
   } else if (fromAnnotations && (known.kind !== undefined || known.name !== undefined || known.key !== undefined)) {
     problem('spec.ssh.knownHosts', 'spec.ssh.knownHosts.fromNodeAnnotations takes every key from the Node annotations: remove kind, name and key, or set fromNodeAnnotations: false');
-  } else if (fromAnnotations && !discovery) {
+  } else if (fromAnnotations && !readsApi) {
     problem('spec.ssh.knownHosts.fromNodeAnnotations', 'spec.ssh.knownHosts.fromNodeAnnotations reads the keys from discovered Nodes, and only a static inventory is given; set spec.nodes.selector, or list the keys in a known_hosts ({kind, name})');
   }
   if (config.wmco.coexist && config.profile !== 'wmco') {
@@ -83,8 +88,8 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
   if (ssh.become === 'sudo' && target.os === 'windows' && nodes.inventory.every((n) => n.os !== 'linux')) {
     problem('spec.ssh.become', 'spec.ssh.become: sudo is for Linux nodes (Windows has no sudo; its SSH user must be an administrator), and spec.target.os is windows; set spec.target.os: linux or remove spec.ssh.become');
   }
-  if (discovery && config.namespace === undefined) {
-    problem('metadata.namespace', "metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace");
+  if (readsApi && config.namespace === undefined) {
+    problem('metadata.namespace', `metadata.namespace is required with ${discovery ? 'node discovery' : 'spec.nodes.windowsInstances'}: the ClusterRoleBinding must name the ServiceAccount's namespace`);
   }
   if (diagnostics.length > 0 || ssh.secretName === undefined) return { diagnostics };
 
@@ -95,6 +100,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     targetOs: target.os,
     inventory: nodes.inventory.map((node) => ({ ...node })),
     discovery,
+    readsApi,
     sshSecretName: ssh.secretName,
     sshSecretKey: ssh.secretKey ?? 'ssh-privatekey',
     insecureIgnoreHostKeys: ssh.insecureIgnoreHostKeys,
@@ -110,6 +116,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     configDir: target.configDir,
     containerdConfig: target.containerdConfig,
     selector: nodes.selector,
+    windowsInstances: nodes.windowsInstances,
     sshUser: ssh.user,
     sshPort: ssh.port,
     knownHosts: known?.kind === undefined || known.name === undefined || fromAnnotations ? undefined : { kind: known.kind, name: known.name, key: known.key ?? 'known_hosts' },

@@ -171,6 +171,17 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               pattern: SELECTOR,
               'x-expected': 'a label selector such as kubernetes.io/os=windows or node-role.kubernetes.io/worker',
             },
+            windowsInstances: {
+              description:
+                "OpenShift BYOH's windows-instances ConfigMap as the inventory: each data entry `<address>: username=<user>` (WMCO pkg/wiparser/wiparser.go) is a Windows node reached at that address as that user, named after the Node that has the address. The Job reads the ConfigMap and lists Windows Nodes (a Role for this one ConfigMap is generated).",
+              type: 'object',
+              required: ['namespace', 'name'],
+              additionalProperties: false,
+              properties: {
+                namespace: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 63, 'x-expected': 'a namespace (DNS-1123 label), e.g. openshift-windows-machine-config-operator' },
+                name: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 253, 'x-expected': 'a ConfigMap name, e.g. windows-instances' },
+              },
+            },
             inventory: {
               description: 'Nodes listed by hand (reached over SSH at their address).',
               type: 'array',

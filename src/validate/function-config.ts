@@ -24,7 +24,7 @@ export interface MirrorSetHostsConfig {
   /** The directory render writes and check compares (relative to the config); build ignores it. */
   out?: string;
   target: { os: TargetOs; configDir?: string; containerdConfig?: string };
-  nodes: { selector?: string; inventory: InventoryEntry[] };
+  nodes: { selector?: string; inventory: InventoryEntry[]; windowsInstances?: { namespace: string; name: string } };
   ssh: {
     secretName?: string;
     secretKey?: string;
@@ -224,7 +224,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
   copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
-  copy(config.nodes, section('nodes'), ['selector', 'inventory']);
+  copy(config.nodes, section('nodes'), ['selector', 'inventory', 'windowsInstances']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys', 'become']);
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
   copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule']);

@@ -226,6 +226,19 @@ describe('settings errors', () => {
     expect(applySettings(values, {})).toMatchObject({ knownHosts: null, knownHostsFromNodeAnnotations: true, wmcoCoexist: true });
   });
 
+  test('windowsInstances: the Job may get that one ConfigMap in its namespace, lists nodes, and passes --windows-instances', () => {
+    const spec = { ...baseSpec, nodes: { windowsInstances: { namespace: 'openshift-windows-machine-config-operator', name: 'windows-instances' } } };
+    const objects = manifests(spec).objects as Obj[];
+    const role = objects.find((o) => o.kind === 'Role') as Obj;
+    expect(role.metadata).toMatchObject({ name: 'mirrorset-hosts-apply-read-windows-instances', namespace: 'openshift-windows-machine-config-operator' });
+    expect(role['rules']).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['windows-instances'], verbs: ['get'] }]);
+    expect((objects.find((o) => o.kind === 'RoleBinding') as Obj)['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'mirrorset-hosts-apply', namespace: 'mirrorset-hosts' }]);
+    expect(objects.map((o) => o.kind)).toContain('ClusterRole');
+    const args = job(objects).spec.template.spec.containers[0].args as string[];
+    expect(args.slice(args.indexOf('--windows-instances'), args.indexOf('--windows-instances') + 2)).toEqual(['--windows-instances', 'openshift-windows-machine-config-operator/windows-instances']);
+    expect(args).not.toContain('--selector');
+  });
+
   test('become changes the Job name: switching to sudo rolls a new Job', () => {
     const plain = job(build({ target: { os: 'linux' } })).metadata.name;
     expect(job(build({ target: { os: 'linux' }, ssh: { become: 'sudo' } })).metadata.name).not.toBe(plain);

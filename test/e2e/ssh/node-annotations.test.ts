@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { WMCO_HOST_KEY_ANNOTATION, WMCO_HOST_KEY_TYPE_ANNOTATION, WMCO_VERSION_ANNOTATION } from '../../../src/node-applier/wmco-node.js';
 import { apply, Fleet, hostsToml, hostsTreeOf, logLines, treeOf, writeBundle } from './fleet.js';
-import { freePort, makeKeyPair, missingSshTools, type SshdNode } from './sshd-node.js';
+import { freePort, makeKeyPair, missingSshTools, SshdNode } from './sshd-node.js';
 
 const run = promisify(execFile);
 const missing = await missingSshTools(['openssl']);
@@ -33,6 +33,7 @@ describeSsh('Node annotations written by WMCO', () => {
   let tokenFile: string;
   let server: https.Server;
   let items: unknown[] = [];
+  let instances: Record<string, string> = {};
   const node = (name: string): SshdNode => fleet.node(name);
 
   beforeAll(async () => {
@@ -46,7 +47,10 @@ describeSsh('Node annotations written by WMCO', () => {
     server = https.createServer({ key: await readFile(key), cert: await readFile(ca) }, (req, res) => {
       res.setHeader('Content-Type', 'application/json');
       if (req.headers.authorization !== `Bearer ${TOKEN}`) res.writeHead(401).end('{}');
-      else res.writeHead(200).end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items }));
+      else if (req.url?.startsWith('/api/v1/nodes?')) res.writeHead(200).end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items }));
+      else if (req.url === '/api/v1/namespaces/openshift-windows-machine-config-operator/configmaps/windows-instances') {
+        res.writeHead(200).end(JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'windows-instances' }, data: instances }));
+      } else res.writeHead(404).end(JSON.stringify({ kind: 'Status', message: `${req.url} not found` }));
     });
     const port = await freePort(address);
     await new Promise<void>((r) => server.listen(port, address, r));
@@ -138,5 +142,35 @@ describeSsh('Node annotations written by WMCO', () => {
     expect(Object.keys(await treeOf(node('node-b').configDir)).sort()).toEqual(['.mirrorset-hosts/lock', '.mirrorset-hosts/owner.json', 'quay.io/hosts.toml']);
     expect(await hostsTreeOf(node('node-b').configDir)).toEqual(V1);
     expect(coexist.code).toBe(0);
+  });
+
+  test("BYOH's windows-instances ConfigMap is the inventory: each instance at its address, as its own user, named after its Node", async () => {
+    // A second sshd on node-a's port (the ConfigMap has addresses, not ports), for a second instance.
+    const a = node('node-a');
+    const e = await SshdNode.start({ name: 'node-e', address: '127.0.53.5', port: a.port, authorizedKeys: [fleet.key.publicKey] });
+    try {
+      instances = { [a.address]: 'username=root', [e.address]: 'username=byoh-admin', '127.0.53.9': 'user=Administrator' };
+      items = [
+        { ...(kubeNode(a, annotationsFor(a.hostPublicKey)) as object) },
+        { metadata: { name: 'byoh-e', labels: { 'kubernetes.io/os': 'linux' }, annotations: annotationsFor(e.hostPublicKey) }, status: { addresses: [{ type: 'InternalIP', address: e.address }] } },
+      ];
+      const result = await apply([
+        '--bundle', await writeBundle(fleet.bundleDir('byoh'), V1),
+        '--windows-instances', 'openshift-windows-machine-config-operator/windows-instances', '--target', 'linux',
+        '--known-hosts-from-node-annotations', '--ssh-key', fleet.key.privateKeyFile,
+        '--ssh-port', String(a.port), '--config-dir', a.configDir, '--containerd-config', '',
+        '--kube-api', api, '--kube-token-file', tokenFile, '--kube-ca-file', ca,
+        '--connect-timeout', '3', '--command-timeout', '30', '--canary', 'none',
+      ]);
+      if (result.stdout === '') throw new Error(result.stderr);
+      expect(result.stdout).toMatch(/^node-a +127\.0\.53\.1:\d+ +(changed|unchanged)/m);
+      expect(await hostsTreeOf(a.configDir)).toEqual(V1);
+      // The user is the instance's own: the ConfigMap says byoh-admin for this one, and sshd has no such user.
+      expect(logLines(result.stderr, 'byoh-e').find((l) => l['result'] === 'failed')?.['msg']).toContain('authentication refused for user byoh-admin at 127.0.53.5:');
+      expect(result.stdout).toMatch(/^127\.0\.53\.9 +- +failed .*ConfigMap openshift-windows-machine-config-operator\/windows-instances entry "127\.0\.53\.9": expected "username=<user>"/m);
+      expect(result.code).toBe(1);
+    } finally {
+      await e.dispose();
+    }
   });
 });
