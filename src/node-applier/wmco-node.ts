@@ -44,10 +44,11 @@ export function pinnedHostKey(node: KubeNode): { key: string } | { problem: stri
     problem: `the Node's ${WMCO_HOST_KEY_ANNOTATION} annotation is not an SSH public key in WMCO's format (base64 of the key's wire format): ${why}; the node is refused`,
   });
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob) || blob.length % 4 !== 0) return bad('not standard base64');
-  const bytes = Buffer.from(blob, 'base64');
-  // RFC 4253 section 6.6: the key blob starts with its algorithm name as an SSH string.
-  const length = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  const type = length > 0 && length <= 64 && bytes.length > 4 + length ? bytes.subarray(4, 4 + length).toString('latin1') : '';
+  // atob: one character per byte. RFC 4253 section 6.6: the key blob starts with its algorithm name
+  // as an SSH string (a big-endian uint32 length, then the name).
+  const bytes = atob(blob);
+  const length = bytes.length >= 4 ? [0, 1, 2, 3].reduce((n, i) => n * 256 + bytes.charCodeAt(i), 0) : -1;
+  const type = length > 0 && length <= 64 && bytes.length > 4 + length ? bytes.slice(4, 4 + length) : '';
   if (!/^[a-z0-9][a-z0-9@.-]*$/.test(type)) return bad('it does not start with a key type');
   const declared = annotations[WMCO_HOST_KEY_TYPE_ANNOTATION];
   if (declared !== undefined && declared !== type) return bad(`${WMCO_HOST_KEY_TYPE_ANNOTATION} says ${JSON.stringify(declared.slice(0, 64))}, the key is ${type}`);
