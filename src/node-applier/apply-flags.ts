@@ -120,6 +120,14 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     ],
   },
   {
+    name: 'auth',
+    type: 'path',
+    job: ({ settings }) => (settings.auth === undefined ? undefined : `${MOUNT}/auth/config.json`),
+    section: 'Bundle',
+    arg: 'FILE',
+    help: ['dockerconfigjson with mirror credentials: each https mirror with an entry', 'gets an authorization header, on the node only (plaintext there, as WMCO\'s)'],
+  },
+  {
     name: 'inventory',
     type: 'path',
     job: ({ inventory }) => (inventory ? `${MOUNT}/inventory/inventory.json` : undefined),
@@ -287,6 +295,8 @@ export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean';
 export interface ApplySettings {
   bundle: string;
   inventory: string | undefined;
+  /** dockerconfigjson with mirror credentials. */
+  auth: string | undefined;
   /** NAMESPACE/NAME of BYOH's windows-instances ConfigMap. */
   windowsInstances: string | undefined;
   selector: string | undefined;
@@ -355,6 +365,7 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
   return {
     bundle: get<string>('bundle'),
     inventory: get<string | undefined>('inventory'),
+    auth: get<string | undefined>('auth'),
     windowsInstances: get<string | undefined>('windows-instances'),
     selector: get<string | undefined>('selector'),
     target,

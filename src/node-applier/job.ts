@@ -175,6 +175,11 @@ function podSpec(
     );
     mounts.push({ name: 'known-hosts', mountPath: `${MOUNT}/known-hosts`, readOnly: true });
   }
+  if (s.auth !== undefined) {
+    // A Secret, mode 0440 like the key: mirror credentials, read by the applier only.
+    volumes.push({ name: 'auth', secret: { secretName: s.auth.secretName, defaultMode: 0o440, items: [{ key: s.auth.key, path: 'config.json' }] } });
+    mounts.push({ name: 'auth', mountPath: `${MOUNT}/auth`, readOnly: true });
+  }
   if (inventoryName !== undefined) {
     volumes.push({ name: 'inventory', configMap: { name: inventoryName, defaultMode: 0o444 } });
     mounts.push({ name: 'inventory', mountPath: `${MOUNT}/inventory`, readOnly: true });

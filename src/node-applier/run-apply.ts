@@ -15,6 +15,7 @@ import { formatLogLine, formatSummary, type LogValue, type NodeReport } from './
 import { isSkipped, rolloutOrder, runRollout } from './rollout.js';
 import { selectShard } from './shard.js';
 import { parseWindowsInstances } from './windows-instances.js';
+import { filesWithAuthorization, parseDockerConfigJson } from './mirror-auth.js';
 import { knownHostsLines, pinnedHostKey, wmcoRefusal, wmcoVersion } from './wmco-node.js';
 
 /** What the ssh transport needs to reach the nodes. */
@@ -63,6 +64,17 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     if (problem !== null) throw new UsageError(`${flag} ${JSON.stringify(file)} ${problem}; move the file to a plain path`);
   }
   const bundle = await readBundle(io, s.bundle);
+  // Mirror credentials: read, added to the redaction list before anything can print them, and
+  // written into the files on their way to the node only (the sha256 is of what is written).
+  let authHosts: string[] = [];
+  if (s.auth !== undefined) {
+    const parsed = parseDockerConfigJson(await readSecretFile(io, s.auth, '--auth'), `--auth ${s.auth}`);
+    if ('problem' in parsed) throw new UsageError(parsed.problem);
+    secrets.push(...parsed.secrets);
+    const files = filesWithAuthorization(bundle.files, parsed.credentials, sha256Hex);
+    authHosts = [...parsed.credentials.keys()].filter((host) => files.some((f, i) => f !== bundle.files[i] && new TextDecoder().decode(f.content).includes(`https://${host}/`))).sort();
+    bundle.files = files;
+  }
   if (s.knownHosts !== null) {
     const knownHosts = await readSecretFile(io, s.knownHosts, '--known-hosts');
     if (knownHosts.trim() === '') throw new UsageError(`--known-hosts ${s.knownHosts} is empty: every node would be refused; add the nodes' host keys`);
@@ -200,6 +212,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
       ['content_hash', bundle.contentHash],
       ['files', bundle.files.length],
       ['dry_run', s.dryRun || undefined],
+      ['auth_hosts', authHosts.join(',') || undefined],
     ]);
 
     const exec = io.createExec({

@@ -42,6 +42,8 @@ export interface NodeApplierSettings {
   insecureIgnoreHostKeys: boolean;
   /** known_hosts is built at run time from WMCO's pinned host-key annotation on each discovered Node. */
   knownHostsFromNodeAnnotations: boolean;
+  /** The dockerconfigjson Secret whose credentials become mirror authorization headers on the nodes. */
+  auth?: { secretName: string; key: string };
   /** Write WMCO-managed nodes too (with the wmco profile); false: refuse them. */
   wmcoCoexist: boolean;
   /** sudo: Linux nodes run the program under `sudo -n` (spec.ssh.become). */
@@ -124,6 +126,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     maxFailures: rollout.maxFailures,
     canary: rollout.canary,
     cronSchedule: rollout.schedule,
+    auth: config.auth === undefined ? undefined : { secretName: config.auth.secretName, key: config.auth.key ?? '.dockerconfigjson' },
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
   return { settings, diagnostics: [] };

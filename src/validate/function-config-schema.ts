@@ -229,6 +229,17 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             },
           },
         },
+        auth: {
+          description:
+            "Mirror credentials: a kubernetes.io/dockerconfigjson Secret (in the namespace of the generated objects) mounted into the Job. For each https mirror whose host[:port] is a key of its auths, the applier adds WMCO's `[host.\"...\".header] authorization = \"Basic ...\"` to hosts.toml on the node, at run time: the credentials never enter Git, the bundle, a ConfigMap, a log line or the plan. The header is plaintext on the node, as WMCO's is.",
+          type: 'object',
+          required: ['secretName'],
+          additionalProperties: false,
+          properties: {
+            secretName: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 63, 'x-expected': 'a Secret name (DNS-1123 label)' },
+            key: { description: 'Default .dockerconfigjson.', type: 'string', pattern: CONFIG_MAP_KEY_PATTERN, 'x-expected': 'a Secret key ([-._a-zA-Z0-9]+)' },
+          },
+        },
         wmco: {
           description:
             "Nodes managed by OpenShift's Windows Machine Config Operator (Node annotation windowsmachineconfig.openshift.io/version). WMCO 10.16+ writes C:\\k\\containerd\\registries itself from the cluster's IDMS/ITMS and replaces the whole directory, so such nodes are refused unless coexist is set.",

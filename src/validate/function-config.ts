@@ -34,6 +34,8 @@ export interface MirrorSetHostsConfig {
     insecureIgnoreHostKeys: boolean;
     become: SshBecome;
   };
+  /** spec.auth: the dockerconfigjson Secret with mirror credentials. */
+  auth?: { secretName: string; key?: string };
   /** spec.wmco: what to do with nodes WMCO manages. */
   wmco: { coexist: boolean };
   /** Set: the node-applier Job is generated too. */
@@ -222,7 +224,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
     for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
-  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
+  copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy', 'auth']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory', 'windowsInstances']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys', 'become']);

@@ -239,6 +239,14 @@ describe('settings errors', () => {
     expect(args).not.toContain('--selector');
   });
 
+  test('spec.auth mounts the dockerconfigjson Secret (0440) for apply --auth; the credentials themselves are never in the objects', () => {
+    const j = job(build({ auth: { secretName: 'mirror-pull-secret' } }));
+    expect(j.spec.template.spec.volumes).toContainEqual({ name: 'auth', secret: { secretName: 'mirror-pull-secret', defaultMode: 0o440, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } });
+    expect(j.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/mirrorset-hosts/auth', readOnly: true });
+    const args = j.spec.template.spec.containers[0].args as string[];
+    expect(args.slice(args.indexOf('--auth'), args.indexOf('--auth') + 2)).toEqual(['--auth', '/etc/mirrorset-hosts/auth/config.json']);
+  });
+
   test('become changes the Job name: switching to sudo rolls a new Job', () => {
     const plain = job(build({ target: { os: 'linux' } })).metadata.name;
     expect(job(build({ target: { os: 'linux' }, ssh: { become: 'sudo' } })).metadata.name).not.toBe(plain);
