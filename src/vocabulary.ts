@@ -91,6 +91,10 @@ export type UnavailableNodePolicy = (typeof UNAVAILABLE_NODE_POLICIES)[number];
 export const GITOPS_STRATEGIES = ['hashed-name', 'argocd-hook', 'force-recreate'] as const;
 export type GitOpsStrategy = (typeof GITOPS_STRATEGIES)[number];
 
+/** How the node program gets root on a Linux node: it already has it (`none`: the SSH user is root) or `sudo -n`. */
+export const SSH_BECOME = ['none', 'sudo'] as const;
+export type SshBecome = (typeof SSH_BECOME)[number];
+
 /** A node listed by hand (functionConfig `spec.nodes.inventory`, `apply --inventory`): only name and address are required. */
 export interface InventoryEntry {
   name: string;

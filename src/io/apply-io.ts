@@ -1,8 +1,10 @@
 // The real ApplyIo: the file system, the Kubernetes API over node:https, and the OpenSSH client.
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ApplyIo } from '../node-applier/run-apply.js';
 import type { CliIo } from './cli-io.js';
-import { listNodes } from './kube-nodes.js';
+import { getConfigMapData, listNodes } from './kube-nodes.js';
 import { createSshExec, sshPathProblem } from './ssh.js';
 
 export function nodeApplyIo(io: CliIo): ApplyIo {
@@ -19,7 +21,15 @@ export function nodeApplyIo(io: CliIo): ApplyIo {
     uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
     now: () => Date.now(),
     listNodes,
+    getConfigMapData,
     transportPathProblem: sshPathProblem,
     createExec: (options) => createSshExec({ ...options, ...(path !== undefined ? { path } : {}) }),
+    // A directory of its own (mode 0700) under the temp dir: in the Job, the pod's in-memory /tmp.
+    writeKnownHosts: async (text) => {
+      const file = join(await mkdtemp(join(tmpdir(), 'mirrorset-hosts-known-hosts-')), 'known_hosts');
+      await writeFile(file, text, { mode: 0o600 });
+      return file;
+    },
+    removeTempFile: (file) => rm(dirname(file), { recursive: true, force: true }),
   };
 }

@@ -29,6 +29,12 @@ export async function listNodes(options: KubeApiOptions, labelSelector: string):
   return nodes;
 }
 
+/** A ConfigMap's data (GET /api/v1/namespaces/NS/configmaps/NAME). */
+export async function getConfigMapData(options: KubeApiOptions, namespace: string, name: string): Promise<Record<string, string>> {
+  const cm = (await getJson(options, `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`)) as { data?: Record<string, string> };
+  return cm.data ?? {};
+}
+
 function getJson(options: KubeApiOptions, path: string): Promise<unknown> {
   const url = new URL(path, options.server);
   return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@
 // timeouts, and its behaviour is what administrators know and can reproduce by hand.
 import { spawn } from 'node:child_process';
 import type { Exec } from '../node-applier/apply-node.js';
+import { becomeCommand } from '../node-applier/become.js';
 import type { NodeTarget } from '../node-applier/node-target.js';
 import type { RemoteResult } from '../node-applier/ssh-errors.js';
 
@@ -86,7 +87,8 @@ export function sshArgs(target: NodeTarget, options: SshOptions, remoteCommand: 
     '-l', target.user,
     // `--`: whatever the address is, it is never read as an option.
     '--', target.address.replace(/^\[(.*)\]$/, '$1'),
-    remoteCommand,
+    // spec.ssh.become: the whole bootstrap under one `sudo -n`, so the program is the same as root's.
+    becomeCommand(target, remoteCommand),
   ];
 }
 

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from '../validate/function-config-schema.js';
-import type { Platform, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
+import type { Platform, SshBecome, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
 import { DEFAULT_ROLLOUT } from './rollout.js';
 import { inClusterServer, SERVICE_ACCOUNT_DIR } from './discovery.js';
 import type { NodeApplierSettings } from './settings.js';
@@ -104,10 +104,38 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
   {
     name: 'known-hosts',
     type: 'path',
-    job: ({ settings }) => (settings.insecureIgnoreHostKeys ? undefined : `${MOUNT}/known-hosts/known_hosts`),
+    job: ({ settings }) => (settings.knownHosts === undefined ? undefined : `${MOUNT}/known-hosts/known_hosts`),
     section: 'SSH (key authentication only)',
     arg: 'FILE',
     help: ["known_hosts holding every node's host key; unknown or changed keys are refused"],
+  },
+  {
+    name: 'known-hosts-from-node-annotations',
+    type: 'boolean',
+    job: ({ settings }) => settings.knownHostsFromNodeAnnotations || undefined,
+    section: 'SSH (key authentication only)',
+    help: [
+      "known_hosts built from each discovered Node's WMCO annotation",
+      'windowsmachineconfig.openshift.io/ssh-host-key; a node without one is refused',
+    ],
+  },
+  {
+    name: 'wmco-coexist',
+    type: 'boolean',
+    job: ({ settings }) => settings.wmcoCoexist || undefined,
+    section: 'Nodes',
+    help: [
+      'write nodes managed by WMCO too (refused without it); the bundle must be',
+      "rendered with --profile wmco, and WMCO's files are taken over as with --adopt",
+    ],
+  },
+  {
+    name: 'auth',
+    type: 'path',
+    job: ({ settings }) => (settings.auth === undefined ? undefined : `${MOUNT}/auth/config.json`),
+    section: 'Bundle',
+    arg: 'FILE',
+    help: ['dockerconfigjson with mirror credentials: each https mirror with an entry', 'gets an authorization header, on the node only (plaintext there, as WMCO\'s)'],
   },
   {
     name: 'inventory',
@@ -116,6 +144,15 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     section: 'Nodes',
     arg: 'FILE',
     help: ['YAML/JSON list of {name, address, port?, user?, os?, configDir?, containerdConfig?}'],
+  },
+  {
+    name: 'windows-instances',
+    type: 'string',
+    schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'x-expected': 'NAMESPACE/NAME of a ConfigMap' },
+    job: ({ settings }) => (settings.windowsInstances === undefined ? undefined : `${settings.windowsInstances.namespace}/${settings.windowsInstances.name}`),
+    section: 'Nodes',
+    arg: 'NS/NAME',
+    help: ["OpenShift BYOH's windows-instances ConfigMap (`<address>: username=<user>`)", 'read through the Kubernetes API as the inventory; per-node users'],
   },
   {
     name: 'selector',
@@ -152,6 +189,16 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     section: 'Nodes',
     arg: 'USER',
     help: ['default Administrator (Windows) or root (Linux)'],
+  },
+  {
+    name: 'become',
+    type: 'string',
+    schema: field('ssh', 'become'),
+    default: 'none',
+    job: ({ settings }) => (settings.sshBecome === 'none' ? undefined : settings.sshBecome),
+    section: 'Nodes',
+    arg: 'none|sudo',
+    help: ['sudo: run the node program as root with `sudo -n /bin/sh` (Linux nodes; the', 'user needs a NOPASSWD sudo rule for /bin/sh)'],
   },
   { name: 'ssh-port', type: 'integer', schema: field('ssh', 'port'), default: 22, job: ({ settings }) => settings.sshPort, section: 'Nodes', arg: 'PORT', help: ['SSH port'] },
   {
@@ -278,15 +325,23 @@ export function parseArgsOptions(): Record<string, { type: 'string' | 'boolean';
 export interface ApplySettings {
   bundle: string;
   inventory: string | undefined;
+  /** dockerconfigjson with mirror credentials. */
+  auth: string | undefined;
+  /** NAMESPACE/NAME of BYOH's windows-instances ConfigMap. */
+  windowsInstances: string | undefined;
   selector: string | undefined;
   target: TargetOs;
   platform: Platform;
   configDir: string | undefined;
   containerdConfig: string | undefined;
   sshUser: string | undefined;
+  become: SshBecome;
   sshPort: number;
   sshKey: string;
   knownHosts: string | null;
+  /** Host keys from WMCO's Node annotations (knownHosts is null then). */
+  knownHostsFromNodeAnnotations: boolean;
+  wmcoCoexist: boolean;
   connectTimeout: number;
   commandTimeout: number;
   lockTimeout: number;
@@ -323,12 +378,14 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
   const get = <T extends FlagValue | undefined>(name: string): T => read.get(name) as T;
   const insecure = get<boolean | undefined>('insecure-ignore-host-keys') === true;
   const knownHosts = get<string | undefined>('known-hosts');
-  if (knownHosts === undefined && !insecure) {
+  const fromAnnotations = get<boolean | undefined>('known-hosts-from-node-annotations') === true;
+  const sources = [knownHosts !== undefined && '--known-hosts', fromAnnotations && '--known-hosts-from-node-annotations', insecure && '--insecure-ignore-host-keys'].filter((x) => x !== false);
+  if (sources.length === 0) {
     throw new UsageError(
-      "--known-hosts FILE is required: every node's host key is verified against it (--insecure-ignore-host-keys turns that off, and should not be used outside a lab)",
+      "--known-hosts FILE is required: every node's host key is verified against it (or --known-hosts-from-node-annotations with node discovery on OpenShift; --insecure-ignore-host-keys turns checking off, and should not be used outside a lab)",
     );
   }
-  if (knownHosts !== undefined && insecure) throw new UsageError('--known-hosts and --insecure-ignore-host-keys contradict each other; pass one of them');
+  if (sources.length > 1) throw new UsageError(`${sources.join(' and ')} contradict each other; pass one of them`);
   const target = get<TargetOs>('target');
   const configDir = get<string | undefined>('config-dir');
   const shardCount = get<number>('shard-count');
@@ -341,15 +398,20 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
   return {
     bundle: get<string>('bundle'),
     inventory: get<string | undefined>('inventory'),
+    auth: get<string | undefined>('auth'),
+    windowsInstances: get<string | undefined>('windows-instances'),
     selector: get<string | undefined>('selector'),
     target,
     platform: get<Platform>('platform'),
     configDir,
     containerdConfig: get<string | undefined>('containerd-config'),
     sshUser: get<string | undefined>('ssh-user'),
+    become: get<SshBecome>('become'),
     sshPort: get<number>('ssh-port'),
     sshKey: get<string>('ssh-key'),
     knownHosts: knownHosts ?? null,
+    knownHostsFromNodeAnnotations: fromAnnotations,
+    wmcoCoexist: get<boolean | undefined>('wmco-coexist') === true,
     connectTimeout: get<number>('connect-timeout'),
     commandTimeout: get<number>('command-timeout'),
     lockTimeout: get<number>('lock-timeout'),

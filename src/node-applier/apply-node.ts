@@ -1,6 +1,7 @@
 // One node, start to end: probe -> preflight -> plan -> apply under the node's lock -> read back.
 // The ssh transport is injected (`Exec`), so this stays free of I/O and the adapter decides how to
 // reach a node.
+import { becomeFailure } from './become.js';
 import { commandSetFor } from './command-set.js';
 import {
   desiredPathProblems,
@@ -53,6 +54,9 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
     return { name: target.name, address, status: 'failed', step, detail, written: 0, removed: 0, failed: true };
   };
 
+  if (target.become === 'sudo' && target.os === 'windows') {
+    return fail('preflight', 'become sudo is for Linux nodes and this node is Windows (no sudo there; its SSH user must be an administrator); list it with os: linux if it is Linux, or run Windows nodes without --become');
+  }
   const pathProblems = desiredPathProblems(ctx.desired, target.os);
   if (pathProblems.length > 0) return fail('preflight', pathProblems.join('; '));
 
@@ -65,6 +69,8 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
       log('info', target, 'connect', 'ok');
       connected = true;
     }
+    const refused = becomeFailure(target, probe);
+    if (refused !== null) return fail('sudo', refused);
     const parsed = parseProbeOutput(probe.stdout);
     if (probe.exitCode !== 0 || !parsed.ok) {
       const why = lastLines(probe.stderr) || (parsed.ok ? `exit status ${probe.exitCode}` : parsed.problem);

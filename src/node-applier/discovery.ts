@@ -20,7 +20,7 @@ export function usesDiscovery(selector: string | undefined, hasInventory: boolea
 
 /** The subset of a Node we read. */
 export interface KubeNode {
-  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec?: { unschedulable?: boolean };
   status?: { addresses?: Array<{ type?: string; address?: string }>; conditions?: Array<{ type?: string; status?: string; reason?: string }> };
 }

@@ -46,7 +46,8 @@ export function buildNodeApplierManifests(config: MirrorSetHostsConfig & { image
   if (s === undefined) return { objects: [], diagnostics };
   const name = s.name;
   const strategy = s.strategy;
-  const discovery = s.discovery;
+  // Node discovery and the windows-instances ConfigMap both read the API with the pod's ServiceAccount.
+  const discovery = s.readsApi;
   const labels = {
     'app.kubernetes.io/name': 'mirrorset-hosts',
     'app.kubernetes.io/component': 'node-applier',
@@ -84,6 +85,8 @@ export function buildNodeApplierManifests(config: MirrorSetHostsConfig & { image
       },
     );
   }
+
+  if (s.windowsInstances !== undefined) objects.push(...windowsInstancesAccess(s.windowsInstances, `${name}-read-windows-instances`, name, s.namespace as string, labels));
 
   let inventoryName: string | undefined;
   if (s.inventory.length > 0) {
@@ -191,6 +194,11 @@ function podSpec(
     );
     mounts.push({ name: 'known-hosts', mountPath: `${MOUNT}/known-hosts`, readOnly: true });
   }
+  if (s.auth !== undefined) {
+    // A Secret, mode 0440 like the key: mirror credentials, read by the applier only.
+    volumes.push({ name: 'auth', secret: { secretName: s.auth.secretName, defaultMode: 0o440, items: [{ key: s.auth.key, path: 'config.json' }] } });
+    mounts.push({ name: 'auth', mountPath: `${MOUNT}/auth`, readOnly: true });
+  }
   if (inventoryName !== undefined) {
     volumes.push({ name: 'inventory', configMap: { name: inventoryName, defaultMode: 0o444 } });
     mounts.push({ name: 'inventory', mountPath: `${MOUNT}/inventory`, readOnly: true });
@@ -269,4 +277,19 @@ function canonicalInventory(entries: readonly InventoryEntry[]): InventoryEntry[
   return [...entries]
     .sort((a, b) => compareStrings(a.name, b.name))
     .map((e) => Object.fromEntries(keys.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])) as unknown as InventoryEntry);
+}
+
+/** get on the one windows-instances ConfigMap, in its namespace (WMCO's), for the Job's ServiceAccount. */
+function windowsInstancesAccess(cm: { namespace: string; name: string }, roleName: string, serviceAccount: string, namespace: string, labels: Record<string, string>): object[] {
+  const metadata = { name: roleName, namespace: cm.namespace, labels };
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [cm.name], verbs: ['get'] }] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+    },
+  ];
 }

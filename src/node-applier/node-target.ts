@@ -6,7 +6,7 @@ import { isPlainObject, type FieldPath } from '../parse/parse-manifests.js';
 import { INVENTORY_ENTRY_SCHEMA } from '../validate/function-config-schema.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { formatFieldPath } from '../validate/diagnostics-for.js';
-import { compareStrings, type InventoryEntry, type TargetOs } from '../vocabulary.js';
+import { compareStrings, type InventoryEntry, type SshBecome, type TargetOs } from '../vocabulary.js';
 import { nodeDefaults, type Platform } from './platforms.js';
 
 /** One node as the applier sees it: where to connect and where containerd reads hosts.toml. */
@@ -16,6 +16,8 @@ export interface NodeTarget {
   port: number;
   user: string;
   os: TargetOs;
+  /** sudo: the program runs under `sudo -n` (./become.ts); absent: the SSH user runs it. */
+  become?: 'sudo';
   /** The containerd hosts directory on the node (`config_path`). */
   configDir: string;
   /** containerd's config file, read to check `config_path`; '' skips the check. */
@@ -122,6 +124,7 @@ export interface TargetDefaults {
   platform?: Platform;
   port: number;
   user?: string;
+  become?: SshBecome;
   configDir?: string;
   containerdConfig?: string;
 }
@@ -136,6 +139,7 @@ export function resolveTarget(entry: InventoryEntry, defaults: TargetDefaults): 
     port: entry.port ?? defaults.port,
     user: entry.user ?? defaults.user ?? preset.user,
     os,
+    ...(defaults.become === 'sudo' ? { become: 'sudo' as const } : {}),
     configDir: entry.configDir ?? defaults.configDir ?? preset.configDir,
     containerdConfig: entry.containerdConfig ?? defaults.containerdConfig ?? preset.containerdConfig,
   };

@@ -14,6 +14,9 @@ import { DEFAULT_SELECTOR, displayAddress, mergeTargets, nodeEntryProblems, pars
 import { formatLogLine, formatSummary, type LogValue, type NodeReport } from './report.js';
 import { isSkipped, rolloutOrder, runRollout } from './rollout.js';
 import { selectShard } from './shard.js';
+import { parseWindowsInstances } from './windows-instances.js';
+import { filesWithAuthorization, parseDockerConfigJson } from './mirror-auth.js';
+import { knownHostsLines, pinnedHostKey, wmcoRefusal, wmcoVersion } from './wmco-node.js';
 
 /** What the ssh transport needs to reach the nodes. */
 export interface TransportOptions {
@@ -37,9 +40,14 @@ export interface ApplyIo {
   /** Milliseconds, for durations. */
   now(): number;
   listNodes(api: { server: string; token: string; ca?: string }, selector: string): Promise<KubeNode[]>;
+  getConfigMapData(api: { server: string; token: string; ca?: string }, namespace: string, name: string): Promise<Record<string, string>>;
   /** Why ssh cannot take this path as an option value, or null. */
   transportPathProblem(file: string): string | null;
   createExec(options: TransportOptions): Exec;
+  /** Writes a known_hosts built at run time to a private temporary file; returns its path. */
+  writeKnownHosts(text: string): Promise<string>;
+  /** Removes a file writeKnownHosts made. */
+  removeTempFile(file: string): Promise<void>;
 }
 
 /**
@@ -56,12 +64,23 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     if (problem !== null) throw new UsageError(`${flag} ${JSON.stringify(file)} ${problem}; move the file to a plain path`);
   }
   const bundle = await readBundle(io, s.bundle);
+  // Mirror credentials: read, added to the redaction list before anything can print them, and
+  // written into the files on their way to the node only (the sha256 is of what is written).
+  let authHosts: string[] = [];
+  if (s.auth !== undefined) {
+    const parsed = parseDockerConfigJson(await readSecretFile(io, s.auth, '--auth'), `--auth ${s.auth}`);
+    if ('problem' in parsed) throw new UsageError(parsed.problem);
+    secrets.push(...parsed.secrets);
+    const files = filesWithAuthorization(bundle.files, parsed.credentials, sha256Hex);
+    authHosts = [...parsed.credentials.keys()].filter((host) => files.some((f, i) => f !== bundle.files[i] && new TextDecoder().decode(f.content).includes(`https://${host}/`))).sort();
+    bundle.files = files;
+  }
   if (s.knownHosts !== null) {
     const knownHosts = await readSecretFile(io, s.knownHosts, '--known-hosts');
     if (knownHosts.trim() === '') throw new UsageError(`--known-hosts ${s.knownHosts} is empty: every node would be refused; add the nodes' host keys`);
   }
   const emit = (fields: Array<readonly [string, LogValue]>): void => io.stderr(formatLogLine(fields, secrets));
-  const hostKey = s.knownHosts === null ? 'unverified' : undefined;
+  const hostKey = s.knownHosts === null && !s.knownHostsFromNodeAnnotations ? 'unverified' : undefined;
   const warnInsecure = (): void =>
     emit([
       ['level', 'warn'],
@@ -72,25 +91,51 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
 
   // Nodes: the static inventory and/or discovery through the API.
   const staticEntries = s.inventory !== undefined ? await readInventory(io, s.inventory) : [];
-  const discover = usesDiscovery(s.selector, s.inventory !== undefined);
+  const discover = usesDiscovery(s.selector, s.inventory !== undefined || s.windowsInstances !== undefined);
   const discovered: InventoryEntry[] = [];
+  const nodeByName = new Map<string, KubeNode>();
   const undiscoverable: NodeReport[] = [];
   const selectorUsed = discover ? (s.selector ?? DEFAULT_SELECTOR[s.target]) : undefined;
-  if (discover) {
-    const selector = selectorUsed as string;
+  let api: { server: string; token: string; ca?: string } | undefined;
+  if (discover || s.windowsInstances !== undefined) {
     if (!s.kubeApi) {
-      throw new UsageError('node discovery needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST), pass --kube-api, or list the nodes with --inventory');
+      throw new UsageError(`${discover ? 'node discovery' : '--windows-instances'} needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST), pass --kube-api, or list the nodes with --inventory`);
     }
     const token = (await readSecretFile(io, s.kubeTokenFile, '--kube-token-file')).trim();
     secrets.push(token);
     const ca = await io.readText(s.kubeCaFile).catch(() => undefined);
+    api = { server: s.kubeApi, token, ...(ca !== undefined ? { ca } : {}) };
+  }
+  if (s.windowsInstances !== undefined && api !== undefined) {
+    // As WMCO's wiparser.GetInstances: the ConfigMap, and the Windows Nodes to name each instance by.
+    const [namespace, name] = s.windowsInstances.split('/') as [string, string];
+    let data: Record<string, string>;
+    let windowsNodes: KubeNode[];
+    try {
+      data = await io.getConfigMapData(api, namespace, name);
+      windowsNodes = await io.listNodes(api, DEFAULT_SELECTOR.windows);
+    } catch (err) {
+      emit([['level', 'error'], ['step', 'discover'], ['result', 'failed'], ['windows_instances', s.windowsInstances], ['msg', (err as Error).message]]);
+      return 1;
+    }
+    for (const node of windowsNodes) nodeByName.set(node.metadata?.name ?? '', node);
+    for (const found of parseWindowsInstances(data, windowsNodes, `ConfigMap ${s.windowsInstances}`)) {
+      if ('problem' in found) undiscoverable.push({ name: found.name, address: '-', status: 'failed', step: 'discover', detail: found.problem, written: 0, removed: 0 });
+      // Before the --inventory file's entries, which win for the same name (mergeTargets keeps the last).
+      else staticEntries.unshift(found.entry);
+    }
+    emit([['level', 'info'], ['step', 'discover'], ['result', 'ok'], ['windows_instances', s.windowsInstances], ['nodes', Object.keys(data).length]]);
+  }
+  if (discover && api !== undefined) {
+    const selector = s.selector ?? DEFAULT_SELECTOR[s.target];
     let nodes;
     try {
-      nodes = await io.listNodes({ server: s.kubeApi, token, ...(ca !== undefined ? { ca } : {}) }, selector);
+      nodes = await io.listNodes(api, selector);
     } catch (err) {
       emit([['level', 'error'], ['step', 'discover'], ['result', 'failed'], ['selector', selector], ['msg', (err as Error).message]]);
       return 1;
     }
+    for (const node of nodes) nodeByName.set(node.metadata?.name ?? '', node);
     for (const found of toTargets(nodes, s.target)) {
       if ('unavailable' in found && found.unavailable !== undefined) {
         // Routine in an autoscaled or upgrading cluster: reported, not contacted, and (by default) no failure.
@@ -125,6 +170,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     platform: s.platform,
     port: s.sshPort,
     ...(s.sshUser !== undefined ? { user: s.sshUser } : {}),
+    become: s.become,
     ...(s.configDir !== undefined ? { configDir: s.configDir } : {}),
     ...(s.containerdConfig !== undefined ? { containerdConfig: s.containerdConfig } : {}),
   };
@@ -155,77 +201,109 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     io.stdout(formatSummary(undiscoverableHere, secrets));
     return 1;
   }
-  const targets = new Map<string, NodeTarget>(mine.map((t) => [t.name, t]));
-
-  let order;
-  try {
-    order = rolloutOrder([...targets.keys()], s.canary);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  emit([
-    ['level', 'info'],
-    ['step', 'start'],
-    ['nodes', targets.size],
-    ['shard', `${s.shardIndex}/${s.shardCount}`],
-    ['canary', order.canary ?? 'none'],
-    ['max_parallel', s.maxParallel],
-    ['max_failures', s.maxFailures],
-    ['content_hash', bundle.contentHash],
-    ['files', bundle.files.length],
-    ['dry_run', s.dryRun || undefined],
-  ]);
-
-  const exec = io.createExec({
-    identityFile: s.sshKey,
-    knownHostsFile: s.knownHosts,
-    connectTimeoutSeconds: s.connectTimeout,
-    commandTimeoutSeconds: s.commandTimeout,
-  });
-  const log: StepLog = (level, target, step, result, fields = []) =>
-    emit([['level', level], ['node', target.name], ['address', displayAddress(target)], ['step', step], ['result', result], ['host_key', hostKey], ...fields]);
-  const context: ApplyContext = {
-    desired: bundle.files,
-    contentHash: bundle.contentHash,
-    connectTimeoutSeconds: s.connectTimeout,
-    commandTimeoutSeconds: s.commandTimeout,
-    lockTimeoutSeconds: s.lockTimeout,
-    dryRun: s.dryRun,
-    adopt: s.adopt,
-  };
-
-  const results = await runRollout<NodeOutcome>([...targets.keys()], { canary: s.canary, maxParallel: s.maxParallel, maxFailures: s.maxFailures }, async (name) => {
-    const target = targets.get(name) as NodeTarget;
-    const started = io.now();
-    const outcome = await applyNode(target, context, exec, log);
-    log(outcome.failed ? 'error' : 'info', target, 'done', outcome.status, [['duration_ms', io.now() - started]]);
-    return outcome;
-  });
-
-  const reports: NodeReport[] = [...undiscoverableHere];
-  for (const { name, result } of results) {
-    const target = targets.get(name) as NodeTarget;
-    if (isSkipped(result)) {
-      log('warn', target, 'done', 'skipped', [['msg', result.reason]]);
-      reports.push({ name, address: displayAddress(target), status: 'skipped', detail: result.reason, written: 0, removed: 0 });
-    } else {
-      const { failed: _failed, ...report } = result;
-      reports.push(report);
+  // Nodes WMCO manages, and nodes whose host key comes from WMCO's annotation: refused ones are
+  // reported and left out; the others go on.
+  const refused: NodeReport[] = [];
+  const wmcoNodes = new Set<string>();
+  const pinned: Array<{ target: NodeTarget; key: string }> = [];
+  for (const target of mine) {
+    const node = nodeByName.get(target.name);
+    const version = node === undefined ? undefined : wmcoVersion(node);
+    let problem: readonly [string, string] | undefined;
+    if (version !== undefined && !s.wmcoCoexist) problem = ['wmco', wmcoRefusal(version)];
+    else if (version !== undefined && bundle.profile !== 'wmco') {
+      throw new UsageError(`--wmco-coexist writes nodes WMCO manages (${target.name} is one), so the bundle must hold what WMCO writes; it was rendered with profile ${bundle.profile}: render it with --profile wmco (spec.profile: wmco)`);
+    }
+    if (problem === undefined && s.knownHostsFromNodeAnnotations) {
+      const found = node === undefined ? { problem: 'the node is listed in the inventory only: there is no Node object to read a pinned host key from; the node is refused (list it under a discovered Node name, or use --known-hosts)' } : pinnedHostKey(node);
+      if ('problem' in found) problem = ['host-key', found.problem];
+      else pinned.push({ target, key: found.key });
+    }
+    if (problem !== undefined) {
+      refused.push({ name: target.name, address: displayAddress(target), status: 'failed', step: problem[0], detail: problem[1], written: 0, removed: 0 });
+      emit([['level', 'error'], ['node', target.name], ['address', displayAddress(target)], ['step', problem[0]], ['result', 'failed'], ['msg', problem[1]]]);
+    } else if (version !== undefined) {
+      wmcoNodes.add(target.name);
     }
   }
-  io.stdout(formatSummary(reports, secrets));
-  if (hostKey) warnInsecure();
-  // A node that needs attention exits 1 too: a Job that stays green while a file it should manage
-  // belongs to someone else would hide the problem from a GitOps dashboard.
-  // skipped-unavailable is not among them: a NotReady or cordoned node is routine (--unavailable-nodes fail makes it a failure).
-  return reports.some((r) => r.status === 'failed' || r.status === 'skipped' || r.status === 'attention') ? 1 : 0;
+  const refusedNames = new Set(refused.map((r) => r.name));
+  const targets = new Map<string, NodeTarget>(mine.filter((t) => !refusedNames.has(t.name)).map((t) => [t.name, t]));
+  const knownHostsFile = s.knownHostsFromNodeAnnotations ? await io.writeKnownHosts(knownHostsLines(pinned)) : s.knownHosts;
+  try {
+    let order;
+    try {
+      order = rolloutOrder([...targets.keys()], s.canary);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    emit([
+      ['level', 'info'],
+      ['step', 'start'],
+      ['nodes', targets.size],
+      ['shard', `${s.shardIndex}/${s.shardCount}`],
+      ['canary', order.canary ?? 'none'],
+      ['max_parallel', s.maxParallel],
+      ['max_failures', s.maxFailures],
+      ['content_hash', bundle.contentHash],
+      ['files', bundle.files.length],
+      ['dry_run', s.dryRun || undefined],
+      ['auth_hosts', authHosts.join(',') || undefined],
+    ]);
+
+    const exec = io.createExec({
+      identityFile: s.sshKey,
+      knownHostsFile,
+      connectTimeoutSeconds: s.connectTimeout,
+      commandTimeoutSeconds: s.commandTimeout,
+    });
+    const log: StepLog = (level, target, step, result, fields = []) =>
+      emit([['level', level], ['node', target.name], ['address', displayAddress(target)], ['step', step], ['result', result], ['host_key', hostKey], ...fields]);
+    const context: ApplyContext = {
+      desired: bundle.files,
+      contentHash: bundle.contentHash,
+      connectTimeoutSeconds: s.connectTimeout,
+      commandTimeoutSeconds: s.commandTimeout,
+      lockTimeoutSeconds: s.lockTimeout,
+      dryRun: s.dryRun,
+      adopt: s.adopt,
+    };
+
+    const results = await runRollout<NodeOutcome>([...targets.keys()], { canary: s.canary, maxParallel: s.maxParallel, maxFailures: s.maxFailures }, async (name) => {
+      const target = targets.get(name) as NodeTarget;
+      const started = io.now();
+      // WMCO wrote these files (same bytes with the wmco profile): take them over, as --adopt does.
+      const outcome = await applyNode(target, wmcoNodes.has(name) ? { ...context, adopt: true } : context, exec, log);
+      log(outcome.failed ? 'error' : 'info', target, 'done', outcome.status, [['duration_ms', io.now() - started]]);
+      return outcome;
+    });
+
+    const reports: NodeReport[] = [...undiscoverableHere, ...refused];
+    for (const { name, result } of results) {
+      const target = targets.get(name) as NodeTarget;
+      if (isSkipped(result)) {
+        log('warn', target, 'done', 'skipped', [['msg', result.reason]]);
+        reports.push({ name, address: displayAddress(target), status: 'skipped', detail: result.reason, written: 0, removed: 0 });
+      } else {
+        const { failed: _failed, ...report } = result;
+        reports.push(report);
+      }
+    }
+    io.stdout(formatSummary(reports, secrets));
+    if (hostKey) warnInsecure();
+    // A node that needs attention exits 1 too: a Job that stays green while a file it should manage
+    // belongs to someone else would hide the problem from a GitOps dashboard.
+    // skipped-unavailable is not among them: a NotReady or cordoned node is routine (--unavailable-nodes fail makes it a failure).
+    return reports.some((r) => r.status === 'failed' || r.status === 'skipped' || r.status === 'attention') ? 1 : 0;
+  } finally {
+    if (s.knownHostsFromNodeAnnotations && knownHostsFile !== null) await io.removeTempFile(knownHostsFile);
+  }
 }
 
 const errorCode = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
 const inDir = (dir: string, name: string): string => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
 
 /** manifest.json and the files it names, each checked against its sha256 (a torn or stale mount is refused). */
-async function readBundle(io: ApplyIo, dir: string): Promise<{ contentHash: string; files: DesiredFile[] }> {
+async function readBundle(io: ApplyIo, dir: string): Promise<{ contentHash: string; profile: string; files: DesiredFile[] }> {
   const manifestPath = inDir(dir, MANIFEST_KEY);
   const text = await io.readText(manifestPath).catch((err: unknown) => {
     throw new UsageError(
@@ -259,7 +337,7 @@ async function readBundle(io: ApplyIo, dir: string): Promise<{ contentHash: stri
     }
     files.push({ path: file.path, sha256, content });
   }
-  return { contentHash: manifest.contentHash, files };
+  return { contentHash: manifest.contentHash, profile: String(manifest.profile), files };
 }
 
 async function readInventory(io: ApplyIo, file: string): Promise<InventoryEntry[]> {

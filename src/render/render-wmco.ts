@@ -1,6 +1,7 @@
 // The exact bytes WMCO writes: pkg/registries/registries.go generateConfig at commit 0be4b9cc, built
 // by string concatenation (not a TOML encoder), LF endings since 3f78a32ad, no auth headers because
-// the tool reads Git, not the cluster pull secret. A set without mirrors gives an empty file.
+// the tool reads Git, not the cluster pull secret (the node-applier adds WMCO's header at run time
+// with spec.auth: node-applier/mirror-auth.ts). A set without mirrors gives an empty file.
 import { extractRegistryHostname, extractRegistryOrgPath } from '../model/build-wmco-model.js';
 import type { WmcoHostsFile } from '../model/types.js';
 import type { RenderedFile } from './rendered-file.js';

@@ -279,6 +279,17 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               pattern: SELECTOR,
               'x-expected': 'a label selector such as kubernetes.io/os=windows or node-role.kubernetes.io/worker',
             },
+            windowsInstances: {
+              description:
+                "OpenShift BYOH's windows-instances ConfigMap as the inventory: each data entry `<address>: username=<user>` (WMCO pkg/wiparser/wiparser.go) is a Windows node reached at that address as that user, named after the Node that has the address. The Job reads the ConfigMap and lists Windows Nodes (a Role for this one ConfigMap is generated).",
+              type: 'object',
+              required: ['namespace', 'name'],
+              additionalProperties: false,
+              properties: {
+                namespace: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 63, 'x-expected': 'a namespace (DNS-1123 label), e.g. openshift-windows-machine-config-operator' },
+                name: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 253, 'x-expected': 'a ConfigMap name, e.g. windows-instances' },
+              },
+            },
             inventory: {
               description: 'Nodes listed by hand (reached over SSH at their address).',
               type: 'array',
@@ -302,17 +313,53 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             user: { description: 'SSH user. Default root (linux), Administrator (windows).', type: 'string', pattern: USER, 'x-expected': "letters, digits, '.', '_', '-' or DOMAIN\\user" },
             port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
             knownHosts: {
-              description: "known_hosts holding every node's host key (host keys are public: a ConfigMap will do). Required unless insecureIgnoreHostKeys.",
+              description:
+                "Where every node's host key comes from: {kind, name, key?}, a known_hosts in a ConfigMap or Secret (host keys are public: a ConfigMap will do), or {fromNodeAnnotations: true}, built at run time from the key WMCO pins on each discovered Node (annotation windowsmachineconfig.openshift.io/ssh-host-key); a node without one is refused. Required unless insecureIgnoreHostKeys.",
               type: 'object',
-              required: ['kind', 'name'],
               additionalProperties: false,
               properties: {
+                fromNodeAnnotations: {
+                  description: "Build known_hosts from each discovered Node's windowsmachineconfig.openshift.io/ssh-host-key annotation (WMCO pkg/windows/hostkey.go). Needs node discovery; not together with kind/name.",
+                  type: 'boolean',
+                },
                 kind: { type: 'string', enum: ['Secret', 'ConfigMap'] },
                 name: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 253, 'x-expected': 'an object name (DNS-1123 label)' },
                 key: { description: 'Default known_hosts.', type: 'string', pattern: CONFIG_MAP_KEY_PATTERN, 'x-expected': 'a key ([-._a-zA-Z0-9]+)' },
               },
             },
             insecureIgnoreHostKeys: { description: 'Accept any host key: anyone on the network path can impersonate a node. Labs only.', type: 'boolean', default: false },
+            become: {
+              description:
+                "sudo: on Linux nodes, run the node program as root with non-interactive `sudo -n` (one `sudo -n /bin/sh` per session), for images that forbid root SSH. The user needs a NOPASSWD rule for /bin/sh; without it the node fails with the rule to add. Windows nodes are refused with it. Default none.",
+              type: 'string',
+              enum: ['none', 'sudo'],
+              default: 'none',
+            },
+          },
+        },
+        auth: {
+          description:
+            "Mirror credentials: a kubernetes.io/dockerconfigjson Secret (in the namespace of the generated objects) mounted into the Job. For each https mirror whose host[:port] is a key of its auths, the applier adds WMCO's `[host.\"...\".header] authorization = \"Basic ...\"` to hosts.toml on the node, at run time: the credentials never enter Git, the bundle, a ConfigMap, a log line or the plan. The header is plaintext on the node, as WMCO's is.",
+          type: 'object',
+          required: ['secretName'],
+          additionalProperties: false,
+          properties: {
+            secretName: { type: 'string', pattern: DNS1123_LABEL_PATTERN, maxLength: 63, 'x-expected': 'a Secret name (DNS-1123 label)' },
+            key: { description: 'Default .dockerconfigjson.', type: 'string', pattern: CONFIG_MAP_KEY_PATTERN, 'x-expected': 'a Secret key ([-._a-zA-Z0-9]+)' },
+          },
+        },
+        wmco: {
+          description:
+            "Nodes managed by OpenShift's Windows Machine Config Operator (Node annotation windowsmachineconfig.openshift.io/version). WMCO 10.16+ writes C:\\k\\containerd\\registries itself from the cluster's IDMS/ITMS and replaces the whole directory, so such nodes are refused unless coexist is set.",
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            coexist: {
+              description:
+                "true: write WMCO-managed nodes too, with spec.profile: wmco only (byte-for-byte what WMCO writes, so the two writers agree); the files WMCO already wrote are taken over as with --adopt. Default false: such nodes fail with a message (use plan/lint --profile wmco there).",
+              type: 'boolean',
+              default: false,
+            },
           },
         },
         image: {

@@ -1,7 +1,7 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Platform, type Profile, type TargetOs, type UnavailableNodePolicy } from '../vocabulary.js';
+import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Platform, type Profile, type SshBecome, type TargetOs, type UnavailableNodePolicy } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { AcceptRule } from './accept-findings.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
@@ -32,15 +32,20 @@ export interface MirrorSetHostsConfig {
   /** Pod settings passed into the Job's pod template (core/v1 shapes, checked by the schema). */
   pod: PodSettings;
   target: { os: TargetOs; configDir?: string; containerdConfig?: string };
-  nodes: { selector?: string; inventory: InventoryEntry[] };
+  nodes: { selector?: string; inventory: InventoryEntry[]; windowsInstances?: { namespace: string; name: string } };
   ssh: {
     secretName?: string;
     secretKey?: string;
     user?: string;
     port?: number;
-    knownHosts?: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string };
+    knownHosts?: { kind?: 'Secret' | 'ConfigMap'; name?: string; key?: string; fromNodeAnnotations?: boolean };
     insecureIgnoreHostKeys: boolean;
+    become: SshBecome;
   };
+  /** spec.auth: the dockerconfigjson Secret with mirror credentials. */
+  auth?: { secretName: string; key?: string };
+  /** spec.wmco: what to do with nodes WMCO manages. */
+  wmco: { coexist: boolean };
   /** Set: the node-applier Job is generated too. */
   image?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
@@ -90,9 +95,10 @@ export function defaultConfig(name = DEFAULT_CONFIG_NAME): MirrorSetHostsConfig 
     pod: {},
     target: { os: 'windows' },
     nodes: { inventory: [] },
-    ssh: { insecureIgnoreHostKeys: false },
+    ssh: { insecureIgnoreHostKeys: false, become: 'none' },
     gitops: { strategy: 'hashed-name' },
     rollout: { minNodes: 1, unavailableNodes: 'skip', backoffLimit: 2, activeDeadlineSeconds: 1800 },
+    wmco: { coexist: false },
     bundle: { sensitive: false, maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES },
   };
 }
@@ -116,6 +122,16 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
   walkSchema(object.value, FUNCTION_CONFIG_SCHEMA, [], report, walkOptions);
   if (diagnostics.length > 0) return { diagnostics };
   const config = toConfig(object.value);
+  // spec.ssh.knownHosts is {kind, name, key?} or {fromNodeAnnotations: true}: the schema language
+  // here has no oneOf, so kind and name are required in the first form by this check, as the walker would.
+  const known = config.ssh.knownHosts;
+  if (known !== undefined && known.fromNodeAnnotations !== true) {
+    const parent = ['spec', 'ssh', 'knownHosts'];
+    for (const key of ['kind', 'name'] as const) {
+      if (known[key] === undefined) report('SCHEMA_REQUIRED', [...parent, key], `expected required field "${key}", found none (or fromNodeAnnotations: true)`, { at: parent });
+    }
+    if (diagnostics.length > 0) return { diagnostics };
+  }
   if (config.ssh.insecureIgnoreHostKeys) {
     // Never emitted silently: the Job it configures would hand the files to whoever answers.
     report(
@@ -241,15 +257,16 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
     for (const key of keys) if (from[key] !== undefined && from[key] !== null) (target as Record<string, unknown>)[key] = from[key];
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
-  copy(config, spec, ['inputs', 'exclude', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy', 'platform']);
+  copy(config, spec, ['inputs', 'exclude', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy', 'platform', 'auth']);
   copy(config.namespaceObject, section('namespace'), ['create']);
   copy(config.pod, section('pod'), ['nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'priorityClassName', 'resources']);
   copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
-  copy(config.nodes, section('nodes'), ['selector', 'inventory']);
-  copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);
+  copy(config.nodes, section('nodes'), ['selector', 'inventory', 'windowsInstances']);
+  copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys', 'become']);
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
   copy(config.rollout, section('rollout'), ['canary', 'maxParallel', 'maxFailures', 'shards', 'schedule', 'minNodes', 'unavailableNodes', 'backoffLimit', 'activeDeadlineSeconds']);
   copy(config.bundle, section('bundle'), ['sensitive', 'maxObjectBytes']);
+  copy(config.wmco, section('wmco'), ['coexist']);
   return config;
 }
 

@@ -155,7 +155,7 @@ describe('discovery, inventory, shards, schedule', () => {
     const args = job(
       build({
         target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
-        ssh: { user: 'core', port: 2222 },
+        ssh: { user: 'core', port: 2222, become: 'sudo' },
         rollout: { canary: 'none', maxParallel: 20, maxFailures: 5 },
         nodes: { selector: 'node-role.kubernetes.io/worker' },
       }),
@@ -165,6 +165,7 @@ describe('discovery, inventory, shards, schedule', () => {
       '--config-dir', '/etc/containerd/certs.d',
       '--containerd-config', '',
       '--ssh-user', 'core',
+      '--become', 'sudo',
       '--ssh-port', '2222',
       '--canary', 'none',
       '--max-parallel', '20',
@@ -191,9 +192,67 @@ describe('settings errors', () => {
     expect(objects).toEqual([]);
     expect(diagnostics.map((d) => `${d.code} ${d.field}: ${d.message}`)).toEqual([
       'NODE_APPLIER_INCOMPLETE spec.ssh.secretName: the node-applier Job cannot be generated: spec.ssh.secretName must name the Secret holding the SSH private key; it is not set',
-      "NODE_APPLIER_INCOMPLETE spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?}): every node's host key is verified against it",
+      "NODE_APPLIER_INCOMPLETE spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts is required ({kind: Secret|ConfigMap, name, key?} or {fromNodeAnnotations: true}): every node's host key is verified against it",
       "NODE_APPLIER_INCOMPLETE metadata.namespace: the node-applier Job cannot be generated: metadata.namespace is required with node discovery: the ClusterRoleBinding must name the ServiceAccount's namespace",
     ]);
+  });
+
+  test('become: sudo is for Linux nodes: with Windows nodes only, the Job is not generated', () => {
+    const { objects, diagnostics } = manifests(merge(baseSpec, { ssh: { become: 'sudo' } }));
+    expect(objects).toEqual([]);
+    expect(diagnostics.map((d) => `${d.field}: ${d.message}`)).toEqual([
+      'spec.ssh.become: the node-applier Job cannot be generated: spec.ssh.become: sudo is for Linux nodes (Windows has no sudo; its SSH user must be an administrator), and spec.target.os is windows; set spec.target.os: linux or remove spec.ssh.become',
+    ]);
+  });
+
+  test.each([
+    [{ ssh: { knownHosts: { fromNodeAnnotations: true, kind: 'ConfigMap', name: 'x' } } }, 'spec.ssh.knownHosts: the node-applier Job cannot be generated: spec.ssh.knownHosts.fromNodeAnnotations takes every key from the Node annotations: remove kind, name and key, or set fromNodeAnnotations: false'],
+    [{ ssh: { knownHosts: { fromNodeAnnotations: true } }, nodes: { inventory: [{ name: 'a', address: '10.0.0.5' }] } }, 'spec.ssh.knownHosts.fromNodeAnnotations: the node-applier Job cannot be generated: spec.ssh.knownHosts.fromNodeAnnotations reads the keys from discovered Nodes, and only a static inventory is given; set spec.nodes.selector, or list the keys in a known_hosts ({kind, name})'],
+    [{ wmco: { coexist: true }, ssh: { knownHosts: { kind: 'ConfigMap', name: 'windows-known-hosts' } } }, 'spec.wmco.coexist: the node-applier Job cannot be generated: spec.wmco.coexist writes where WMCO writes, so the files must be byte-for-byte what WMCO writes: set spec.profile: wmco (it is containerd)'],
+  ])('host keys from annotations and WMCO coexistence are checked with the fields they tie together (%#)', (spec, message) => {
+    const base = { ...baseSpec, ssh: { secretName: 'windows-ssh-key' } };
+    const { objects, diagnostics } = manifests(merge(base, spec as Spec));
+    expect(objects).toEqual([]);
+    expect(diagnostics.map((d) => `${d.field}: ${d.message}`)).toEqual([message]);
+  });
+
+  test('fromNodeAnnotations: no known_hosts mounted, the flag on the command line; coexist: --wmco-coexist', () => {
+    const spec = merge({ ...baseSpec, ssh: { secretName: 'windows-ssh-key', knownHosts: { fromNodeAnnotations: true } } }, { profile: 'wmco', wmco: { coexist: true } });
+    const j = job(manifests(spec).objects as Obj[]);
+    const args = j.spec.template.spec.containers[0].args as string[];
+    expect(args).toContain('--known-hosts-from-node-annotations');
+    expect(args).toContain('--wmco-coexist');
+    expect(args).not.toContain('--known-hosts');
+    expect(JSON.stringify(j.spec.template.spec.volumes)).not.toContain('known-hosts');
+    const { values } = parseArgs({ args: args.slice(1), options: parseArgsOptions(), strict: true, allowPositionals: false });
+    expect(applySettings(values, {})).toMatchObject({ knownHosts: null, knownHostsFromNodeAnnotations: true, wmcoCoexist: true });
+  });
+
+  test('windowsInstances: the Job may get that one ConfigMap in its namespace, lists nodes, and passes --windows-instances', () => {
+    const spec = { ...baseSpec, nodes: { windowsInstances: { namespace: 'openshift-windows-machine-config-operator', name: 'windows-instances' } } };
+    const objects = manifests(spec).objects as Obj[];
+    const role = objects.find((o) => o.kind === 'Role') as Obj;
+    expect(role.metadata).toMatchObject({ name: 'mirrorset-hosts-apply-read-windows-instances', namespace: 'openshift-windows-machine-config-operator' });
+    expect(role['rules']).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['windows-instances'], verbs: ['get'] }]);
+    expect((objects.find((o) => o.kind === 'RoleBinding') as Obj)['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'mirrorset-hosts-apply', namespace: 'mirrorset-hosts' }]);
+    expect(objects.map((o) => o.kind)).toContain('ClusterRole');
+    const args = job(objects).spec.template.spec.containers[0].args as string[];
+    expect(args.slice(args.indexOf('--windows-instances'), args.indexOf('--windows-instances') + 2)).toEqual(['--windows-instances', 'openshift-windows-machine-config-operator/windows-instances']);
+    expect(args).not.toContain('--selector');
+  });
+
+  test('spec.auth mounts the dockerconfigjson Secret (0440) for apply --auth; the credentials themselves are never in the objects', () => {
+    const j = job(build({ auth: { secretName: 'mirror-pull-secret' } }));
+    expect(j.spec.template.spec.volumes).toContainEqual({ name: 'auth', secret: { secretName: 'mirror-pull-secret', defaultMode: 0o440, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } });
+    expect(j.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/mirrorset-hosts/auth', readOnly: true });
+    const args = j.spec.template.spec.containers[0].args as string[];
+    expect(args.slice(args.indexOf('--auth'), args.indexOf('--auth') + 2)).toEqual(['--auth', '/etc/mirrorset-hosts/auth/config.json']);
+  });
+
+  test('become changes the Job name: switching to sudo rolls a new Job', () => {
+    const plain = job(build({ target: { os: 'linux' } })).metadata.name;
+    expect(job(build({ target: { os: 'linux' }, ssh: { become: 'sudo' } })).metadata.name).not.toBe(plain);
+    expect(job(build({ target: { os: 'linux' }, ssh: { become: 'none' } })).metadata.name).toBe(plain);
   });
 
   test('the name limit is the schema\'s: the longest name still fits every generated name in 63 characters', () => {
@@ -244,7 +303,7 @@ describe('one flag table for the Job and for apply', () => {
     const args = job(
       build({
         target: { os: 'linux', configDir: '/etc/containerd/certs.d', containerdConfig: '' },
-        ssh: { user: 'core', port: 2222 },
+        ssh: { user: 'core', port: 2222, become: 'sudo' },
         rollout: { canary: 'none', maxParallel: 20, maxFailures: 5, shards: 3 },
         nodes: { selector: 'node-role.kubernetes.io/worker', inventory: [{ name: 'a', address: '10.0.0.5' }] },
       }),
@@ -259,6 +318,7 @@ describe('one flag table for the Job and for apply', () => {
       configDir: '/etc/containerd/certs.d',
       containerdConfig: '',
       sshUser: 'core',
+      become: 'sudo',
       sshPort: 2222,
       sshKey: '/etc/mirrorset-hosts/ssh/ssh-privatekey',
       knownHosts: '/etc/mirrorset-hosts/known-hosts/known_hosts',
