@@ -56,7 +56,7 @@ export interface CommandConfig {
 }
 
 // A settings file is a few lines; reading more is never needed.
-const MAX_SETTINGS_BYTES = 64 * 1024;
+export const MAX_SETTINGS_BYTES = 64 * 1024;
 const FORMS = `a ${FUNCTION_CONFIG_KIND} (apiVersion ${FUNCTION_CONFIG_API_VERSION}) or the settings form (${SETTINGS_KEYS.join(', ')})`;
 
 /** The named file (it must exist), else `.mirrorset-hosts.yaml` in `cwd` when present, else undefined. */
@@ -70,7 +70,7 @@ export async function loadCommandConfig(explicit: string | undefined, cwd: strin
     if (explicit === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(`cannot read --config ${file}: ${describeFsError(err as NodeJS.ErrnoException)}`);
   }
-  if (text === undefined) throw new UsageError(`${file}: expected a settings file of at most 64 KiB, found more; it holds ${FORMS}`);
+  if (text === undefined) throw new UsageError(`${file}: expected a settings file of at most ${MAX_SETTINGS_BYTES / 1024} KiB, found more; it holds ${FORMS}`);
 
   const shownFile = displayPath(cwd, absolute);
   const found = await readSettings({ path: shownFile, content: text });

@@ -330,7 +330,7 @@ function errorText(err: unknown): string {
 }
 
 /** Documents a broken one may hide are re-read at most this often per file (each retry is one parse). */
-const MAX_SEGMENT_RETRIES = 20;
+export const MAX_SEGMENT_RETRIES = 20;
 
 /**
  * Reads the documents of `text` (a whole file, or its rest from line `firstLine` on) with the yaml

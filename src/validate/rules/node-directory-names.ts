@@ -17,7 +17,7 @@ import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { hostDirectory, splitLocation } from '../locations.js';
 import type { MirrorEntry, MirrorSetObject } from '../mirror-set.js';
 
-const MAX_NAME_BYTES = 255;
+export const MAX_NAME_BYTES = 255;
 const WINDOWS_DEVICES = new Set(['con', 'prn', 'aux', 'nul', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`com${n}`, `lpt${n}`])]);
 
 export function checkNodeDirectoryNames(mirrorSets: readonly MirrorSetObject[]): Diagnostic[] {

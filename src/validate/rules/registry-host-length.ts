@@ -6,8 +6,8 @@ import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { splitLocation } from '../locations.js';
 import type { Located, MirrorSetObject } from '../mirror-set.js';
 
-const MAX_HOST = 253;
-const MAX_LABEL = 63;
+export const MAX_HOST = 253;
+export const MAX_LABEL = 63;
 
 export function checkRegistryHostLength(mirrorSets: readonly MirrorSetObject[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
