@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from '../validate/function-config-schema.js';
-import type { TargetOs } from '../vocabulary.js';
+import type { ContainerdRelease, TargetOs } from '../vocabulary.js';
 import { DEFAULT_ROLLOUT } from './rollout.js';
 import { inClusterServer, SERVICE_ACCOUNT_DIR } from './discovery.js';
 import type { NodeApplierSettings } from './settings.js';
@@ -135,6 +135,15 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     help: ["containerd config file checked for config_path; '' skips the check"],
   },
   {
+    name: 'assume-containerd-defaults',
+    type: 'string',
+    schema: field('target', 'assumeContainerdDefaults'),
+    job: ({ settings }) => settings.assumeContainerdDefaults,
+    section: 'Nodes',
+    arg: 'RELEASE',
+    help: ['the nodes run containerd RELEASE (1.6, 1.7, 2.0, 2.1, 2.2) without a', 'config file: judge config_path by its built-in defaults'],
+  },
+  {
     name: 'ssh-user',
     type: 'string',
     schema: field('ssh', 'user'),
@@ -252,6 +261,7 @@ export interface ApplySettings {
   target: TargetOs;
   configDir: string | undefined;
   containerdConfig: string | undefined;
+  assumeContainerdDefaults: ContainerdRelease | undefined;
   sshUser: string | undefined;
   sshPort: number;
   sshKey: string;
@@ -312,6 +322,7 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
     target,
     configDir,
     containerdConfig: get<string | undefined>('containerd-config'),
+    assumeContainerdDefaults: get<ContainerdRelease | undefined>('assume-containerd-defaults'),
     sshUser: get<string | undefined>('ssh-user'),
     sshPort: get<number>('ssh-port'),
     sshKey: get<string>('ssh-key'),

@@ -6,7 +6,7 @@ import { isPlainObject, type FieldPath } from '../parse/parse-manifests.js';
 import { INVENTORY_ENTRY_SCHEMA } from '../validate/function-config-schema.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { formatFieldPath } from '../validate/diagnostics-for.js';
-import { compareStrings, type InventoryEntry, type TargetOs } from '../vocabulary.js';
+import { compareStrings, type ContainerdRelease, type InventoryEntry, type TargetOs } from '../vocabulary.js';
 
 /** One node as the applier sees it: where to connect and where containerd reads hosts.toml. */
 export interface NodeTarget {
@@ -19,6 +19,8 @@ export interface NodeTarget {
   configDir: string;
   /** containerd's config file, read to check `config_path`; '' skips the check. */
   containerdConfig: string;
+  /** Declared: containerd runs with this release's built-in defaults (no config file). */
+  assumeContainerdDefaults?: ContainerdRelease;
 }
 
 /**
@@ -125,6 +127,7 @@ export interface TargetDefaults {
   user?: string;
   configDir?: string;
   containerdConfig?: string;
+  assumeContainerdDefaults?: ContainerdRelease;
 }
 
 /** An entry completed with the run's defaults; the entry's own fields win. */
@@ -138,6 +141,7 @@ export function resolveTarget(entry: InventoryEntry, defaults: TargetDefaults): 
     os,
     configDir: entry.configDir ?? defaults.configDir ?? DEFAULT_CONFIG_DIR[os],
     containerdConfig: entry.containerdConfig ?? defaults.containerdConfig ?? DEFAULT_CONTAINERD_CONFIG[os],
+    ...(defaults.assumeContainerdDefaults !== undefined ? { assumeContainerdDefaults: defaults.assumeContainerdDefaults } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Profile, type TargetOs } from '../vocabulary.js';
+import { didYouMean, type ContainerdRelease, type GitOpsStrategy, type InventoryEntry, type Profile, type TargetOs } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { AcceptRule } from './accept-findings.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
@@ -23,7 +23,7 @@ export interface MirrorSetHostsConfig {
   accept?: AcceptRule[];
   /** The directory render writes and check compares (relative to the config); build ignores it. */
   out?: string;
-  target: { os: TargetOs; configDir?: string; containerdConfig?: string };
+  target: { os: TargetOs; configDir?: string; containerdConfig?: string; assumeContainerdDefaults?: ContainerdRelease };
   nodes: { selector?: string; inventory: InventoryEntry[] };
   ssh: {
     secretName?: string;
@@ -209,7 +209,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   };
   if (typeof metadata['namespace'] === 'string') config.namespace = metadata['namespace'];
   copy(config, spec, ['inputs', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy']);
-  copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
+  copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig', 'assumeContainerdDefaults']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys']);
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);
