@@ -322,3 +322,43 @@ function normalize(path: string, os: TargetOs): string {
   if (os === 'windows') return path.replace(/\//g, '\\').replace(/\\+$/, '').toLowerCase() + '\\';
   return path.replace(/\/+$/, '') + '/';
 }
+
+/** After writing: does the RUNNING containerd read the directory? (docs/node-applier.md "Effect") */
+export type WriteEffect = 'effective' | 'written-not-verifiable' | 'not-effective';
+
+/**
+ * `crictl info` is the one place a node shows the running daemon's registry settings: containerd 1.x
+ * puts its CRI config, `registry.configPath` included, under `config` (pkg/cri/server/status.go). 2.x
+ * moved the image settings to the images plugin and no longer shows them there, and no `ctr` command
+ * resolves a host through the hosts directory without pulling; then the files are written but whether
+ * the running daemon uses them cannot be told (a config edited but not yet restarted looks the same).
+ */
+export function effectAfterWrite(verdict: ConfigPathVerdict | null, criInfo: string | null, facts: Pick<ContainerdFacts, 'os' | 'configDir' | 'version'>): { effect: WriteEffect; why: string } {
+  const decided = verdict === null ? "the containerd config check is off (--containerd-config '')" : `the ${verdict.source} says containerd reads it`;
+  if (criInfo === null) {
+    return { effect: 'written-not-verifiable', why: `the running containerd was not asked (no crictl on the node, or \`crictl info\` failed); ${decided}` };
+  }
+  let configPath: unknown;
+  let localPull: unknown;
+  try {
+    const info = JSON.parse(criInfo) as { config?: { registry?: { configPath?: unknown }; useLocalImagePull?: unknown } };
+    configPath = info.config?.registry?.configPath;
+    localPull = info.config?.useLocalImagePull;
+  } catch {
+    return { effect: 'written-not-verifiable', why: `\`crictl info\` printed no JSON; ${decided}` };
+  }
+  if (typeof configPath !== 'string') {
+    return { effect: 'written-not-verifiable', why: `\`crictl info\` does not show the running containerd's config_path (containerd 2.x does not); ${decided}` };
+  }
+  const roots = configPath.split(facts.os === 'windows' ? ';' : ':').filter((r) => r !== '');
+  const want = normalize(facts.configDir, facts.os);
+  const release = facts.version !== null ? releaseOf(facts.version) : null;
+  const listIgnored = roots.length > 1 && (release === '2.1' || release === '2.2') && localPull !== true;
+  if (!roots.some((r) => normalize(r, facts.os) === want) || listIgnored) {
+    return {
+      effect: 'not-effective',
+      why: `the running containerd (crictl info) has config_path = ${JSON.stringify(configPath)}, so it does not read ${facts.configDir}${listIgnored ? ' (a list, taken as one directory by the transfer-service pull)' : ''}; restart containerd after changing its config, or fix config_path`,
+    };
+  }
+  return { effect: 'effective', why: `the running containerd (crictl info) has config_path = ${JSON.stringify(configPath)}` };
+}

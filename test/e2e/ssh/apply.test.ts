@@ -60,7 +60,7 @@ describeSsh('apply to real sshd nodes', () => {
         'done=changed',
       ]);
     }
-    expect(result.stdout).toMatch(/^NODE +ADDRESS +RESULT +WRITTEN +REMOVED +DETAIL\n/);
+    expect(result.stdout).toMatch(/^NODE +ADDRESS +RESULT +EFFECT +WRITTEN +REMOVED +DETAIL\n/);
     expect(result.stdout).toMatch(/^node-a +127\.0\.31\.1:\d+ +changed +3 +0\n/m);
     expect(result.stdout).toContain('3 node(s): 3 changed, 0 unchanged, 0 failed, 0 skipped');
   });
