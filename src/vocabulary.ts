@@ -78,9 +78,9 @@ export type TargetOs = (typeof TARGET_OSES)[number];
 
 /**
  * containerd release lines whose CRI registry handling differs (src/node-applier/containerd-config.ts);
- * '2.2' stands for 2.2 and later.
+ * '2.3' stands for 2.3 and later.
  */
-export const CONTAINERD_RELEASES = ['1.6', '1.7', '2.0', '2.1', '2.2'] as const;
+export const CONTAINERD_RELEASES = ['1.6', '1.7', '2.0', '2.1', '2.2', '2.3'] as const;
 export type ContainerdRelease = (typeof CONTAINERD_RELEASES)[number];
 
 /**

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from '../validate/function-config-schema.js';
-import type { ContainerdRelease, TargetOs } from '../vocabulary.js';
+import { CONTAINERD_RELEASES, type ContainerdRelease, type TargetOs } from '../vocabulary.js';
 import { DEFAULT_ROLLOUT } from './rollout.js';
 import { inClusterServer, SERVICE_ACCOUNT_DIR } from './discovery.js';
 import type { NodeApplierSettings } from './settings.js';
@@ -141,7 +141,7 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     job: ({ settings }) => settings.assumeContainerdDefaults,
     section: 'Nodes',
     arg: 'RELEASE',
-    help: ['the nodes run containerd RELEASE (1.6, 1.7, 2.0, 2.1, 2.2) without a', 'config file: judge config_path by its built-in defaults'],
+    help: [`the nodes run containerd RELEASE (${CONTAINERD_RELEASES.join(', ')}) without a`, 'config file: judge config_path by its built-in defaults'],
   },
   {
     name: 'ssh-user',

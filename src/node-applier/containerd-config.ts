@@ -7,11 +7,16 @@
 //   `resolveImports`: filepath.Clean, a relative path joined to the importing file's directory, a path
 //   with `*` expanded with filepath.Glob (a missing plain path makes containerd fail to start);
 //   `mergeConfig`: a later file's value wins, and a plugin's table replaces the earlier one entirely.
+//   Before 1.6.29 and 1.7.16 a relative glob is expanded against containerd's working directory
+//   instead. 1.x replaces a plugin's table as a whole; 2.x merges tables key by key (mergo).
 // - versions: a file without `version` is version 1 (`GetVersion`, and `migrations[0]` in 2.x). 1.x
-//   reads versions 1 and 2 and refuses 3 (`ValidateV2`); version 1 names plugins by short ID
-//   (`plugins.cri`). 2.x migrates each file before merging it: `v1Migrate` renames `cri` to
-//   `io.containerd.grpc.v1.cri`, and the CRI images plugin's `configMigration` (plugins/cri/images/
-//   plugin.go) moves `registry` and the pull settings to `io.containerd.cri.v1.images`.
+//   reads versions 1 and 2 (from 1.6.32 and 1.7.17 it refuses 3, `ValidateV2`); version 1 names
+//   plugins by short ID (`plugins.cri`). 2.x renames those (`v1Migrate`: `cri` ->
+//   `io.containerd.grpc.v1.cri`), and the CRI images plugin's `configMigration` (plugins/cri/images/
+//   plugin.go) moves `registry` and the pull settings to `io.containerd.cri.v1.images`. 2.0 to 2.2
+//   run that plugin migration once, on the merged config, and only when its version is below 3; a
+//   version 0/1 file counts as 3 there (`LoadConfig` migrates it to 3 first), so its CRI registry
+//   settings are dropped (`server.New`). 2.3 migrates each file on its own (`LoadConfigWithPlugins`).
 // - defaults: `config_path` is "" in 1.6, 1.7, 2.0 and 2.1; from 2.2 on Linux it is
 //   "/etc/containerd/certs.d:/etc/docker/certs.d" (internal/cri/config/config_unix.go
 //   `DefaultImageConfig`), also for a migrated "" (`migrateConfig`). Windows keeps "".
@@ -93,9 +98,20 @@ export function releaseOf(versionText: string): ContainerdRelease | null {
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < 1 || (major === 1 && minor < 6)) return '1.6'; // 1.5 reads config_path as 1.6 does
   if (major === 1) return minor >= 7 ? '1.7' : '1.6';
-  if (major === 2 && minor <= 1) return minor === 0 ? '2.0' : '2.1';
-  return '2.2';
+  if (major === 2 && minor <= 2) return minor === 0 ? '2.0' : minor === 1 ? '2.1' : '2.2';
+  return '2.3';
 }
+
+/** The patch level of `containerd --version`, for fixes within a release line; null when unknown. */
+function patchOf(versionText: string | null): number | null {
+  const m = versionText === null ? null : /\bv?\d+\.\d+\.(\d+)/.exec(versionText);
+  return m === null ? null : Number(m[1]);
+}
+
+/** From 2.2 on Linux CRI defaults config_path to a two-directory list. */
+const hasDefaultList = (r: ContainerdRelease, os: TargetOs): boolean => (r === '2.2' || r === '2.3') && os === 'linux';
+/** From 2.1 CRI pulls through the transfer service unless a setting forces the local pull. */
+const pullsThroughTransfer = (r: ContainerdRelease): boolean => r === '2.1' || r === '2.2' || r === '2.3';
 
 const isTwo = (r: ContainerdRelease): boolean => r.startsWith('2.');
 
@@ -112,7 +128,13 @@ export function decideConfigPath(facts: ContainerdFacts): ConfigPathVerdict {
   }
   const known = facts.version !== null ? releaseOf(facts.version) : null;
 
-  if (facts.dump !== null) {
+  // A relative glob import on 1.x before 1.6.29 / 1.7.16 is expanded against the working directory of
+  // whoever loads the config: the dump (run from the SSH login's directory) then shows another merge
+  // than the daemon's (started in `/`), so the files decide.
+  const relativeGlob = facts.main.state === 'read' && /imports\s*=[^\]]*["'][^/"'][^"']*\*/.test(facts.main.text);
+  const patch = patchOf(facts.version);
+  const dumpTrusted = !relativeGlob || (known !== null && (isTwo(known) || (patch !== null && patch >= (known === '1.6' ? 29 : 16))));
+  if (facts.dump !== null && dumpTrusted) {
     const dump = readConfig('containerd config dump', facts.dump);
     if ('error' in dump) return { verdict: 'unknown', source: 'config dump', reason: `\`containerd config dump\` printed no valid TOML (${dump.error}); check containerd on the node` };
     const candidates = known !== null ? [known] : CONTAINERD_RELEASES.filter((r) => isTwo(r) === dump.version >= 3);
@@ -129,7 +151,7 @@ export function decideConfigPath(facts: ContainerdFacts): ConfigPathVerdict {
         source: 'config file',
         reason:
           `containerd's config ${configFile} does not exist, so it cannot be told which config_path containerd runs with; ` +
-          `pass --containerd-config with the file containerd is started with, or, if containerd runs without a config file, declare its release with --assume-containerd-defaults (1.6, 1.7, 2.0, 2.1, 2.2)`,
+          `pass --containerd-config with the file containerd is started with, or, if containerd runs without a config file, declare its release with --assume-containerd-defaults (${CONTAINERD_RELEASES.join(", ")})`,
       };
     }
     return combine([facts.assumeDefaults], (r) => judge(r, [], facts, `containerd ${r}'s built-in defaults`), 'built-in defaults (declared)');
@@ -153,7 +175,7 @@ function combine(candidates: readonly ContainerdRelease[], judgeOne: (r: Contain
   const first = results[0];
   if (first === undefined) return { verdict: 'unknown', source, reason: 'no containerd release fits what the node reported' };
   const reasons = [...new Set(results.map((x) => x.reason))];
-  const label = (x: (typeof results)[number]): string => `containerd ${x.release}${x.release === '2.2' ? '+' : ''}: ${x.reason}`;
+  const label = (x: (typeof results)[number]): string => `containerd ${x.release}${x.release === '2.3' ? '+' : ''}: ${x.reason}`;
   if (results.every((x) => x.verdict === first.verdict)) {
     return { verdict: first.verdict, source, reason: reasons.length === 1 ? first.reason : results.map(label).join('; ') };
   }
@@ -177,6 +199,16 @@ function readConfig(name: string, text: string): ConfigFile | { error: string } 
   for (const [key, value] of Object.entries(raw)) if (isTable(value)) plugins[key] = value;
   const imports = Array.isArray(data['imports']) ? data['imports'].filter((x): x is string => typeof x === 'string') : [];
   return { name, version, plugins, imports };
+}
+
+/** mergo.Merge WithOverride as 2.x mergeConfig uses it: tables merged key by key, other values replaced. */
+function deepMerge(to: Record<string, Table>, from: Record<string, Table>): Record<string, Table> {
+  const merge = (a: Table, b: Table): Table => {
+    const out: Table = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = isTable(v) && isTable(out[k]) ? merge(out[k] as Table, v) : v;
+    return out;
+  };
+  return merge(to, from) as Record<string, Table>;
 }
 
 function isTable(v: unknown): v is Table {
@@ -229,7 +261,7 @@ function pluginsFor(file: ConfigFile, r: ContainerdRelease, os: TargetOs): Recor
     for (const key of ['registry', 'max_concurrent_downloads', 'image_pull_with_sync_fs']) if (src[key] !== undefined) dst[key] = src[key];
     const inner = isTable(src['containerd']) ? src['containerd'] : {};
     for (const key of ['disable_snapshot_annotations', 'discard_unpacked_layers']) if (inner[key] !== undefined) dst[key] = inner[key];
-    if (r === '2.2' && os === 'linux' && isTable(dst['registry']) && dst['registry']['config_path'] === '') {
+    if (hasDefaultList(r, os) && isTable(dst['registry']) && dst['registry']['config_path'] === '') {
       dst['registry'] = { ...dst['registry'], config_path: DEFAULT_LIST_22 };
     }
     plugins[IMAGES_V3] = dst;
@@ -242,21 +274,60 @@ function judge(r: ContainerdRelease, files: readonly ConfigFile[], facts: Contai
   const { configDir, os } = facts;
   const v3 = files.find((f) => f.version >= 3);
   if (!isTwo(r) && v3 !== undefined) {
-    return { verdict: 'does-not-read', reason: `${v3.name} is a version ${v3.version} config, which containerd ${r} refuses to start with (it reads versions 1 and 2); write it as version 2 with config_path under ${registryTableFor(2)}` };
+    return {
+      verdict: 'does-not-read',
+      reason: `${v3.name} is a version ${v3.version} config, which containerd ${r} does not read (from 1.6.32 and 1.7.17 it refuses to start with it; before, it ignores the version 3 plugin names); write it as version 2 with config_path under ${registryTableFor(2)}`,
+    };
   }
-  // mergeConfig: a later file's non-zero version and each plugin's whole table win.
+  const patch = patchOf(facts.version);
+  const relativeGlob = (files[0]?.imports ?? []).find((e) => e.includes('*') && !e.startsWith('/'));
+  const globFixed = patch !== null && patch >= (r === '1.6' ? 29 : 16);
+  if (!isTwo(r) && relativeGlob !== undefined && files.length > 0 && !globFixed) {
+    return {
+      verdict: 'unknown',
+      reason: `${files[0]?.name} imports ${JSON.stringify(relativeGlob)}, a relative glob, which containerd ${r} before 1.6.29 / 1.7.16 expands against its working directory (\`/\` under systemd), not the config's directory; write the import as an absolute path`,
+    };
+  }
   let version = 0;
-  const plugins: Record<string, Table> = {};
-  for (const file of files) {
-    if (file.version !== 0) version = file.version;
-    Object.assign(plugins, pluginsFor(file, r, os));
+  let plugins: Record<string, Table> = {};
+  if (!isTwo(r)) {
+    // services/server/config/config.go mergeConfig: a later non-zero version and each plugin's whole table win.
+    for (const file of files) {
+      if (file.version !== 0) version = file.version;
+      Object.assign(plugins, file.plugins);
+    }
+  } else if (r === '2.3') {
+    // LoadConfigWithPlugins: each file migrated to version 3, then merged key by key.
+    for (const file of files) plugins = deepMerge(plugins, pluginsFor(file, r, os));
+    version = 3;
+  } else {
+    // 2.0-2.2 LoadConfig: a version 0/1 file is migrated to 3 (plugin names only), then merged;
+    // server.New runs the plugins' migrations on the merged config when its version is below 3.
+    version = 3;
+    for (const file of files) {
+      const renamed: Record<string, Table> = { ...file.plugins };
+      if (file.version <= 1 && renamed[CRI_V1] !== undefined) {
+        renamed[CRI_V2] = renamed[CRI_V1] as Table;
+        delete renamed[CRI_V1];
+      }
+      plugins = deepMerge(plugins, renamed);
+      version = file.version <= 1 ? 3 : file.version;
+    }
+    if (version < 3) plugins = pluginsFor({ name: '', version: 2, plugins, imports: [] }, r, os);
+    else if (isTable(plugins[CRI_V2]?.['registry']) && !isTable(plugins[IMAGES_V3]?.['registry'])) {
+      const v1 = files.find((f) => f.version <= 1 && (f.plugins[CRI_V1] ?? f.plugins[CRI_V2]) !== undefined);
+      return {
+        verdict: 'does-not-read',
+        reason: `${v1?.name ?? files[0]?.name} is a version ${v1?.version || 1} config (no \`version\` counts as 1): containerd ${r} renames its plugins but never moves the CRI registry settings to [plugins."${IMAGES_V3}".registry] (only version 2 files get that; 2.3 fixed it), so its config_path is ignored; write the file as version 2 (or 3) and restart containerd`,
+      };
+    }
   }
   // Refusals name the table of the main file's version (a defaults-only node: the release's own format).
   const table = registryTableFor(files[0] !== undefined ? Math.max(files[0].version, 1) : isTwo(r) ? 3 : 2);
   const pluginKey = isTwo(r) ? IMAGES_V3 : version <= 1 ? CRI_V1 : CRI_V2;
   const images = plugins[pluginKey] ?? {};
   const registry = isTable(images['registry']) ? images['registry'] : {};
-  const fallback = r === '2.2' && os === 'linux' ? DEFAULT_LIST_22 : '';
+  const fallback = hasDefaultList(r, os) ? DEFAULT_LIST_22 : '';
   const configPath = typeof registry['config_path'] === 'string' ? registry['config_path'] : fallback;
   const mirrors = isTable(registry['mirrors']) && Object.keys(registry['mirrors']).length > 0;
   const set = (dir: string): string => `set config_path = ${JSON.stringify(dir)} under ${table} in ${files[0]?.name ?? facts.configFile} and restart containerd`;
@@ -290,7 +361,7 @@ function judge(r: ContainerdRelease, files: readonly ConfigFile[], facts: Contai
       reason: `${what} has config_path = ${JSON.stringify(configPath)}${registry['config_path'] === undefined ? ` (containerd ${r}'s default)` : ''}, which does not include ${configDir}; pass --config-dir with that directory, or ${set(configDir)}`,
     };
   }
-  if (roots.length > 1 && (r === '2.1' || r === '2.2') && !localPull(images, os)) {
+  if (roots.length > 1 && pullsThroughTransfer(r) && !localPull(images, os)) {
     return {
       verdict: 'does-not-read',
       reason:
@@ -353,7 +424,7 @@ export function effectAfterWrite(verdict: ConfigPathVerdict | null, criInfo: str
   const roots = configPath.split(facts.os === 'windows' ? ';' : ':').filter((r) => r !== '');
   const want = normalize(facts.configDir, facts.os);
   const release = facts.version !== null ? releaseOf(facts.version) : null;
-  const listIgnored = roots.length > 1 && (release === '2.1' || release === '2.2') && localPull !== true;
+  const listIgnored = roots.length > 1 && release !== null && pullsThroughTransfer(release) && localPull !== true;
   if (!roots.some((r) => normalize(r, facts.os) === want) || listIgnored) {
     return {
       effect: 'not-effective',

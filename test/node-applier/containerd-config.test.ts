@@ -12,6 +12,7 @@ const VERSION: Record<ContainerdRelease, string> = {
   '2.0': 'containerd github.com/containerd/containerd/v2 v2.0.5 fb4c30d4',
   '2.1': 'containerd github.com/containerd/containerd/v2 2.1.9+unknown',
   '2.2': 'containerd github.com/containerd/containerd/v2 v2.2.1 abcdef',
+  '2.3': 'containerd github.com/containerd/containerd/v2 v2.3.4 abcdef',
 };
 
 function facts(partial: Partial<ContainerdFacts> & { text?: string; release?: ContainerdRelease | null }): ContainerdFacts {
@@ -37,8 +38,10 @@ const dropIn = (entry: string, path: string, text: string): ImportedFile => ({ e
 
 const ALL = CONTAINERD_RELEASES;
 const ONE_X = ['1.6', '1.7'] as const;
-const TWO_X = ['2.0', '2.1', '2.2'] as const;
-const TRANSFER = ['2.1', '2.2'] as const;
+const TWO_X = ['2.0', '2.1', '2.2', '2.3'] as const;
+const TRANSFER = ['2.1', '2.2', '2.3'] as const;
+/** 2.0 to 2.2 load a version 0/1 file without moving its CRI registry settings (fixed in 2.3). */
+const OLD_LOADER = ['2.0', '2.1', '2.2'] as const;
 
 describe('issue 13 table: each node situation on each containerd release', () => {
   describe('config file absent', () => {
@@ -48,7 +51,7 @@ describe('issue 13 table: each node situation on each containerd release', () =>
         verdict: 'unknown',
         source: 'config file',
         reason:
-          "containerd's config /etc/containerd/config.toml does not exist, so it cannot be told which config_path containerd runs with; pass --containerd-config with the file containerd is started with, or, if containerd runs without a config file, declare its release with --assume-containerd-defaults (1.6, 1.7, 2.0, 2.1, 2.2)",
+          "containerd's config /etc/containerd/config.toml does not exist, so it cannot be told which config_path containerd runs with; pass --containerd-config with the file containerd is started with, or, if containerd runs without a config file, declare its release with --assume-containerd-defaults (1.6, 1.7, 2.0, 2.1, 2.2, 2.3)",
       });
     });
     test.each(['1.6', '1.7', '2.0', '2.1'] as const)('declared containerd %s defaults: config_path "" ignores the directory', (release) => {
@@ -59,10 +62,10 @@ describe('issue 13 table: each node situation on each containerd release', () =>
         `containerd ${release}'s built-in defaults leaves config_path unset (containerd ${release}'s default is ""), so containerd ignores ${DIR}; set config_path = "${DIR}" under ${registryTableFor(release.startsWith('2') ? 3 : 2)} in ${FILE} and restart containerd`,
       );
     });
-    test('declared containerd 2.2 defaults: the default list is one literal directory to the transfer-service pull', () => {
-      const v = decideConfigPath(facts({ assumeDefaults: '2.2' }));
+    test.each(['2.2', '2.3'] as const)('declared containerd %s defaults: the default list is one literal directory to the transfer-service pull', (release) => {
+      const v = decideConfigPath(facts({ assumeDefaults: release }));
       expect(v.verdict).toBe('does-not-read');
-      expect(v.reason).toContain(`config_path = "/etc/containerd/certs.d:/etc/docker/certs.d" (containerd 2.2's default), a list, and containerd 2.1 and later pull through the transfer service`);
+      expect(v.reason).toContain(`config_path = "/etc/containerd/certs.d:/etc/docker/certs.d" (containerd ${release}'s default), a list, and containerd 2.1 and later pull through the transfer service`);
       expect(v.reason).toContain('#12415, #12636, #12808');
     });
     test('a Windows node declared on 2.2 defaults: config_path stays "" there', () => {
@@ -111,15 +114,26 @@ describe('issue 13 table: each node situation on each containerd release', () =>
   describe('imports = [...] with config_path set only in a drop-in', () => {
     const main = 'version = 2\nimports = ["conf.d/*.toml"]\n';
     const at = (text: string): ImportedFile => dropIn('conf.d/*.toml', '/etc/containerd/conf.d/10-registry.toml', text);
-    test.each(ALL)('containerd %s reads the drop-in that sets config_path', (release) => {
+    test.each(ALL.filter((r) => r !== '1.6'))('containerd %s reads the drop-in that sets config_path', (release) => {
       const v = decideConfigPath(facts({ release, text: main, imports: [at(V2(`config_path = "${DIR}"\n`))] }));
       expect(v).toEqual({ verdict: 'reads', source: 'config file', reason: `${FILE} with its imports has config_path = "${DIR}", so containerd ${release} reads ${DIR}` });
     });
-    test.each(ALL)('containerd %s: a drop-in replaces the whole CRI plugin table, so the main file\'s config_path is lost', (release) => {
+    test('containerd 1.6 before 1.6.29 expands a relative glob against its working directory: unknown', () => {
+      const v = decideConfigPath(facts({ release: '1.6', text: main, imports: [at(V2(`config_path = "${DIR}"\n`))] }));
+      expect(v.verdict).toBe('unknown');
+      expect(v.reason).toContain('a relative glob, which containerd 1.6 before 1.6.29 / 1.7.16 expands against its working directory');
+      expect(decideConfigPath(facts({ version: 'containerd x 1.6.29', text: main, imports: [at(V2(`config_path = "${DIR}"\n`))] })).verdict).toBe('reads');
+    });
+    const sandbox = at('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsandbox_image = "pause:3.9"\n');
+    test('containerd 1.7: a drop-in replaces the whole CRI plugin table, so the main file\'s config_path is lost', () => {
       const text = V2(`config_path = "${DIR}"\n`).replace('version = 2\n', main);
-      const v = decideConfigPath(facts({ release, text, imports: [at('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsandbox_image = "pause:3.9"\n')] }));
+      const v = decideConfigPath(facts({ release: '1.7', text, imports: [sandbox] }));
       expect(v.verdict).toBe('does-not-read');
-      expect(v.reason).toContain(release === '2.2' ? "(containerd 2.2's default), a list" : 'leaves config_path unset');
+      expect(v.reason).toContain('leaves config_path unset');
+    });
+    test.each(TWO_X)('containerd %s merges the drop-in key by key, so the main file\'s config_path stays', (release) => {
+      const text = V2(`config_path = "${DIR}"\n`).replace('version = 2\n', main);
+      expect(decideConfigPath(facts({ release, text, imports: [sandbox] })).verdict).toBe('reads');
     });
     test('a glob that matches nothing imports nothing', () => {
       const v = decideConfigPath(facts({ release: '1.7', text: main, imports: [{ entry: 'conf.d/*.toml', path: null, state: 'no-match', text: '' }] }));
@@ -151,8 +165,11 @@ describe('issue 13 table: each node situation on each containerd release', () =>
     expect(v.verdict).toBe('does-not-read');
     expect(v.reason).toBe(`${FILE} has no \`version = 2\`, so containerd ${release} reads it as version 1, where the CRI plugin is [plugins.cri] and [plugins."io.containerd.grpc.v1.cri"] is ignored; add version = 2 at the top and restart containerd`);
   });
-  test.each(TWO_X)('containerd %s migrates it and reads the directory', (release) => {
-    expect(decideConfigPath(facts({ release, text })).verdict).toBe('reads');
+  test.each(OLD_LOADER)('containerd %s takes it as version 1 and drops its CRI registry settings', (release) => {
+    expect(decideConfigPath(facts({ release, text })).reason).toContain('never moves the CRI registry settings');
+  });
+  test('containerd 2.3 migrates it and reads the directory', () => {
+    expect(decideConfigPath(facts({ release: '2.3', text })).verdict).toBe('reads');
   });
 });
 
@@ -180,11 +197,18 @@ describe('registry.mirrors and config_path both set', () => {
 
   describe('version = 1 config, [plugins.cri.registry] config_path (AKS Windows template, EKS GPU AMI)', () => {
     const text = `version = 1\n[plugins.cri.registry]\nconfig_path = "${DIR}"\n`;
-    test.each(ALL)('containerd %s reads it (2.x migrates the plugin name)', (release) => {
+    test.each([...ONE_X, '2.3'] as const)('containerd %s reads it', (release) => {
       expect(decideConfigPath(facts({ release, text }))).toMatchObject({ verdict: 'reads' });
     });
-    test('without a version key too, and with the release unknown', () => {
-      expect(decideConfigPath(facts({ release: null, text: text.replace('version = 1\n', '') })).verdict).toBe('reads');
+    test.each(OLD_LOADER)('containerd %s renames the plugin but drops its registry settings: refused', (release) => {
+      const v = decideConfigPath(facts({ release, text }));
+      expect(v.verdict).toBe('does-not-read');
+      expect(v.reason).toBe(
+        `${FILE} is a version 1 config (no \`version\` counts as 1): containerd ${release} renames its plugins but never moves the CRI registry settings to [plugins."io.containerd.cri.v1.images".registry] (only version 2 files get that; 2.3 fixed it), so its config_path is ignored; write the file as version 2 (or 3) and restart containerd`,
+      );
+    });
+    test('with the release unknown: it depends, so unknown', () => {
+      expect(decideConfigPath(facts({ release: null, text: text.replace('version = 1\n', '') })).verdict).toBe('unknown');
     });
     test('unset there: the refusal names the version 1 table', () => {
       const v = decideConfigPath(facts({ release: '1.7', text: 'version = 1\n[plugins.cri]\nsandbox_image = "p"\n' }));
@@ -209,7 +233,7 @@ describe('registry.mirrors and config_path both set', () => {
     test.each(ONE_X)('containerd %s refuses to start with a version 3 file', (release) => {
       const v = decideConfigPath(facts({ release, text: V3(`config_path = "${DIR}"\n`) }));
       expect(v.verdict).toBe('does-not-read');
-      expect(v.reason).toContain(`is a version 3 config, which containerd ${release} refuses to start with`);
+      expect(v.reason).toContain(`is a version 3 config, which containerd ${release} does not read`);
     });
     test.each(TWO_X)('containerd %s reads a version 3 file that sets it', (release) => {
       expect(decideConfigPath(facts({ release, text: V3(`config_path = "${DIR}/"\n`) })).verdict).toBe('reads');
@@ -235,7 +259,7 @@ describe('the effective configuration from `containerd config dump` decides when
 });
 
 test('release lines from `containerd --version`', () => {
-  expect(Object.entries(VERSION).map(([, text]) => releaseOf(text))).toEqual(['1.6', '1.7', '2.0', '2.1', '2.2']);
-  expect(releaseOf('containerd github.com/containerd/containerd/v2 v2.3.4 x')).toBe('2.2');
+  expect(Object.entries(VERSION).map(([, text]) => releaseOf(text))).toEqual(['1.6', '1.7', '2.0', '2.1', '2.2', '2.3']);
+  expect(releaseOf('containerd github.com/containerd/containerd/v2 v2.4.0 x')).toBe('2.3');
   expect(releaseOf('nonsense')).toBeNull();
 });

@@ -23,6 +23,7 @@ describe('containerd config_path', () => {
       'a config whose drop-in sets it',
       linux,
       {
+        ...v17,
         ...config('version = 2\nimports = ["conf.d/*.toml"]\n'),
         containerdImports: [{ entry: 'conf.d/*.toml', path: '/etc/containerd/conf.d/a.toml', state: 'read', text: 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\nconfig_path = "/etc/containerd/certs.d"\n' }],
       },
@@ -49,7 +50,7 @@ describe('containerd config_path', () => {
       'an absent config (containerd 1.x default: config_path "")',
       linux,
       { containerdConfig: { state: 'absent' } },
-      "cannot tell whether containerd reads /etc/containerd/certs.d for pod image pulls (config file): containerd's config /etc/containerd/config.toml does not exist, so it cannot be told which config_path containerd runs with; pass --containerd-config with the file containerd is started with, or, if containerd runs without a config file, declare its release with --assume-containerd-defaults (1.6, 1.7, 2.0, 2.1, 2.2)",
+      "cannot tell whether containerd reads /etc/containerd/certs.d for pod image pulls (config file): containerd's config /etc/containerd/config.toml does not exist, so it cannot be told which config_path containerd runs with; pass --containerd-config with the file containerd is started with, or, if containerd runs without a config file, declare its release with --assume-containerd-defaults (1.6, 1.7, 2.0, 2.1, 2.2, 2.3)",
     ],
     [
       'a CRI-O node',
