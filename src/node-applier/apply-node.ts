@@ -122,7 +122,7 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
     if (plan.upToDate) {
       const e = effect();
       if ('failed' in e) return e;
-      return { name: target.name, address, status: status('unchanged'), detail: withForeign(e.note), written: 0, removed: 0, effect: e.effect, failed: false };
+      return { name: target.name, address, status: status('unchanged'), detail: [withForeign(''), e.note].filter((x) => x !== '').join('; '), written: 0, removed: 0, effect: e.effect, failed: false };
     }
     if (ctx.dryRun) {
       return {
@@ -196,7 +196,7 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
       name: target.name,
       address,
       status: status('changed'),
-      detail: withForeign([kept, e.note].filter((x) => x !== '').join('; ')),
+      detail: [withForeign(kept), e.note].filter((x) => x !== '').join('; '),
       written: plan.writes.length,
       removed: report.removedFiles.length,
       effect: e.effect,

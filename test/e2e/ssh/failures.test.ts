@@ -99,7 +99,7 @@ describeSsh('nodes that fail', () => {
       const result = await apply([...fleet.args(bundle, ['--canary', 'node-hung']), '--connect-timeout', '1']);
       expect(result.code).toBe(1);
       for (const name of ['node-a', 'node-b', 'node-c']) {
-        expect(result.stdout).toMatch(new RegExp(`^${name} +\\S+ +skipped +- +- +not started: canary node node-hung failed\\n`, 'm'));
+        expect(result.stdout).toMatch(new RegExp(`^${name} +\\S+ +skipped +- +- +- +not started: canary node node-hung failed\\n`, 'm'));
       }
       for (const n of fleet.nodes) expect(await hostsTreeOf(n.configDir)).toEqual(V2); // still the previous bundle
     } finally {
