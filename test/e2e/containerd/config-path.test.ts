@@ -153,6 +153,14 @@ if (builds.length > 0) {
 
   describe.each(builds)('containerd $version ($origin): issue 13 table', (build) => {
     const release = releaseOfBuild(build);
+    // The probe runs `containerd config dump` on the node: it must start nothing and create nothing.
+    let before: Set<string>;
+    beforeAll(() => {
+      before = existingGlobalPaths();
+    });
+    afterAll(() => {
+      expect([...existingGlobalPaths()].filter((p) => !before.has(p))).toEqual([]);
+    });
     test.each(ROWS.map((row, i) => ({ ...row, i })))('$name', ({ files, expect: want, crio, i }) => {
       const node = join(root, `${build.version}-${i}`);
       const etc = join(node, 'etc', 'containerd');
