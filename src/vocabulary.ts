@@ -85,6 +85,13 @@ export const UNAVAILABLE_NODE_POLICIES = ['skip', 'fail'] as const;
 export type UnavailableNodePolicy = (typeof UNAVAILABLE_NODE_POLICIES)[number];
 
 /**
+ * containerd release lines whose CRI registry handling differs (src/node-applier/containerd-config.ts);
+ * '2.3' stands for 2.3 and later.
+ */
+export const CONTAINERD_RELEASES = ['1.6', '1.7', '2.0', '2.1', '2.2', '2.3'] as const;
+export type ContainerdRelease = (typeof CONTAINERD_RELEASES)[number];
+
+/**
  * How the node-applier Job survives "field is immutable" under a GitOps engine: a name that changes
  * with the content, an Argo CD hook re-created on every sync, or a forced delete and re-create.
  */

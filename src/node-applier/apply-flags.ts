@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from '../validate/function-config-schema.js';
-import type { Platform, SshBecome, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
+import { CONTAINERD_RELEASES, type ContainerdRelease, type Platform, type SshBecome, type TargetOs, type UnavailableNodePolicy } from '../vocabulary.js';
 import { DEFAULT_ROLLOUT } from './rollout.js';
 import { inClusterServer, SERVICE_ACCOUNT_DIR } from './discovery.js';
 import type { NodeApplierSettings } from './settings.js';
@@ -182,6 +182,15 @@ export const APPLY_FLAGS: readonly FlagDefinition[] = [
     help: ["containerd config file checked for config_path; '' skips the check"],
   },
   {
+    name: 'assume-containerd-defaults',
+    type: 'string',
+    schema: field('target', 'assumeContainerdDefaults'),
+    job: ({ settings }) => settings.assumeContainerdDefaults,
+    section: 'Nodes',
+    arg: 'RELEASE',
+    help: [`the nodes run containerd RELEASE (${CONTAINERD_RELEASES.join(', ')}) without a`, 'config file: judge config_path by its built-in defaults'],
+  },
+  {
     name: 'ssh-user',
     type: 'string',
     schema: field('ssh', 'user'),
@@ -334,6 +343,7 @@ export interface ApplySettings {
   platform: Platform;
   configDir: string | undefined;
   containerdConfig: string | undefined;
+  assumeContainerdDefaults: ContainerdRelease | undefined;
   sshUser: string | undefined;
   become: SshBecome;
   sshPort: number;
@@ -405,6 +415,7 @@ export function applySettings(values: FlagValues, env: Readonly<Record<string, s
     platform: get<Platform>('platform'),
     configDir,
     containerdConfig: get<string | undefined>('containerd-config'),
+    assumeContainerdDefaults: get<ContainerdRelease | undefined>('assume-containerd-defaults'),
     sshUser: get<string | undefined>('ssh-user'),
     become: get<SshBecome>('become'),
     sshPort: get<number>('ssh-port'),

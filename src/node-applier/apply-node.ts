@@ -13,7 +13,8 @@ import {
 } from './node-state.js';
 import { displayAddress, type NodeTarget } from './node-target.js';
 import { dirOf, planNode, type NodePlan } from './plan-node.js';
-import { markerPaths, preflightProblems } from './preflight.js';
+import { effectAfterWrite } from './containerd-config.js';
+import { configPathVerdict, markerPaths, preflightProblems } from './preflight.js';
 import type { LogLevel, LogValue, NodeReport } from './report.js';
 import { classifySshFailure, describeConnectFailure, lastLines, type RemoteResult } from './ssh-errors.js';
 
@@ -114,7 +115,21 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
     }
     const status = <T extends NodeOutcome['status']>(s: T): T | 'attention' => (foreign !== '' ? 'attention' : s);
     const withForeign = (detail: string): string => [detail, foreign].filter((x) => x !== '').join('; ');
-    if (plan.upToDate) return { name: target.name, address, status: status('unchanged'), detail: withForeign(''), written: 0, removed: 0, failed: false };
+    // After writing (or finding the files in place): does the running containerd read them?
+    const effect = (): { effect: NonNullable<NodeOutcome['effect']>; note: string } | NodeOutcome => {
+      const e = effectAfterWrite(configPathVerdict(target, state), state.criInfo, { os: target.os, configDir: target.configDir, version: state.containerdVersion });
+      if (e.effect === 'not-effective') {
+        log('error', target, 'effect', 'not-effective', [['msg', e.why]]);
+        return { name: target.name, address, status: 'failed', step: 'effect', detail: `the files are written, but ${e.why}`, written: 0, removed: 0, effect: e.effect, failed: true };
+      }
+      log('info', target, 'effect', e.effect, [['msg', e.why]]);
+      return { effect: e.effect, note: e.effect === 'effective' ? '' : `effect not verifiable: ${e.why}` };
+    };
+    if (plan.upToDate) {
+      const e = effect();
+      if ('failed' in e) return e;
+      return { name: target.name, address, status: status('unchanged'), detail: [withForeign(''), e.note].filter((x) => x !== '').join('; '), written: 0, removed: 0, effect: e.effect, failed: false };
+    }
     if (ctx.dryRun) {
       return {
         name: target.name,
@@ -180,13 +195,17 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
     });
     if (mismatches.length > 0) return fail('verify', `${mismatches.join('; ')}; something else rewrites these files, check for another manager`);
     log('info', target, 'verify', 'ok', [['files', desiredPaths.length]]);
+    const e = effect();
+    if ('failed' in e) return { ...e, written: plan.writes.length, removed: report.removedFiles.length };
+    const kept = report.keptDirs.length > 0 ? `kept ${report.keptDirs.join(', ')}: holds files mirrorset-hosts did not write` : '';
     return {
       name: target.name,
       address,
       status: status('changed'),
-      detail: withForeign(report.keptDirs.length > 0 ? `kept ${report.keptDirs.join(', ')}: holds files mirrorset-hosts did not write` : ''),
+      detail: [withForeign(kept), e.note].filter((x) => x !== '').join('; '),
       written: plan.writes.length,
       removed: report.removedFiles.length,
+      effect: e.effect,
       failed: false,
     };
   }

@@ -31,6 +31,59 @@ const PRELUDE = [
   `b64() { if [ -n "$1" ]; then printf '%s' "$1" | base64 | tr -d '\\n'; else printf '%s' -; fi; }`,
 ];
 
+// The files the main config's `imports` name, read in this same shell (no process per file): the
+// top-level `imports = [...]` value's quoted strings, each made absolute against the config's
+// directory and, when it holds `*`, expanded by the shell's glob (bytewise sorted under LC_ALL=C, as
+// Go's filepath.Glob; unlike it, `*` does not match a leading '.'), as containerd's resolveImports
+// does. One record per file: entry NUL path NUL state NUL text NUL, all of them through one base64.
+// containerd-config.ts checks every entry against its own TOML parse, so a value this scan misreads
+// makes the verdict unknown, never wrong.
+const CONTAINERD_IMPORTS = [
+  'cr() { printf \'%s\\0%s\\0%s\\0\' "$1" "$2" "$3"; if [ "$3" = read ]; then while IFS= read -r l || [ -n "$l" ]; do printf \'%s\\n\' "$l"; done < "$2"; fi; printf \'\\0\'; }',
+  'cf() { if [ -f "$2" ] && [ -r "$2" ]; then cr "$1" "$2" read; elif [ -e "$2" ]; then cr "$1" "$2" unreadable; else cr "$1" "$2" absent; fi; }',
+  'ci() {',
+  '  i= on=',
+  '  while IFS= read -r l || [ -n "$l" ]; do',
+  '    t=${l#"${l%%[! 	]*}"}',
+  '    if [ -z "$on" ]; then case $t in \\[*) return 0 ;; imports*=*) on=1; t=${t#*=} ;; *) continue ;; esac; fi',
+  '    i="$i $t"',
+  '    case $t in *\]*) break ;; esac',
+  '  done < "$c"',
+  '  r=$i',
+  '  while :; do',
+  '    case $r in *[\\"\\\']*) ;; *) break ;; esac',
+  '    a=${r%%[\\"\\\']*}; r=${r#"$a"}; q=${r%"${r#?}"}; r=${r#?}',
+  '    case $r in *"$q"*) ;; *) break ;; esac',
+  '    v=${r%%"$q"*}; r=${r#*"$q"}',
+  '    p=$v; case $p in /*) ;; *) p=${c%/*}/$p ;; esac',
+  '    case $p in',
+  '      *\\**) n=0; o=$IFS; IFS=; for f in $p; do if [ -e "$f" ] || [ -L "$f" ]; then n=1; cf "$v" "$f"; fi; done; IFS=$o; [ $n = 1 ] || cr "$v" - no-match ;;',
+  '      *) cf "$v" "$p" ;;',
+  '    esac',
+  '  done',
+  '}',
+  'x=$(LC_ALL=C; ci | base64 | tr -d \'\\n\')',
+  'msh containerd-imports "${x:--}"',
+];
+
+// Which runtime the node has, and what containerd itself says: its version, and `config dump` (the
+// configuration as containerd loads it: imports merged, defaults filled in; it starts no daemon and
+// writes nothing). `crictl info` asks the RUNNING daemon (containerd 1.x shows its registry
+// config_path there), which is what tells a config edited but not yet restarted.
+const CONTAINERD_RUNTIME = [
+  'k=no; o=no',
+  'if command -v containerd >/dev/null 2>&1 || [ -S /run/containerd/containerd.sock ]; then k=yes; fi',
+  'if command -v crio >/dev/null 2>&1 || [ -S /run/crio/crio.sock ] || [ -S /var/run/crio/crio.sock ]; then o=yes; fi',
+  'msh runtime "$k" "$o"',
+  'if command -v containerd >/dev/null 2>&1; then',
+  '  if v=$(containerd --version 2>/dev/null); then msh containerd-version "$(b64 "$v")"; fi',
+  '  if [ -f "$c" ] && [ -r "$c" ]; then if v=$(containerd --config "$c" config dump 2>/dev/null); then msh containerd-dump "$(b64 "$v")"; else msh containerd-dump failed; fi; fi',
+  'fi',
+  'if command -v crictl >/dev/null 2>&1 && [ -S /run/containerd/containerd.sock ]; then',
+  '  if v=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock --timeout 5s info 2>/dev/null); then msh cri-info "$(b64 "$v")"; else msh cri-info failed; fi',
+  'fi',
+];
+
 function probeProgram(target: NodeTarget, markers: readonly string[]): string {
   const d = target.configDir.replace(/\/+$/, '') || '/';
   return [
@@ -93,9 +146,11 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
     'fi',
     'if [ -n "$c" ]; then',
     `  if [ -f "$c" ] && [ -r "$c" ]; then h=$(base64 < "$c" | tr -d '\\n'); msh containerd-config "\${h:--}"`,
+    ...CONTAINERD_IMPORTS.map((line) => `  ${line}`),
     '  elif [ -e "$c" ]; then msh containerd-config unreadable',
     '  else msh containerd-config absent',
     '  fi',
+    ...CONTAINERD_RUNTIME.map((line) => `  ${line}`),
     'fi',
     'msh end probe',
     'exit 0',

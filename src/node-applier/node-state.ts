@@ -4,6 +4,7 @@
 // `MSH1 ` so that anything else a login shell prints (banners, profile noise) is ignored. Every name
 // and every content travels base64-encoded (PROBE_GRAMMAR below); paths are `/`-separated on every OS.
 import { base64ToBytes, compareStrings, textToBase64, type TargetOs } from '../vocabulary.js';
+import type { ImportedFile } from './containerd-config.js';
 
 export const PROTOCOL_PREFIX = 'MSH1 ';
 /** Last line of every program: the bootstrap runs nothing unless the program arrived up to here. */
@@ -130,6 +131,14 @@ export interface NodeState {
   /** Markers of another configuration manager found on the node (paths that exist). */
   markers: string[];
   containerdConfig: { state: 'not-checked' | 'absent' | 'unreadable' } | { state: 'read'; text: string };
+  /** The files the config's `imports` name, in containerd's order; null when the probe did not read them. */
+  containerdImports: ImportedFile[] | null;
+  /** Whether a containerd / CRI-O binary or socket exists; null when the probe did not look. */
+  runtime: { containerd: boolean; crio: boolean } | null;
+  /** `containerd --version`, `containerd config dump` and `crictl info` output; null when not run or failed. */
+  containerdVersion: string | null;
+  containerdDump: string | null;
+  criInfo: string | null;
 }
 
 export type ProbeParse = { ok: true; state: NodeState } | { ok: false; problem: string };
@@ -150,6 +159,11 @@ export function unknownNodeState(): NodeState {
     firstLines: new Map(),
     markers: [],
     containerdConfig: { state: 'not-checked' },
+    containerdImports: null,
+    runtime: null,
+    containerdVersion: null,
+    containerdDump: null,
+    criInfo: null,
   };
 }
 
@@ -173,9 +187,14 @@ const PROBE_GRAMMAR: Readonly<Record<string, RegExp>> = {
   file: new RegExp(`^${B64} ${B64} (?:${SHA}|link|other)$`),
   head: new RegExp(`^${B64} ${B64}$`),
   'containerd-config': new RegExp(`^(?:absent|unreadable|${B64})$`),
+  'containerd-imports': new RegExp(`^${B64}$`),
+  runtime: /^(?:yes|no) (?:yes|no)$/,
+  'containerd-version': new RegExp(`^${B64}$`),
+  'containerd-dump': new RegExp(`^(?:failed|${B64})$`),
+  'cri-info': new RegExp(`^(?:failed|${B64})$`),
 };
 /** Facts a probe states once: a second line of these is a forgery or a broken program. */
-const PROBE_SINGLETONS = new Set(['begin', 'end', 'os-id', 'dir', 'dir-writable', 'state', 'record', 'containerd-config']);
+const PROBE_SINGLETONS = new Set(['begin', 'end', 'os-id', 'dir', 'dir-writable', 'state', 'record', 'containerd-config', 'containerd-imports', 'runtime', 'containerd-version', 'containerd-dump', 'cri-info']);
 
 const APPLY_STEP_NAMES = ['prepare', 'lock', 'upload', 'rename', 'cleanup', 'record'] as const;
 const APPLY_GRAMMAR: Readonly<Record<string, RegExp>> = {
@@ -258,6 +277,24 @@ export function parseProbeOutput(stdout: string): ProbeParse {
       case 'containerd-config':
         state.containerdConfig = a === 'absent' || a === 'unreadable' ? { state: a } : { state: 'read', text: decodeText(a) };
         break;
+      case 'containerd-imports': {
+        const imports = parseImportRecords(decodeText(a));
+        if (imports === null) return { ok: false, problem: 'the probe sent a containerd-imports record that is not entry, path, state, text' };
+        state.containerdImports = imports;
+        break;
+      }
+      case 'runtime':
+        state.runtime = { containerd: a === 'yes', crio: b === 'yes' };
+        break;
+      case 'containerd-version':
+        state.containerdVersion = decodeText(a).split('\n')[0] ?? '';
+        break;
+      case 'containerd-dump':
+        state.containerdDump = a === 'failed' ? null : decodeText(a);
+        break;
+      case 'cri-info':
+        state.criInfo = a === 'failed' ? null : decodeText(a);
+        break;
       default:
         break;
     }
@@ -269,6 +306,22 @@ export function parseProbeOutput(stdout: string): ProbeParse {
   state.missingTools.sort(compareStrings);
   state.markers.sort(compareStrings);
   return { ok: true, state };
+}
+
+const IMPORT_STATES = new Set(['read', 'absent', 'unreadable', 'no-match']);
+
+/** `entry NUL path NUL state NUL text NUL`, repeated (linux-commands.ts CONTAINERD_IMPORTS); null when malformed. */
+function parseImportRecords(text: string): ImportedFile[] | null {
+  if (text === '') return [];
+  const fields = text.split('\0');
+  if (fields.pop() !== '' || fields.length % 4 !== 0) return null;
+  const out: ImportedFile[] = [];
+  for (let i = 0; i < fields.length; i += 4) {
+    const [entry = '', path = '', state = '', content = ''] = fields.slice(i, i + 4);
+    if (!IMPORT_STATES.has(state)) return null;
+    out.push({ entry, path: state === 'no-match' ? null : path, state: state as ImportedFile['state'], text: content });
+  }
+  return out;
 }
 
 export interface ApplyReport {

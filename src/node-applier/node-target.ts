@@ -6,7 +6,7 @@ import { isPlainObject, type FieldPath } from '../parse/parse-manifests.js';
 import { INVENTORY_ENTRY_SCHEMA } from '../validate/function-config-schema.js';
 import { walkConfigSchema } from '../validate/function-config.js';
 import { formatFieldPath } from '../validate/diagnostics-for.js';
-import { compareStrings, type InventoryEntry, type SshBecome, type TargetOs } from '../vocabulary.js';
+import { compareStrings, type ContainerdRelease, type InventoryEntry, type SshBecome, type TargetOs } from '../vocabulary.js';
 import { nodeDefaults, type Platform } from './platforms.js';
 
 /** One node as the applier sees it: where to connect and where containerd reads hosts.toml. */
@@ -22,6 +22,8 @@ export interface NodeTarget {
   configDir: string;
   /** containerd's config file, read to check `config_path`; '' skips the check. */
   containerdConfig: string;
+  /** Declared: containerd runs with this release's built-in defaults (no config file). */
+  assumeContainerdDefaults?: ContainerdRelease;
 }
 
 // The generic platform's row of ./platforms.ts (WMCO's Windows paths, containerd's Linux ones).
@@ -127,6 +129,7 @@ export interface TargetDefaults {
   become?: SshBecome;
   configDir?: string;
   containerdConfig?: string;
+  assumeContainerdDefaults?: ContainerdRelease;
 }
 
 /** An entry completed with the run's defaults; the entry's own fields win. */
@@ -142,6 +145,7 @@ export function resolveTarget(entry: InventoryEntry, defaults: TargetDefaults): 
     ...(defaults.become === 'sudo' ? { become: 'sudo' as const } : {}),
     configDir: entry.configDir ?? defaults.configDir ?? preset.configDir,
     containerdConfig: entry.containerdConfig ?? defaults.containerdConfig ?? preset.containerdConfig,
+    ...(defaults.assumeContainerdDefaults !== undefined ? { assumeContainerdDefaults: defaults.assumeContainerdDefaults } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // Checks made before anything is written to a node. Each problem is a sentence that says what was
 // expected, what was found and what to do; any problem stops that node.
-import { parse as parseToml } from 'smol-toml';
+import { decideConfigPath, type ConfigPathVerdict, type ContainerdFacts } from './containerd-config.js';
 import { STATE_DIR, type NodeState } from './node-state.js';
 import type { TargetOs } from '../vocabulary.js';
 import type { NodeTarget } from './node-target.js';
@@ -120,41 +120,43 @@ export function stateDirProblems(target: NodeTarget, state: NodeState): string[]
   return [];
 }
 
+/** What the probe found, as containerd-config.ts takes it; null when the check is off (`--containerd-config ''`). */
+export function containerdFacts(target: NodeTarget, state: NodeState): ContainerdFacts | null {
+  const main = state.containerdConfig;
+  if (target.containerdConfig === '' || main.state === 'not-checked') return null;
+  return {
+    os: target.os,
+    configDir: target.configDir,
+    configFile: target.containerdConfig,
+    main: main.state === 'read' ? main : { state: main.state },
+    imports: state.containerdImports,
+    runtime: state.runtime,
+    version: state.containerdVersion,
+    dump: state.containerdDump,
+    assumeDefaults: target.assumeContainerdDefaults ?? null,
+  };
+}
+
+/** Will containerd read the config directory for CRI pulls; null when the check is off. */
+export function configPathVerdict(target: NodeTarget, state: NodeState): ConfigPathVerdict | null {
+  const facts = containerdFacts(target, state);
+  return facts === null ? null : decideConfigPath(facts);
+}
+
 /**
- * containerd reads hosts.toml only from `config_path` (docs/design/containerd.md "Where containerd reads the files"): 1.x and 2.x
- * config version 2 under `plugins."io.containerd.grpc.v1.cri".registry`, version 3 under
- * `plugins."io.containerd.cri.v1.images".registry`; the value is a list split like filepath.SplitList.
+ * containerd reads hosts.toml only from `config_path` (docs/design/containerd.md "Where containerd
+ * reads the files"); containerd-config.ts decides it as containerd loads its config. Writing where
+ * containerd does not read, or where it cannot be told, is refused: the files would silently do nothing.
  */
 export function configPathProblems(target: NodeTarget, state: NodeState): string[] {
-  const config = state.containerdConfig;
-  const file = target.containerdConfig;
-  if (config.state !== 'read') return []; // absent, unreadable or not asked for: nothing to check against
-  let data: Record<string, unknown>;
-  try {
-    data = parseToml(config.text) as Record<string, unknown>;
-  } catch (err) {
-    return [`containerd's config ${file} is not valid TOML (${(err as Error).message.split('\n')[0]}), so config_path cannot be checked; fix it, or pass --containerd-config '' to skip the check`];
-  }
-  const plugins = (data['plugins'] ?? {}) as Record<string, Record<string, Record<string, unknown>> | undefined>;
-  const registries = [plugins['io.containerd.grpc.v1.cri']?.['registry'], plugins['io.containerd.cri.v1.images']?.['registry']];
-  const values = registries.map((r) => r?.['config_path']).filter((v): v is string => typeof v === 'string' && v !== '');
-  const legacyMirrors = registries.some((r) => r?.['mirrors'] !== undefined && Object.keys(r['mirrors'] as object).length > 0);
-  const separator = target.os === 'windows' ? ';' : ':';
-
-  if (values.length === 0) {
-    if (Array.isArray(data['imports']) && data['imports'].length > 0) return []; // may be set in an imported file we do not read
-    return [
-      `containerd's config ${file} does not set config_path, so containerd ignores ${target.configDir}` +
-        (legacyMirrors ? ' (it uses the deprecated registry.mirrors table instead, which cannot be combined with config_path)' : '') +
-        `; set config_path = "${target.os === 'windows' ? target.configDir.replace(/\\/g, '\\\\') : target.configDir}" under [plugins."io.containerd.grpc.v1.cri".registry] and restart containerd, or pass --containerd-config '' to skip the check`,
-    ];
-  }
-  const roots = values.flatMap((v) => v.split(separator)).filter((r) => r !== '');
-  const want = normalizeForCompare(target.configDir, target.os);
-  if (!roots.some((root) => normalizeForCompare(root, target.os) === want)) {
-    return [`containerd's config ${file} has config_path = ${JSON.stringify(values.join(separator))}, which does not include ${target.configDir}; pass --config-dir with one of those directories, or add ${target.configDir} to config_path and restart containerd`];
-  }
-  return [];
+  const v = configPathVerdict(target, state);
+  if (v === null || v.verdict === 'reads') return [];
+  const skip = "; or pass --containerd-config '' to skip this check";
+  return [
+    v.verdict === 'does-not-read'
+      ? `containerd will not read ${target.configDir} for pod image pulls (decided from the ${v.source}): ${v.reason}${v.reason.includes('--containerd-config') ? '' : skip}`
+      : `cannot tell whether containerd reads ${target.configDir} for pod image pulls (${v.source}): ${v.reason}${v.reason.includes('--containerd-config') ? '' : skip}`,
+  ];
 }
 
 function normalizeForCompare(path: string, os: TargetOs): string {

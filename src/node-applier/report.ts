@@ -12,6 +12,13 @@ import { compareStrings } from '../vocabulary.js';
  */
 export type NodeStatus = 'changed' | 'unchanged' | 'would-change' | 'attention' | 'failed' | 'skipped' | 'skipped-unavailable';
 
+/**
+ * Whether the running containerd reads what was written (containerd-config.ts effectAfterWrite):
+ * `effective`, `written-not-verifiable` (the node cannot tell; DETAIL says why) or `not-effective`
+ * (a failure). Unset when nothing was written or checked (dry run, failure before writing, skipped).
+ */
+export type NodeEffect = 'effective' | 'written-not-verifiable' | 'not-effective';
+
 export interface NodeReport {
   name: string;
   address: string;
@@ -22,6 +29,7 @@ export interface NodeReport {
   detail: string;
   written: number;
   removed: number;
+  effect?: NodeEffect;
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -68,12 +76,13 @@ export function redact(text: string, secrets: readonly string[]): string {
 /** The table printed when the run ends: one row per node, sorted by name, no timings (deterministic). */
 export function formatSummary(reports: readonly NodeReport[], secrets: readonly string[]): string {
   const rows = [...reports].sort((a, b) => compareStrings(a.name, b.name));
-  const header = ['NODE', 'ADDRESS', 'RESULT', 'WRITTEN', 'REMOVED', 'DETAIL'];
+  const header = ['NODE', 'ADDRESS', 'RESULT', 'EFFECT', 'WRITTEN', 'REMOVED', 'DETAIL'];
   const cells = rows.map((r) =>
     [
       r.name,
       r.address,
       r.status,
+      r.effect ?? '-',
       r.status === 'failed' || r.status.startsWith('skipped') ? '-' : String(r.written),
       r.status === 'failed' || r.status.startsWith('skipped') ? '-' : String(r.removed),
       redact(r.step ? `${r.step}: ${r.detail}` : r.detail, secrets).replace(/\s*\n\s*/g, ' '),
@@ -93,5 +102,7 @@ export function formatSummary(reports: readonly NodeReport[], secrets: readonly 
     `${count('failed')} failed, ${count('skipped')} skipped` +
     (count('skipped-unavailable') > 0 ? `, ${count('skipped-unavailable')} unavailable (skipped)` : '') +
     '\n';
-  return line(header) + cells.map(line).join('') + totals;
+  const effects = (['effective', 'written-not-verifiable', 'not-effective'] as const).map((e) => [e, rows.filter((r) => r.effect === e).length] as const).filter(([, n]) => n > 0);
+  const effectLine = effects.length > 0 ? `effect: ${effects.map(([e, n]) => `${n} ${e}`).join(', ')}\n` : '';
+  return line(header) + cells.map(line).join('') + totals + effectLine;
 }

@@ -173,6 +173,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     become: s.become,
     ...(s.configDir !== undefined ? { configDir: s.configDir } : {}),
     ...(s.containerdConfig !== undefined ? { containerdConfig: s.containerdConfig } : {}),
+    ...(s.assumeContainerdDefaults !== undefined ? { assumeContainerdDefaults: s.assumeContainerdDefaults } : {}),
   };
   const all = mergeTargets(staticEntries, discovered).map((e) => resolveTarget(e, defaults));
   const badDirs = all.filter((t) => !isAbsoluteFor(t.configDir, t.os));

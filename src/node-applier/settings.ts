@@ -8,7 +8,7 @@ import type { MirrorSetHostsConfig } from '../validate/function-config.js';
 import { FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND } from '../validate/function-config-schema.js';
 import type { PodSettings } from '../validate/function-config.js';
 import { DEFAULT_DISCOVERY_SCHEDULE } from '../validate/function-config-schema.js';
-import type { GitOpsStrategy, InventoryEntry, Platform, SshBecome, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
+import type { ContainerdRelease, GitOpsStrategy, InventoryEntry, Platform, SshBecome, TargetOs, UnavailableNodePolicy } from '../vocabulary.js';
 import { usesDiscovery } from './discovery.js';
 
 /** A validated config's node-applier part, with the defaults applied. */
@@ -32,6 +32,8 @@ export interface NodeApplierSettings {
   targetOs: TargetOs;
   configDir?: string;
   containerdConfig?: string;
+  /** The nodes run this containerd release's built-in defaults (no config file). */
+  assumeContainerdDefaults?: ContainerdRelease;
   /** Static nodes. */
   inventory: InventoryEntry[];
   /** Label selector for node discovery through the API. */
@@ -134,6 +136,7 @@ export function nodeApplierSettings(config: MirrorSetHostsConfig & { image: stri
     namespace: config.namespace,
     configDir: target.configDir,
     containerdConfig: target.containerdConfig,
+    assumeContainerdDefaults: target.assumeContainerdDefaults,
     selector: nodes.selector,
     windowsInstances: nodes.windowsInstances,
     sshUser: ssh.user,

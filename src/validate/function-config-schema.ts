@@ -2,7 +2,7 @@
 // the source of truth: ./function-config.ts validates against it, and schema/function-config.schema.json
 // is this object as published (test/bundle/function-config.test.ts fails when they differ, and
 // rewrites the file with UPDATE_GOLDEN=1).
-import { CONFIG_MAP_KEY_PATTERN, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PLATFORMS, PROFILES, TARGET_OSES, UNAVAILABLE_NODE_POLICIES } from '../vocabulary.js';
+import { CONFIG_MAP_KEY_PATTERN, CONTAINERD_RELEASES, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PLATFORMS, PROFILES, TARGET_OSES, UNAVAILABLE_NODE_POLICIES } from '../vocabulary.js';
 import { DIAGNOSTIC_CODES } from '../diagnostics.js';
 import type { JsonSchema } from './json-schema.js';
 import { EXCLUDE_PATTERN, EXCLUDE_PATTERN_EXPECTED } from '../parse/exclude-patterns.js';
@@ -265,6 +265,12 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               type: 'string',
               pattern: NODE_PATH_OR_EMPTY,
               'x-expected': "an absolute path on one line, or '' to skip the check",
+            },
+            assumeContainerdDefaults: {
+              description:
+                'Declares that the nodes run containerd of this release WITHOUT a config file, so its built-in defaults decide config_path (containerdConfig is then expected to be absent). Without it an absent config file is refused. No release\'s defaults read a directory for CRI pulls on Linux (1.6 to 2.1: config_path is ""; 2.2+: a two-directory list that the transfer-service pull does not split), so this turns the refusal into one that says why. As `apply --assume-containerd-defaults`.',
+              type: 'string',
+              enum: [...CONTAINERD_RELEASES],
             },
           },
         },

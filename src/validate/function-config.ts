@@ -1,7 +1,7 @@
 // The functionConfig (`MirrorSetHosts`, or the ConfigMap kpt builds from `key=value` arguments) ->
 // a typed config, checked against FUNCTION_CONFIG_SCHEMA with the same codes, field paths and
 // positions as the mirror sets. All findings in one pass; nothing is thrown for bad input.
-import { didYouMean, type GitOpsStrategy, type InventoryEntry, type Platform, type Profile, type SshBecome, type TargetOs, type UnavailableNodePolicy } from '../vocabulary.js';
+import { didYouMean, type ContainerdRelease, type GitOpsStrategy, type InventoryEntry, type Platform, type Profile, type SshBecome, type TargetOs, type UnavailableNodePolicy } from '../vocabulary.js';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { AcceptRule } from './accept-findings.js';
 import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/parse-manifests.js';
@@ -31,7 +31,7 @@ export interface MirrorSetHostsConfig {
   namespaceObject: { create: boolean };
   /** Pod settings passed into the Job's pod template (core/v1 shapes, checked by the schema). */
   pod: PodSettings;
-  target: { os: TargetOs; configDir?: string; containerdConfig?: string };
+  target: { os: TargetOs; configDir?: string; containerdConfig?: string; assumeContainerdDefaults?: ContainerdRelease };
   nodes: { selector?: string; inventory: InventoryEntry[]; windowsInstances?: { namespace: string; name: string } };
   ssh: {
     secretName?: string;
@@ -260,7 +260,7 @@ function toConfig(value: Record<string, unknown>): MirrorSetHostsConfig {
   copy(config, spec, ['inputs', 'exclude', 'allowOutsideRoot', 'profile', 'strict', 'accept', 'out', 'image', 'imagePullPolicy', 'platform', 'auth']);
   copy(config.namespaceObject, section('namespace'), ['create']);
   copy(config.pod, section('pod'), ['nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'priorityClassName', 'resources']);
-  copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig']);
+  copy(config.target, section('target'), ['os', 'configDir', 'containerdConfig', 'assumeContainerdDefaults']);
   copy(config.nodes, section('nodes'), ['selector', 'inventory', 'windowsInstances']);
   copy(config.ssh, section('ssh'), ['secretName', 'secretKey', 'user', 'port', 'knownHosts', 'insecureIgnoreHostKeys', 'become']);
   copy(config.gitops, section('gitops'), ['strategy', 'syncWave']);

@@ -102,3 +102,33 @@ describe('applyNode', () => {
     expect(outcome.detail).toContain('"record" twice');
   });
 });
+
+// Issue 13: after writing, the running containerd is asked (crictl info) whether it reads the directory.
+describe('the effect of the written files', () => {
+  const checked = resolveTarget({ name: 'lin-a', address: '10.0.0.6', configDir: '/etc/containerd/certs.d' }, { os: 'linux', port: 22 });
+  const config = `MSH1 containerd-config ${encodeText('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\nconfig_path = "/etc/containerd/certs.d"\n')}`;
+  const facts = [config, 'MSH1 containerd-imports -', 'MSH1 runtime yes no', `MSH1 containerd-version ${encodeText('containerd github.com/containerd/containerd 1.7.24')}`];
+  const info = (configPath: string): string => `MSH1 cri-info ${encodeText(JSON.stringify({ config: { registry: { configPath } } }))}`;
+
+  test('the running containerd reads the directory: effective', async () => {
+    const outcome = await applyNode(checked, ctx(), fakeNode(probeLines([...facts, info('/etc/containerd/certs.d')]), okApply([QUAY, GHCR])).exec, noLog);
+    expect(outcome).toMatchObject({ status: 'changed', effect: 'effective', failed: false, detail: '' });
+  });
+
+  test('the file says yes but the running daemon has another config_path (not restarted): a failure naming both', async () => {
+    const outcome = await applyNode(checked, ctx(), fakeNode(probeLines([...facts, info('')]), okApply([QUAY, GHCR])).exec, noLog);
+    expect(outcome).toMatchObject({ status: 'failed', step: 'effect', effect: 'not-effective', failed: true, written: 2 });
+    expect(outcome.detail).toBe('the files are written, but the running containerd (crictl info) has config_path = "", so it does not read /etc/containerd/certs.d; restart containerd after changing its config, or fix config_path');
+  });
+
+  test('no crictl on the node: written, not verifiable, and the detail says why', async () => {
+    const outcome = await applyNode(checked, ctx(), fakeNode(probeLines(facts), okApply([QUAY, GHCR])).exec, noLog);
+    expect(outcome).toMatchObject({ status: 'changed', effect: 'written-not-verifiable', failed: false });
+    expect(outcome.detail).toBe('effect not verifiable: the running containerd was not asked (no crictl on the node, or `crictl info` failed); the config file says containerd reads it');
+  });
+
+  test('an up-to-date node is checked too', async () => {
+    const outcome = await applyNode(checked, ctx({ desired: [] }), fakeNode(probeLines([...facts, info('/etc/containerd/certs.d')], serializeRecord('h', [])), okApply([])).exec, noLog);
+    expect(outcome).toMatchObject({ status: 'unchanged', effect: 'effective' });
+  });
+});

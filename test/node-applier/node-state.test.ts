@@ -114,6 +114,53 @@ describe('the protocol cannot be forged from the node\'s file names', () => {
   });
 });
 
+// The probe reads the files of the config's `imports` in the same shell, as containerd resolves them:
+// relative to the config's directory, `*` globbed in byte order, plain paths as they are.
+describe('the probe gathers containerd\'s config with its imports (real sh)', () => {
+  test('globs, relative and absolute entries, a missing file and a glob without match', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'msh-imports-'));
+    try {
+      mkdirSync(path.join(root, 'conf.d'));
+      writeFileSync(path.join(root, 'conf.d', 'b.toml'), 'b = 1\n');
+      writeFileSync(path.join(root, 'conf.d', 'a.toml'), 'a = "x y"\n\n');
+      writeFileSync(path.join(root, 'abs.toml'), 'version = 2');
+      const main = [
+        '# imports = ["not/this.toml"]',
+        'version = 2',
+        `imports = ["conf.d/*.toml",`,
+        `  '${root}/abs.toml', "missing.toml", "none/*.toml"]`,
+        '[plugins."io.containerd.grpc.v1.cri".registry]',
+        'imports = ["never.toml"]',
+      ].join('\n');
+      writeFileSync(path.join(root, 'config.toml'), main);
+      const target = { name: 'n', address: '127.0.0.1', port: 22, user: 'root', os: 'linux' as const, configDir: path.join(root, 'certs.d'), containerdConfig: path.join(root, 'config.toml') };
+      const run = spawnSync('sh', ['-c', linuxCommands.remoteCommand], { input: linuxCommands.probeProgram(target, []), encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+      const parsed = parseProbeOutput(run.stdout);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      expect(parsed.state.containerdConfig).toEqual({ state: 'read', text: main });
+      expect(parsed.state.containerdImports).toEqual([
+        { entry: 'conf.d/*.toml', path: `${root}/conf.d/a.toml`, state: 'read', text: 'a = "x y"\n\n' },
+        { entry: 'conf.d/*.toml', path: `${root}/conf.d/b.toml`, state: 'read', text: 'b = 1\n' },
+        { entry: `${root}/abs.toml`, path: `${root}/abs.toml`, state: 'read', text: 'version = 2\n' },
+        { entry: 'missing.toml', path: `${root}/missing.toml`, state: 'absent', text: '' },
+        { entry: 'none/*.toml', path: null, state: 'no-match', text: '' },
+      ]);
+      expect(parsed.state.runtime).not.toBeNull();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the runtime facts parse, and a second copy of one is refused', () => {
+    const lines = (extra: string[]): string => ['MSH1 begin probe', ...extra, 'MSH1 end probe', ''].join('\n');
+    const ok = parseProbeOutput(lines(['MSH1 runtime no yes', `MSH1 containerd-version ${b64('containerd x 2.1.9\n')}`, 'MSH1 containerd-dump failed', `MSH1 cri-info ${b64('{}')}`]));
+    expect(ok.ok && ok.state).toMatchObject({ runtime: { containerd: false, crio: true }, containerdVersion: 'containerd x 2.1.9', containerdDump: null, criInfo: '{}' });
+    expect(parseProbeOutput(lines(['MSH1 runtime yes no', 'MSH1 runtime no no'])).ok).toBe(false);
+    expect(parseProbeOutput(lines([`MSH1 containerd-imports ${b64('only\0three\0read\0')}`])).ok).toBe(false);
+  });
+});
+
 describe('ownership record', () => {
   test('a record that is not ours means we own nothing there', () => {
     expect(parseRecord('{"files": [{"path": "quay.io/hosts.toml", "sha256": "x"}]}')).toBeNull();

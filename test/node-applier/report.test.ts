@@ -52,24 +52,25 @@ describe('log lines', () => {
 });
 
 describe('summary table', () => {
-  test('sorted by node, aligned, counts at the end, no timings', () => {
+  test('sorted by node, aligned, counts and effects at the end, no timings', () => {
     const table = formatSummary(
       [
         { name: 'win-b', address: '10.0.0.6', status: 'failed', step: 'connect', detail: 'connection refused by 10.0.0.6: nothing listens on port 22', written: 0, removed: 0 },
-        { name: 'win-a', address: '10.0.0.5', status: 'changed', detail: '', written: 2, removed: 1 },
-        { name: 'win-c', address: '10.0.0.7', status: 'unchanged', detail: '', written: 0, removed: 0 },
+        { name: 'win-a', address: '10.0.0.5', status: 'changed', detail: '', written: 2, removed: 1, effect: 'effective' },
+        { name: 'win-c', address: '10.0.0.7', status: 'unchanged', detail: 'effect not verifiable: no crictl', written: 0, removed: 0, effect: 'written-not-verifiable' },
         { name: 'win-d', address: '10.0.0.8', status: 'skipped', detail: 'not started: canary node win-a failed', written: 0, removed: 0 },
       ],
       [],
     );
     expect(table).toBe(
       [
-        'NODE   ADDRESS   RESULT     WRITTEN  REMOVED  DETAIL',
-        'win-a  10.0.0.5  changed    2        1',
-        'win-b  10.0.0.6  failed     -        -        connect: connection refused by 10.0.0.6: nothing listens on port 22',
-        'win-c  10.0.0.7  unchanged  0        0',
-        'win-d  10.0.0.8  skipped    -        -        not started: canary node win-a failed',
+        'NODE   ADDRESS   RESULT     EFFECT                  WRITTEN  REMOVED  DETAIL',
+        'win-a  10.0.0.5  changed    effective               2        1',
+        'win-b  10.0.0.6  failed     -                       -        -        connect: connection refused by 10.0.0.6: nothing listens on port 22',
+        'win-c  10.0.0.7  unchanged  written-not-verifiable  0        0        effect not verifiable: no crictl',
+        'win-d  10.0.0.8  skipped    -                       -        -        not started: canary node win-a failed',
         '4 node(s): 1 changed, 1 unchanged, 1 failed, 1 skipped',
+        'effect: 1 effective, 1 written-not-verifiable',
         '',
       ].join('\n'),
     );
@@ -119,5 +120,13 @@ describe('node text never reaches the terminal raw', () => {
         expect(line).not.toMatch(INVISIBLE);
       }),
     );
+  });
+});
+
+describe('the effect column says whether the running containerd reads the files', () => {
+  test('a not-effective node is a failure with its reason', () => {
+    const table = formatSummary([{ name: 'n', address: 'a', status: 'failed', step: 'effect', detail: 'the files are written, but the running containerd has config_path = ""', written: 0, removed: 0, effect: 'not-effective' }], []);
+    expect(table.split('\n')[1]).toBe('n     a        failed  not-effective  -        -        effect: the files are written, but the running containerd has config_path = ""');
+    expect(table).toContain('effect: 1 not-effective\n');
   });
 });

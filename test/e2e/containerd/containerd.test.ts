@@ -221,6 +221,26 @@ if (builds.length > 0) {
       }
     }, slow);
 
+    // Issue 13: a config_path list (the 2.2+ default, EKS AL2023) reaches the transfer service, which
+    // CRI pulls through from 2.1, as it reaches ctr here: one value for config.HostDirFromRoot. With
+    // the source down, the pull fails instead of going through the mirror (containerd #12415, #12636,
+    // #12808). On 1.x ctr resolves in the client through the same function; 1.x CRI itself splits
+    // the list (hostDirFromRoots), which this ctr pull does not show.
+    test('a hosts directory given as a list, as config_path = "<dir>:/etc/docker/certs.d", is one literal directory: the mirror is not used', async () => {
+      const { source, mirror } = world;
+      const hostsDir = await render({
+        'idms.yaml': imageDigestMirrorSet('digest-mirror', [{ source: `${source.host}/${repository}`, mirrors: [`${mirror.host}/${repository}`] }]),
+        'image.yaml': insecure(source.host, mirror.host),
+      });
+      const v1 = world.tags.v1;
+      const listed = await world.watch(() => daemon.pull(world.ref(`@${v1.manifestDigest}`), `${hostsDir}:/etc/docker/certs.d`));
+      expect(listed.result.ok).toBe(false);
+      expect(requestLines(listed.served.mirror)).toEqual([]);
+      const single = await world.watch(() => daemon.pull(world.ref(`@${v1.manifestDigest}`), hostsDir));
+      expectPulled(single.result);
+      expectServedImage(single.served.mirror, repository, v1);
+    }, slow);
+
     test('a mirror with a path prefix is asked for /v2/<prefix>/<repository>', async () => {
       const { source, mirror } = world;
       const hostsDir = await render({

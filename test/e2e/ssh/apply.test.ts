@@ -57,11 +57,12 @@ describeSsh('apply to real sshd nodes', () => {
         'cleanup=ok',
         'record=ok',
         'verify=ok',
+        'effect=written-not-verifiable',
         'done=changed',
       ]);
     }
-    expect(result.stdout).toMatch(/^NODE +ADDRESS +RESULT +WRITTEN +REMOVED +DETAIL\n/);
-    expect(result.stdout).toMatch(/^node-a +127\.0\.31\.1:\d+ +changed +3 +0\n/m);
+    expect(result.stdout).toMatch(/^NODE +ADDRESS +RESULT +EFFECT +WRITTEN +REMOVED +DETAIL\n/);
+    expect(result.stdout).toMatch(/^node-a +127\.0\.31\.1:\d+ +changed +written-not-verifiable +3 +0 +effect not verifiable: the running containerd was not asked \(no crictl on the node, or `crictl info` failed\); the config dump says containerd reads it\n/m);
     expect(result.stdout).toContain('3 node(s): 3 changed, 0 unchanged, 0 failed, 0 skipped');
   });
 
@@ -83,12 +84,12 @@ describeSsh('apply to real sshd nodes', () => {
     // --dry-run says what would change and changes nothing.
     const dry = await run(V2, 'v2-dry', ['--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/^node-a +\S+ +would-change +1 +0 +write quay\.io\/hosts\.toml\n/m);
+    expect(dry.stdout).toMatch(/^node-a +\S+ +would-change +\S+ +1 +0 +write quay\.io\/hosts\.toml\n/m);
     for (const n of fleet.nodes) expect(await hostsTreeOf(n.configDir)).toEqual(V1);
 
     const result = await run(V2, 'v2');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^node-b +\S+ +changed +1 +0\n/m);
+    expect(result.stdout).toMatch(/^node-b +\S+ +changed +\S+ +1 +0\b/m);
     for (const n of fleet.nodes) expect(await hostsTreeOf(n.configDir)).toEqual(V2);
     expect(await inode(path.join(node.configDir, 'registry.local_5000_/hosts.toml'))).toBe(untouched);
     // a new inode: the file was renamed into place, not truncated and rewritten
@@ -112,8 +113,8 @@ describeSsh('apply to real sshd nodes', () => {
       'docker.io/hosts.toml': 'server = "https://registry-1.docker.io"\n',
       'registry.local_5000_/notes.txt': 'kept by the admin\n',
     });
-    expect(result.stdout).toMatch(/^node-a +\S+ +changed +0 +2 *\n/m);
-    expect(result.stdout).toMatch(/^node-b +\S+ +changed +0 +2 +kept registry\.local_5000_: holds files mirrorset-hosts did not write\n/m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +changed +\S+ +0 +2\b/m);
+    expect(result.stdout).toMatch(/^node-b +\S+ +changed +\S+ +0 +2 +kept registry\.local_5000_: holds files mirrorset-hosts did not write[;\n]/m);
     const cleanup = logLines(result.stderr, 'node-a').find((l) => l['step'] === 'cleanup');
     expect(cleanup).toMatchObject({ removed_dirs: 'registry.local_5000_', removed_files: 'registry.local_5000_/ca.crt,registry.local_5000_/hosts.toml' });
 
@@ -131,14 +132,14 @@ describeSsh('apply to real sshd nodes', () => {
     );
     const result = await run(V2, 'v2-config-path');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-c +\S+ +failed +- +- +preflight: containerd's config .*config\.toml has config_path = "\/etc\/docker\/certs\.d", which does not include /m);
+    expect(result.stdout).toMatch(/^node-c +\S+ +failed +\S+ +- +- +preflight: containerd will not read \S+ for pod image pulls \(decided from the config dump\): .*has config_path = "\/etc\/docker\/certs\.d", which does not include /m);
     expect(result.stdout).toContain('2 changed, 0 unchanged, 1 failed');
     expect(await hostsTreeOf(c.configDir)).toMatchObject(V3); // untouched
 
     await writeFile(path.join(c.root, 'config.toml'), `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/docker/certs.d:${c.configDir}"\n`);
     const fixed = await run(V2, 'v2-config-path-fixed');
     expect(fixed.code).toBe(0);
-    expect(fixed.stdout).toMatch(/^node-c +\S+ +changed +2 +0/m); // quay.io/hosts.toml was already current
+    expect(fixed.stdout).toMatch(/^node-c +\S+ +changed +\S+ +2 +0/m); // quay.io/hosts.toml was already current
   });
 
   test('no output of any run contains the private key', async () => {

@@ -59,8 +59,8 @@ describeSsh('concurrent runs on the same nodes', () => {
     const bundle = await writeBundle(fleet.bundleDir('a'), A);
     const result = await apply(fleet.args(bundle, ['--canary', 'none', '--lock-timeout', '1']));
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +lock: another mirrorset-hosts run held the node's lock \(\S+\/\.mirrorset-hosts\/lock\) for more than 1s/m);
-    expect(result.stdout).toMatch(/^node-b +\S+ +changed +2 +0/m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +lock: another mirrorset-hosts run held the node's lock \(\S+\/\.mirrorset-hosts\/lock\) for more than 1s/m);
+    expect(result.stdout).toMatch(/^node-b +\S+ +changed +\S+ +2 +0/m);
     expect(await hostsTreeOf(a.configDir)).toEqual({});
 
     // With time to wait, the run proceeds as soon as the other one lets go.

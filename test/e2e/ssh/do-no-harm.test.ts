@@ -35,7 +35,7 @@ describeSsh('never adopt, never remove what apply did not write', () => {
     const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('both'), { 'quay.io/hosts.toml': QUAY, 'ghcr.io/hosts.toml': GHCR })));
     expect(result.code).toBe(1);
     expect(await hostsTreeOf(node.configDir)).toEqual({ 'quay.io/hosts.toml': HAND, 'ghcr.io/hosts.toml': GHCR });
-    expect(result.stdout).toMatch(/^node-a +\S+ +attention +1 +0 +left alone, not written by mirrorset-hosts: quay\.io\/hosts\.toml \(other content\); registry quay\.io not updated\. Remove the file\(s\), or re-run with --adopt/m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +attention +\S+ +1 +0 +left alone, not written by mirrorset-hosts: quay\.io\/hosts\.toml \(other content\); registry quay\.io not updated\. Remove the file\(s\), or re-run with --adopt/m);
     expect(result.stdout).toContain('1 node(s): 0 changed, 0 unchanged, 1 need attention, 0 failed, 0 skipped');
     expect(logLines(result.stderr, 'node-a').find((l) => l['step'] === 'foreign')).toMatchObject({ level: 'warn', result: 'kept', files: 'quay.io/hosts.toml', skipped_dirs: 'quay.io' });
     const record = JSON.parse(await readFile(path.join(node.configDir, '.mirrorset-hosts/owner.json'), 'utf8')) as { files: Array<{ path: string }> };
@@ -46,7 +46,7 @@ describeSsh('never adopt, never remove what apply did not write', () => {
     await writeFile(path.join(node.configDir, 'quay.io/hosts.toml'), QUAY);
     const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('both-2'), { 'quay.io/hosts.toml': QUAY, 'ghcr.io/hosts.toml': GHCR })));
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-a +\S+ +attention +0 +0 +left alone, not written by mirrorset-hosts: quay\.io\/hosts\.toml \(same content as the bundle\)/m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +attention +\S+ +0 +0 +left alone, not written by mirrorset-hosts: quay\.io\/hosts\.toml \(same content as the bundle\)/m);
     await writeFile(path.join(node.configDir, 'quay.io/hosts.toml'), HAND);
   });
 
@@ -92,7 +92,7 @@ describeSsh('symlinks and hostile names on the node', () => {
     try {
       const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q'), { 'quay.io/hosts.toml': QUAY })));
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +preflight: refusing to write: \S+\/certs\.d\/quay\.io is a symlink where mirrorset-hosts writes/m);
+      expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +preflight: refusing to write: \S+\/certs\.d\/quay\.io is a symlink where mirrorset-hosts writes/m);
       expect(await readdir(outside)).toEqual(['hosts.toml']);
       expect(await readFile(path.join(outside, 'hosts.toml'), 'utf8')).toBe('precious\n');
     } finally {
@@ -105,7 +105,7 @@ describeSsh('symlinks and hostile names on the node', () => {
     try {
       const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q2'), { 'quay.io/hosts.toml': QUAY })));
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +preflight: refusing to write: \S+\/\.mirrorset-hosts is a symlink/m);
+      expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +preflight: refusing to write: \S+\/\.mirrorset-hosts is a symlink/m);
       expect(await readdir(outside)).toEqual(['hosts.toml']);
     } finally {
       await rm(path.join(node.configDir, '.mirrorset-hosts'));
@@ -188,7 +188,7 @@ describeSsh('a node whose disk filled up', () => {
     const v3 = await writeBundle(fleet.bundleDir('v3'), { 'quay.io/hosts.toml': QUAY, 'quay.io/ca.crt': ca });
     const failed = await apply(fleet.args(v3));
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/^node-a +\S+ +failed +- +- +upload: .*No space left on device/m);
+    expect(failed.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +upload: .*No space left on device/m);
     expect((await readdir(path.join(dir, 'quay.io'))).filter((n) => n.endsWith('-tmp'))).toEqual([]);
     expect((await readdir(path.join(dir, '.mirrorset-hosts'))).filter((n) => n.endsWith('-tmp'))).toEqual([]);
     await rm(path.join(dir, 'filler'));

@@ -96,6 +96,11 @@ export class Fleet {
       ),
     );
     const fleet = new Fleet(dir, key, nodes);
+    // Each node's containerd config points config_path at its config dir: the applier refuses a node
+    // whose containerd would not read the files (an absent config included).
+    await Promise.all(
+      nodes.map((n) => writeFile(path.join(n.root, 'config.toml'), `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${JSON.stringify(n.configDir)}\n`)),
+    );
     await fleet.writeKnownHosts();
     await fleet.writeInventory();
     return fleet;

@@ -85,7 +85,7 @@ describeSsh('a node that dies mid-run', () => {
     killing = null;
 
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +\w+: /m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +\w+: /m);
     const tree = await hostsTreeOf(node.configDir);
     expectOldOrNew(tree);
     expect(tree).toEqual(V1); // the program never ran: it had not arrived completely
@@ -113,7 +113,7 @@ describeSsh('a node that dies mid-run', () => {
     const result = await running;
 
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +rename: the session ended during rename: .*re-run to finish/m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +rename: the session ended during rename: .*re-run to finish/m);
     const tree = await hostsTreeOf(node.configDir);
     expect(tree['quay.io/ca.crt']).toBe(BIG_CA); // renamed before the kill
     expect(tree['quay.io/hosts.toml']).toBe(V1['quay.io/hosts.toml']); // not yet: still the old one, whole
