@@ -85,8 +85,8 @@ describe('summary table', () => {
       [],
     );
     expect(table.split('\n').slice(1)).toEqual([
-      'win-a  10.0.0.5  unchanged            0        0',
-      'win-e  10.0.0.9  skipped-unavailable  -        -        the Node is cordoned (spec.unschedulable)',
+      'win-a  10.0.0.5  unchanged            -       0        0',
+      'win-e  10.0.0.9  skipped-unavailable  -       -        -        the Node is cordoned (spec.unschedulable)',
       '2 node(s): 0 changed, 1 unchanged, 0 failed, 0 skipped, 1 unavailable (skipped)',
       '',
     ]);
