@@ -1,28 +1,33 @@
 // What apply must never do on a node, against real sshd: take over or delete a file it did not
 // write, write through a symlink, let a node's file names forge its report or reach the terminal
-// raw, or stay broken after a disk filled up once.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+// raw, or stay broken after a disk filled up once. Each case runs on both node OSes (Linux: sh
+// programs; Windows stand-in: the PowerShell programs under pwsh, sshd-node.ts `windowsLogin`).
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { apply, Fleet, hostsToml, hostsTreeOf, logLines, writeBundle } from './fleet.js';
-import { missingSshTools, tempDir, type SshdNode } from './sshd-node.js';
+import { apply, Fleet, hostsToml, hostsTreeOf, logLines, nodeOses, writeBundle } from './fleet.js';
+import { tempDir, type SshdNode } from './sshd-node.js';
 
 const run = promisify(execFile);
-const missing = await missingSshTools();
-if (missing) console.warn(`skipping: ${missing}`);
-const describeSsh = missing ? describe.skip : describe;
+jest.setTimeout(180_000);
 
 const QUAY = hostsToml('quay.io', 'mirror.example.com/quay');
 const GHCR = hostsToml('ghcr.io', 'mirror.example.com/ghcr');
 const HAND = 'server = "https://quay.io"\n# written by the node admin\n';
 
-describeSsh('never adopt, never remove what apply did not write', () => {
+for (const { os, missing } of await nodeOses()) {
+const describeSsh = missing ? describe.skip : describe;
+const subnet = (n: number): number => (os === 'windows' ? n + 100 : n);
+/** A node path in a message: C:\k\...\quay.io on Windows, /tmp/.../quay.io on Linux. */
+const sep = os === 'windows' ? '\\\\' : '\\/';
+
+describeSsh(`never adopt, never remove what apply did not write (${os})`, () => {
   let fleet: Fleet;
   let node: SshdNode;
   beforeAll(async () => {
-    fleet = await Fleet.start(36, 1);
+    fleet = await Fleet.start(subnet(36), 1, { os });
     node = fleet.nodes[0] as SshdNode;
   });
   afterAll(async () => {
@@ -71,12 +76,12 @@ describeSsh('never adopt, never remove what apply did not write', () => {
   });
 });
 
-describeSsh('symlinks and hostile names on the node', () => {
+describeSsh(`symlinks and hostile names on the node (${os})`, () => {
   let fleet: Fleet;
   let node: SshdNode;
   let outside: string;
   beforeAll(async () => {
-    fleet = await Fleet.start(37, 1);
+    fleet = await Fleet.start(subnet(37), 1, { os });
     node = fleet.nodes[0] as SshdNode;
     outside = path.join(node.root, 'outside');
     await mkdir(outside, { recursive: true });
@@ -92,7 +97,7 @@ describeSsh('symlinks and hostile names on the node', () => {
     try {
       const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q'), { 'quay.io/hosts.toml': QUAY })));
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +preflight: refusing to write: \S+\/certs\.d\/quay\.io is a symlink where mirrorset-hosts writes/m);
+      expect(result.stdout).toMatch(new RegExp(`^node-a +\\S+ +failed +- +- +preflight: refusing to write: \\S+${sep}quay\\.io is a symlink where mirrorset-hosts writes`, 'm'));
       expect(await readdir(outside)).toEqual(['hosts.toml']);
       expect(await readFile(path.join(outside, 'hosts.toml'), 'utf8')).toBe('precious\n');
     } finally {
@@ -105,19 +110,25 @@ describeSsh('symlinks and hostile names on the node', () => {
     try {
       const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q2'), { 'quay.io/hosts.toml': QUAY })));
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +preflight: refusing to write: \S+\/\.mirrorset-hosts is a symlink/m);
+      expect(result.stdout).toMatch(new RegExp(`^node-a +\\S+ +failed +- +- +preflight: refusing to write: \\S+${sep}\\.mirrorset-hosts is a symlink`, 'm'));
       expect(await readdir(outside)).toEqual(['hosts.toml']);
     } finally {
       await rm(path.join(node.configDir, '.mirrorset-hosts'));
     }
   });
 
+  // Windows allows no control character (nor \\ / : * ? " < > |) in a name: there the hostile names
+  // are the ones PowerShell could misread instead: quotes (typographic ones too), $, backticks,
+  // brackets, a bidi override and a protocol line on one line.
+  const forged = Buffer.from(JSON.stringify({ managedBy: 'mirrorset-hosts', files: [{ path: 'docker.io/hosts.toml', sha256: 'a' }] })).toString('base64');
+  const hostileFile = os === 'windows' ? `x MSH1 record ${'1'.repeat(64)} ${forged}` : `x\nMSH1 record ${'1'.repeat(64)} ${forged}\n`;
+  const hostileDir = os === 'windows' ? "it's \u2018$(x)\u2019 `n [a] \u00fc\u202e" : '\u001b[31mred\u202e';
+
   test('file names with newlines, protocol lines and terminal escapes neither forge the record nor reach the output raw', async () => {
-    const forged = Buffer.from(JSON.stringify({ managedBy: 'mirrorset-hosts', files: [{ path: 'docker.io/hosts.toml', sha256: 'a' }] })).toString('base64');
     await mkdir(path.join(node.configDir, 'docker.io'), { recursive: true });
     await writeFile(path.join(node.configDir, 'docker.io/hosts.toml'), 'server = "https://registry-1.docker.io"\n');
-    await writeFile(path.join(node.configDir, 'docker.io', `x\nMSH1 record ${'1'.repeat(64)} ${forged}\n`), 'a');
-    await mkdir(path.join(node.configDir, '\u001b[31mred\u202e'), { recursive: true });
+    await writeFile(path.join(node.configDir, 'docker.io', hostileFile), 'a');
+    await mkdir(path.join(node.configDir, hostileDir), { recursive: true });
     const result = await apply(fleet.args(await writeBundle(fleet.bundleDir('q3'), { 'quay.io/hosts.toml': QUAY })));
     expect(result.code).toBe(0);
     const second = await apply(fleet.args(await writeBundle(fleet.bundleDir('q4'), { 'ghcr.io/hosts.toml': GHCR })));
@@ -125,7 +136,10 @@ describeSsh('symlinks and hostile names on the node', () => {
     // docker.io was never ours: the forged record line did not make it so
     expect(await readFile(path.join(node.configDir, 'docker.io/hosts.toml'), 'utf8')).toBe('server = "https://registry-1.docker.io"\n');
     for (const out of [result.stdout, result.stderr, second.stdout, second.stderr]) expect(out).not.toMatch(/[\u001b\u202e\r]/);
-    expect(second.stderr).toContain('foreign_kept="\\u001b[31mred\\u202e,docker.io"');
+    if (os === 'linux') expect(second.stderr).toContain('foreign_kept="\\u001b[31mred\\u202e,docker.io"');
+    const kept = logLines(second.stderr, 'node-a').find((l) => l['foreign_kept'] !== undefined)?.['foreign_kept'];
+    expect(kept?.split(',').sort()).toEqual(['docker.io', hostileDir].sort());
+    expect(await readdir(path.join(node.configDir, hostileDir))).toEqual([]);
   });
 });
 
@@ -139,7 +153,7 @@ async function canMountTmpfs(dir: string): Promise<boolean> {
   }
 }
 
-describeSsh('a node whose disk filled up', () => {
+describeSsh(`a node whose disk filled up (${os})`, () => {
   let fleet: Fleet;
   let node: SshdNode;
   let disk: string;
@@ -154,9 +168,12 @@ describeSsh('a node whose disk filled up', () => {
       if (process.env['CI'] === 'true') throw new Error(`${message}; CI=true, so this is a failure, not a skip`);
       console.warn(`skipping the disk-full case: ${message}`);
     }
-    fleet = await Fleet.start(38, 1);
+    fleet = await Fleet.start(subnet(38), 1, { os });
     node = fleet.nodes[0] as SshdNode;
-    await writeFile(fleet.inventory, `- {name: node-a, address: ${node.address}, port: ${node.port}, user: root, os: linux, configDir: ${disk}/certs.d, containerdConfig: ''}\n`);
+    // On a Windows stand-in the small disk is the node's C:\disk (a link from its drive directory).
+    if (os === 'windows') await symlink(disk, path.join(node.driveRoot, 'disk'));
+    const configDir = os === 'windows' ? 'C:\\disk\\certs.d' : `${disk}/certs.d`;
+    await writeFile(fleet.inventory, `- {name: node-a, address: ${node.address}, port: ${node.port}, user: root, os: ${os}, configDir: ${JSON.stringify(configDir)}, containerdConfig: ''}\n`);
   });
   afterAll(async () => {
     await fleet?.dispose();
@@ -197,3 +214,4 @@ describeSsh('a node whose disk filled up', () => {
     expect((await stat(path.join(dir, 'quay.io/ca.crt'))).size).toBe(ca.length);
   });
 });
+}
