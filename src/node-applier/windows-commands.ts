@@ -48,6 +48,11 @@ const REMOTE_COMMAND = `powershell.exe -NoLogo -NoProfile -NonInteractive -Execu
 
 const PRELUDE = [
   "$ErrorActionPreference = 'Stop'",
+  // An error nothing catches would reach stderr as PowerShell serialises it for a caller that started
+  // it with -EncodedCommand and redirected output: a `#< CLIXML` document (with ANSI colours under
+  // PowerShell 7), which is what the applier would quote as the reason. One plain line instead, with
+  // the program's line number; exit 1 as PowerShell's own exit on an error.
+  "trap { [Console]::Error.Write('mirrorset-hosts program failed at line ' + $_.InvocationInfo.ScriptLineNumber + ': ' + ($_.Exception.Message -replace '\\s+', ' ') + \"`n\"); exit 1 }",
   // Progress records from Get-FileHash and friends reach a redirected stderr as CLIXML noise.
   "$ProgressPreference = 'SilentlyContinue'",
   'function Out-Msh([string]$line) { [Console]::Out.Write(\'MSH1 \' + $line + "`n") }',

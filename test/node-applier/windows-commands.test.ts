@@ -69,8 +69,9 @@ describe('the probe program', () => {
   const program = windowsCommands.probeProgram(target, markerPaths('windows'));
 
   test('names the directory, config and state paths literally', () => {
-    expect(program.split('\n').filter((l) => !/^function (B64|Get-Kind|Test-Ours)\(/.test(l)).slice(0, 10)).toEqual([
+    expect(program.split('\n').filter((l) => !/^function (B64|Get-Kind|Test-Ours)\(/.test(l)).slice(0, 11)).toEqual([
       "$ErrorActionPreference = 'Stop'",
+      "trap { [Console]::Error.Write('mirrorset-hosts program failed at line ' + $_.InvocationInfo.ScriptLineNumber + ': ' + ($_.Exception.Message -replace '\\s+', ' ') + \"`n\"); exit 1 }",
       "$ProgressPreference = 'SilentlyContinue'",
       "function Out-Msh([string]$line) { [Console]::Out.Write('MSH1 ' + $line + \"`n\") }",
       'function Get-Sha256([string]$path) { (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() }',

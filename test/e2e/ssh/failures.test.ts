@@ -171,6 +171,7 @@ const denied = os === 'windows' ? "Access to the path '[^']*' is denied" : 'Perm
     const result = await apply(fleet.args(v2, ['--canary', 'none']));
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^node-a +\\S+ +failed +- +- +upload: .*${denied}.*every file on the node is still either its old or its new complete version`, 'm'));
+    expect(result.stdout).not.toMatch(/CLIXML|_x001B_|\u001b/);
     expect(await readFile(path.join(a.configDir, 'quay.io/hosts.toml'), 'utf8')).toBe(V1['quay.io/hosts.toml']);
 
     await chmod(path.join(a.configDir, 'quay.io'), 0o755);
