@@ -7,6 +7,9 @@ import path from 'node:path';
 import { apply, Fleet, hostsToml, hostsTreeOf, nodeOses, treeOf, writeBundle } from './fleet.js';
 import { SshdNode, tempDir } from './sshd-node.js';
 import { TcpProxy } from './tcp-proxy.js';
+import { createSshExec } from '../../../src/io/ssh.js';
+import { commandSetFor } from '../../../src/node-applier/command-set.js';
+import { PROGRAM_END, REMOTE_EXIT } from '../../../src/node-applier/node-state.js';
 
 jest.setTimeout(180_000);
 
@@ -93,6 +96,22 @@ for (const { os, missing } of await nodeOses()) {
     const rerun = await apply(fleet.args(v2));
     expect(rerun.code).toBe(0);
     expect(await hostsTreeOf(node.configDir)).toEqual(V2);
+  });
+
+  test('a program that lost its last line on the way runs nothing: the bootstrap answers truncated', async () => {
+    const commands = commandSetFor(os);
+    const target = { name: node.name, address: node.address, port: node.port, user: 'root', os, configDir: node.nodeConfigDir, containerdConfig: '' };
+    const exec = createSshExec({ identityFile: fleet.key.privateKeyFile, knownHostsFile: null, connectTimeoutSeconds: 5, commandTimeoutSeconds: 60 });
+    const whole = commands.probeProgram(target, []);
+    expect(whole.trimEnd().endsWith(PROGRAM_END)).toBe(true);
+    const cut = whole.slice(0, whole.lastIndexOf(PROGRAM_END));
+    const result = await exec(target, commands.remoteCommand, cut);
+    // Behind PowerShell as the login shell (OpenSSH for Windows' DefaultShell), `-Command` reports any
+    // failure as 1 (about_PowerShell_exe): the applier goes by the `truncated` line, not the status.
+    expect({ code: result.exitCode, stdout: result.stdout }).toEqual({ code: os === 'windows' ? 1 : REMOTE_EXIT.truncated, stdout: 'MSH1 truncated\n' });
+    const ran = await exec(target, commands.remoteCommand, whole);
+    expect(ran.exitCode).toBe(0);
+    expect(ran.stdout).toContain('MSH1 end probe\n');
   });
 
   // The pause between the two renames comes from an `mv` on the node's PATH. The Windows program
