@@ -143,6 +143,48 @@ describeSsh(`symlinks and hostile names on the node (${os})`, () => {
   });
 });
 
+describeSsh(`a config directory with a hostile name, next to look-alikes (${os})`, () => {
+  // Quotes (typographic ones too: PowerShell ends a '...' string at one), $(), a backtick escape,
+  // wildcard brackets, spaces and non-ASCII: each must reach the node as one literal path. The name
+  // is legal on Windows too. Given with a trailing separator; a sibling whose name starts with the
+  // directory's, and a file in the parent, must never be touched.
+  const name = "it's \u2018$(x)\u2019 `n [a] \u00fc";
+  let fleet: Fleet;
+  let node: SshdNode;
+  let hostDir: string;
+  let sibling: string;
+  beforeAll(async () => {
+    fleet = await Fleet.start(subnet(39), 1, { os });
+    node = fleet.nodes[0] as SshdNode;
+    hostDir = os === 'windows' ? path.join(node.driveRoot, 'k', name, 'registries') : path.join(node.root, name, 'certs.d');
+    const nodeDir = os === 'windows' ? `C:\\k\\${name}\\registries\\` : `${hostDir}/`;
+    sibling = `${hostDir}2`;
+    await mkdir(path.join(sibling, 'quay.io'), { recursive: true });
+    await writeFile(path.join(sibling, 'quay.io/hosts.toml'), 'sibling\n');
+    await writeFile(path.join(path.dirname(hostDir), 'hosts.toml'), 'parent\n');
+    await writeFile(fleet.inventory, `- {name: node-a, address: ${node.address}, port: ${node.port}, user: root, os: ${os}, configDir: ${JSON.stringify(nodeDir)}, containerdConfig: ''}\n`);
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+  });
+
+  test('first apply, no-op and removal all happen inside that directory and nowhere else', async () => {
+    const both = { 'quay.io/hosts.toml': QUAY, 'ghcr.io/hosts.toml': GHCR };
+    const first = await apply(fleet.args(await writeBundle(fleet.bundleDir('h1'), both)));
+    expect(first.stderr).not.toMatch(/level=error/);
+    expect(first.code).toBe(0);
+    expect(await hostsTreeOf(hostDir)).toEqual(both);
+    const again = await apply(fleet.args(await writeBundle(fleet.bundleDir('h2'), both)));
+    expect(again.stdout).toMatch(/^node-a +\S+ +unchanged /m);
+    const fewer = await apply(fleet.args(await writeBundle(fleet.bundleDir('h3'), { 'quay.io/hosts.toml': QUAY })));
+    expect(fewer.code).toBe(0);
+    expect(await hostsTreeOf(hostDir)).toEqual({ 'quay.io/hosts.toml': QUAY });
+    expect(await readFile(path.join(sibling, 'quay.io/hosts.toml'), 'utf8')).toBe('sibling\n');
+    expect((await readdir(path.dirname(hostDir))).sort()).toEqual([path.basename(hostDir), path.basename(sibling), 'hosts.toml'].sort());
+    expect(await readFile(path.join(path.dirname(hostDir), 'hosts.toml'), 'utf8')).toBe('parent\n');
+  });
+});
+
 // A small tmpfs as the node's config directory: the disk really fills up.
 async function canMountTmpfs(dir: string): Promise<boolean> {
   try {
@@ -206,6 +248,9 @@ describeSsh(`a node whose disk filled up (${os})`, () => {
     const failed = await apply(fleet.args(v3));
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^node-a +\S+ +failed +- +- +upload: .*No space left on device/m);
+    // The reason is one plain line, not PowerShell's serialised error record (`#< CLIXML`, colours).
+    if (os === 'windows') expect(failed.stdout).toMatch(/^node-a +\S+ +failed +- +- +upload: mirrorset-hosts program failed at line \d+: [^\n]*No space left on device[^\n]*; every file on the node/m);
+    expect(failed.stdout).not.toMatch(/CLIXML|_x001B_|\u001b/);
     expect((await readdir(path.join(dir, 'quay.io'))).filter((n) => n.endsWith('-tmp'))).toEqual([]);
     expect((await readdir(path.join(dir, '.mirrorset-hosts'))).filter((n) => n.endsWith('-tmp'))).toEqual([]);
     await rm(path.join(dir, 'filler'));
