@@ -4,6 +4,7 @@
 // programs; Windows stand-in: the PowerShell programs under pwsh, sshd-node.ts `windowsLogin`).
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { watch } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -182,6 +183,47 @@ describeSsh(`a config directory with a hostile name, next to look-alikes (${os})
     expect(await readFile(path.join(sibling, 'quay.io/hosts.toml'), 'utf8')).toBe('sibling\n');
     expect((await readdir(path.dirname(hostDir))).sort()).toEqual([path.basename(hostDir), path.basename(sibling), 'hosts.toml'].sort());
     expect(await readFile(path.join(path.dirname(hostDir), 'hosts.toml'), 'utf8')).toBe('parent\n');
+  });
+});
+
+describeSsh(`a file something else rewrites as it is written (${os})`, () => {
+  let fleet: Fleet;
+  let node: SshdNode;
+  beforeAll(async () => {
+    fleet = await Fleet.start(subnet(40), 1, { os });
+    node = fleet.nodes[0] as SshdNode;
+  });
+  afterAll(async () => {
+    await fleet?.dispose();
+  });
+
+  test('the read-back finds other bytes than were written: the node fails at verify, naming the file', async () => {
+    expect((await apply(fleet.args(await writeBundle(fleet.bundleDir('r1'), { 'quay.io/hosts.toml': QUAY })))).code).toBe(0);
+    // Another manager on the node: from the moment the apply program creates its temporary file
+    // until the run ends, it keeps writing its own content to hosts.toml.
+    const dir = path.join(node.configDir, 'quay.io');
+    let rewriting = false;
+    let done = false;
+    const watcher = watch(dir, (_event, name) => {
+      if (rewriting || name !== '.hosts.toml.mirrorset-hosts-tmp') return;
+      rewriting = true;
+      void (async () => {
+        while (!done) {
+          await writeFile(path.join(dir, 'hosts.toml'), HAND).catch(() => undefined);
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+    });
+    let result;
+    try {
+      result = await apply(fleet.args(await writeBundle(fleet.bundleDir('r2'), { 'quay.io/hosts.toml': GHCR.replace('ghcr.io', 'quay.io') })));
+    } finally {
+      done = true;
+      watcher.close();
+    }
+    expect(rewriting).toBe(true);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^node-a +\S+ +failed +- +- +verify: quay\.io\/hosts\.toml: expected sha256 [0-9a-f]{64}, read back [0-9a-f]{64}; something else rewrites these files/m);
   });
 });
 
