@@ -7,7 +7,6 @@ import {
   desiredPathProblems,
   parseApplyOutput,
   parseProbeOutput,
-  REMOTE_EXIT,
   STATE_DIR,
   type DesiredFile,
 } from './node-state.js';
@@ -166,21 +165,24 @@ export async function applyNode(target: NodeTarget, ctx: ApplyContext, exec: Exe
       return fail(step, `the session ended during ${step}: ${applyFailure.detail}; every file on the node is still either its old or its new complete version, re-run to finish`);
     }
 
+    // The outcome lines decide, not the exact exit status: on a Windows node whose OpenSSH default
+    // shell is PowerShell, `-Command` turns every non-zero status of the command into 1
+    // (about_PowerShell_exe). Our programs print these lines only right before their own exit.
+    if (applied.exitCode !== 0 && /^MSH1 truncated\r?$/m.test(applied.stdout)) {
+      return fail('upload', 'the program did not reach the node completely (connection cut), so nothing was changed; re-run');
+    }
     if (report.protocolError !== null) return fail(APPLY_STEPS[report.steps.length] ?? 'verify', `${report.protocolError}; nothing the node said after it is trusted`);
-    if (applied.exitCode === REMOTE_EXIT.unsafe && report.unsafe) {
+    if (applied.exitCode !== 0 && report.unsafe) {
       const where = commands.nodePath(target.configDir, report.unsafe.path);
       return fail(APPLY_STEPS[report.steps.length] ?? 'verify', `refusing to write: ${where} ${UNSAFE_REASONS[report.unsafe.reason] ?? `is not safe to write through (${report.unsafe.reason})`}; the files written so far are whole, fix it and re-run`);
     }
-    if (applied.exitCode === REMOTE_EXIT.conflict && report.conflict) {
+    if (applied.exitCode !== 0 && report.conflict) {
       log('warn', target, 'lock', 'retry', [['msg', `the ownership record changed since the probe (another run finished first); probing again (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`]]);
       continue;
     }
-    if (applied.exitCode === REMOTE_EXIT.lockTimeout && report.lockTimeout) {
+    if (applied.exitCode !== 0 && report.lockTimeout) {
       const lockPath = commands.nodePath(target.configDir, `${STATE_DIR}/lock`);
       return fail('lock', `another mirrorset-hosts run held the node's lock (${lockPath}) for more than ${ctx.lockTimeoutSeconds}s; let it finish and re-run (the lock is released when that run's process ends, it never outlives it)`);
-    }
-    if (applied.exitCode === REMOTE_EXIT.truncated) {
-      return fail('upload', 'the program did not reach the node completely (connection cut), so nothing was changed; re-run');
     }
     if (applied.exitCode !== 0 || !report.ended) {
       const step = APPLY_STEPS[report.steps.length] ?? 'verify';

@@ -48,15 +48,25 @@ const REMOTE_COMMAND = `powershell.exe -NoLogo -NoProfile -NonInteractive -Execu
 
 const PRELUDE = [
   "$ErrorActionPreference = 'Stop'",
+  // An error nothing catches would reach stderr as PowerShell serialises it for a caller that started
+  // it with -EncodedCommand and redirected output: a `#< CLIXML` document (with ANSI colours under
+  // PowerShell 7), which is what the applier would quote as the reason. One plain line instead, with
+  // the program's line number; exit 1 as PowerShell's own exit on an error.
+  "trap { [Console]::Error.Write('mirrorset-hosts program failed at line ' + $_.InvocationInfo.ScriptLineNumber + ': ' + ($_.Exception.Message -replace '\\s+', ' ') + \"`n\"); exit 1 }",
   // Progress records from Get-FileHash and friends reach a redirected stderr as CLIXML noise.
   "$ProgressPreference = 'SilentlyContinue'",
   'function Out-Msh([string]$line) { [Console]::Out.Write(\'MSH1 \' + $line + "`n") }',
   'function Get-Sha256([string]$path) { (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() }',
-  'function Get-B64([string]$path) { $b = [Convert]::ToBase64String([IO.File]::ReadAllBytes($path)); if ($b -eq \'\') { \'-\' } else { $b } }',
+  'function Get-B64([string]$path) { $b = [Convert]::ToBase64String([IO.File]::ReadAllBytes((Get-NativePath $path))); if ($b -eq \'\') { \'-\' } else { $b } }',
+  // .NET resolves a path against the process's directory and knows no PowerShell drive; the cmdlets
+  // resolve it through PowerShell's providers. Every path handed to .NET goes through the same
+  // resolution (GetUnresolvedProviderPathFromPSPath: no wildcards, nothing needs to exist), so a
+  // cmdlet and a .NET call always name the same file. An absolute C:\ path comes back unchanged.
+  'function Get-NativePath([string]$p) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p) }',
   // A name as one protocol field: base64 of its UTF-8, '-' for empty.
   "function B64([string]$t) { if ($t -eq '') { '-' } else { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($t)) } }",
   // GetFileAttributes does not follow a symlink or junction: a reparse point is reported as a link.
-  "function Get-Kind([string]$p) { try { $a = [IO.File]::GetAttributes($p) } catch { return 'absent' }; if (($a -band [IO.FileAttributes]::ReparsePoint) -ne 0) { 'link' } elseif (($a -band [IO.FileAttributes]::Directory) -ne 0) { 'dir' } else { 'file' } }",
+  "function Get-Kind([string]$p) { try { $a = [IO.File]::GetAttributes((Get-NativePath $p)) } catch { return 'absent' }; if (($a -band [IO.FileAttributes]::ReparsePoint) -ne 0) { 'link' } elseif (($a -band [IO.FileAttributes]::Directory) -ne 0) { 'dir' } else { 'file' } }",
   // Ours: owned by Administrators, SYSTEM or the SSH user (files an administrator creates are owned by Administrators).
   "function Test-Ours([string]$p) { try { $o = (Get-Acl -LiteralPath $p).GetOwner([Security.Principal.SecurityIdentifier]).Value; $me = [Security.Principal.WindowsIdentity]::GetCurrent().User.Value; if ($o -eq 'S-1-5-32-544' -or $o -eq 'S-1-5-18' -or $o -eq $me) { 'yes' } else { 'no' } } catch { 'unknown' } }",
 ];
@@ -76,7 +86,7 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
     'if (Test-Path -LiteralPath $d -PathType Container) {',
     "  Out-Msh 'dir exists'",
     // Windows has no access(2): create and drop a file (DeleteOnClose leaves nothing behind).
-    `  try { $t = [IO.File]::Create((Join-Path $d '.mirrorset-hosts-probe'), 1, 'DeleteOnClose'); $t.Dispose(); Out-Msh 'dir-writable yes' } catch { Out-Msh 'dir-writable no' }`,
+    `  try { $t = [IO.File]::Create((Get-NativePath (Join-Path $d '.mirrorset-hosts-probe')), 1, 'DeleteOnClose'); $t.Dispose(); Out-Msh 'dir-writable yes' } catch { Out-Msh 'dir-writable no' }`,
     '} elseif (Test-Path -LiteralPath $d) {',
     "  Out-Msh 'dir not-a-directory'",
     '} else {',
@@ -118,7 +128,7 @@ const APPLY_FUNCTIONS = [
   // Flush($true) is FlushFileBuffers: the bytes are on disk before the rename makes them visible.
   'function Write-Bytes([string]$path, [string]$b64) {',
   '  $bytes = [Convert]::FromBase64String($b64)',
-  "  $fs = [IO.File]::Open($path, 'CreateNew', 'Write', 'None')",
+  "  $fs = [IO.File]::Open((Get-NativePath $path), 'CreateNew', 'Write', 'None')",
   '  try { $fs.Write($bytes, 0, $bytes.Length); $fs.Flush($true) } finally { $fs.Dispose() }',
   '}',
   // ReplaceFile swaps the file in one step and keeps the old file's ACL; Move-Item -Force deletes
@@ -127,6 +137,7 @@ const APPLY_FUNCTIONS = [
   // PowerShell turns $null into '' for a string parameter and ReplaceFile rejects an empty backup path.
   // File.Move onto a directory throws: a file is never moved into a directory.
   'function Move-Over([string]$from, [string]$to) {',
+  '  $from = Get-NativePath $from; $to = Get-NativePath $to',
   '  for ($n = 1; ; $n++) {',
   '    try {',
   "      if ((Get-Kind $to) -eq 'file') { [IO.File]::Replace($from, $to, [NullString]::Value) } else { [IO.File]::Move($from, $to) }",
@@ -135,7 +146,7 @@ const APPLY_FUNCTIONS = [
   '  }',
   '}',
   // A leftover of ours (or a link in its place: File.Delete removes the link, never its target).
-  "function Remove-Stale([string]$p) { if ((Get-Kind $p) -ne 'absent') { [IO.File]::Delete($p) } }",
+  "function Remove-Stale([string]$p) { if ((Get-Kind $p) -ne 'absent') { [IO.File]::Delete((Get-NativePath $p)) } }",
   `function Stop-Unsafe([string]$reason, [string]$b64) { Out-Msh ('unsafe ' + $reason + ' ' + $b64); exit ${REMOTE_EXIT.unsafe} }`,
   // Administrators and SYSTEM only, nothing inherited: no other user can open the lock or the record.
   'function New-StateAcl {',
@@ -155,20 +166,24 @@ const windowsDialect: ProgramDialect = {
   refuse: (reason, encodedPath) => `Stop-Unsafe '${reason}' ${psQuote(encodedPath)}`,
   ifLink: (path, then) => `if ((Get-Kind ${path}) -eq 'link') { ${then} }`,
   prepareStateDir: (state, d, refuse) => [
-    `$s = ${state}`,
+    `$s = Get-NativePath ${state}`,
     '$k = Get-Kind $s',
+    // NTFS ACLs exist only where Windows is the OS: .NET elsewhere throws PlatformNotSupportedException,
+    // and this is how the Windows program runs under PowerShell on a Linux test machine at all
+    // (docs/containerd-proof.md). On a Windows node the test is always true.
+    '$ntfs = [Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT',
     `if ($k -eq 'link') { ${refuse('state-dir-is-a-symlink')} }`,
-    `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory(${d}); [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) }`,
+    `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory((Get-NativePath ${d})); if ($ntfs) { [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) } else { [void][IO.Directory]::CreateDirectory($s) } }`,
     `if ((Get-Kind $s) -ne 'dir') { ${refuse('state-dir-not-a-directory')} }`,
     `if ((Test-Ours $s) -eq 'no') { ${refuse('state-dir-not-ours')} }`,
-    '[IO.Directory]::SetAccessControl($s, (New-StateAcl))',
+    'if ($ntfs) { [IO.Directory]::SetAccessControl($s, (New-StateAcl)) }',
   ],
   lock: (lock, timeoutSeconds) => [
     // An exclusive handle (FileShare None) is the lock; Windows closes it when this process ends, so
     // a run killed mid-way never leaves the node locked.
     `$deadline = [DateTime]::UtcNow.AddSeconds(${timeoutSeconds})`,
     'while ($true) {',
-    `  try { $lock = [IO.File]::Open(${lock}, 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
+    `  try { $lock = [IO.File]::Open((Get-NativePath ${lock}), 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
     '  catch {',
     '    if (-not ($_.Exception -is [IO.IOException] -or $_.Exception.InnerException -is [IO.IOException])) { throw }',
     `    if ([DateTime]::UtcNow -ge $deadline) { Out-Msh 'lock-timeout'; exit ${REMOTE_EXIT.lockTimeout} }`,
@@ -183,14 +198,14 @@ const windowsDialect: ProgramDialect = {
   ],
   removeStale: (path) => `Remove-Stale ${path}`,
   guardTemps: (temps) => ({ open: ['try {'], close: [`} finally { foreach ($t in @(${temps.join(', ')})) { try { Remove-Stale $t } catch { } } }`] }),
-  mkdir: (path) => `[void][IO.Directory]::CreateDirectory(${path})`,
+  mkdir: (path) => `[void][IO.Directory]::CreateDirectory((Get-NativePath ${path}))`,
   writeBase64: (path, base64) => `Write-Bytes ${path} ${psQuote(base64)}`,
   // Write-Bytes flushes every file to disk itself.
   flush: () => [],
   moveOver: (from, to) => `Move-Over ${from} ${to}`,
   removeFile: (path, onLink, onRemoved) => `$k = Get-Kind ${path}; if ($k -eq 'link') { ${onLink} } elseif ($k -eq 'file') { Remove-Item -LiteralPath ${path} -Force; ${onRemoved} }`,
   removeDirIfEmpty: (path, onRemoved, onKept) =>
-    `if ((Get-Kind ${path}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${path} -Force).Count -eq 0) { [IO.Directory]::Delete(${path}); ${onRemoved} } else { ${onKept} }`,
+    `if ((Get-Kind ${path}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${path} -Force).Count -eq 0) { [IO.Directory]::Delete((Get-NativePath ${path})); ${onRemoved} } else { ${onKept} }`,
   sum: (path, encodedPath) => [`try { $h = Get-Sha256 ${path} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${psQuote(encodedPath)} + ' ' + $h)`],
 };
 

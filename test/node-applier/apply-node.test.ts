@@ -83,6 +83,30 @@ describe('applyNode', () => {
     expect(outcome.detail).toContain('refusing to write: /etc/containerd/certs.d/quay.io is a symlink');
   });
 
+  // PowerShell as OpenSSH for Windows' default shell reports every failure of the command as exit
+  // status 1 (about_PowerShell_exe, -Command): the outcome line decides, whatever the non-zero status.
+  test.each([
+    [75, 'lock', 'MSH1 lock-timeout', "another mirrorset-hosts run held the node's lock"],
+    [1, 'lock', 'MSH1 lock-timeout', "another mirrorset-hosts run held the node's lock"],
+    [97, 'upload', 'MSH1 truncated', 'the program did not reach the node completely'],
+    [1, 'upload', 'MSH1 truncated', 'the program did not reach the node completely'],
+    [1, 'upload', `MSH1 unsafe registry-dir-is-a-symlink ${encodeText('quay.io')}`, 'is a symlink'],
+  ])('exit status %i with "%s"-step outcome line %s is reported as that outcome', async (exitCode, step, line, detail) => {
+    const lines = line === 'MSH1 truncated' ? line : `MSH1 begin apply\nMSH1 step prepare ok\n${step === 'upload' ? 'MSH1 step lock ok\n' : ''}${line}`;
+    const node = fakeNode(probeLines([]), () => ({ exitCode, stdout: `${lines}\n` }));
+    const outcome = await applyNode(target, ctx(), node.exec, noLog);
+    expect(outcome).toMatchObject({ status: 'failed', step });
+    expect(outcome.detail).toContain(detail);
+  });
+
+  test('exit status 1 with a conflict line probes again, as 76 does', async () => {
+    let calls = 0;
+    const node = fakeNode(probeLines([]), () => (++calls === 1 ? { exitCode: 1, stdout: 'MSH1 begin apply\nMSH1 step prepare ok\nMSH1 step lock ok\nMSH1 conflict absent\n' } : okApply([QUAY, GHCR])()));
+    const outcome = await applyNode(target, ctx(), node.exec, noLog);
+    expect(outcome).toMatchObject({ status: 'changed', failed: false });
+    expect(calls).toBe(2);
+  });
+
   test('an apply answer with a line outside the protocol is never a success', async () => {
     const node = fakeNode(probeLines([]), () => {
       const ok = okApply([QUAY, GHCR])();

@@ -1,5 +1,6 @@
-// The Windows command set, exactly: no Windows host runs in this suite, so the commands and paths
-// are pinned here and reviewed as text (PowerShell 5.1 semantics noted where they matter).
+// The Windows command set, exactly: the commands and paths are pinned here and reviewed as text
+// (PowerShell 5.1 semantics noted where they matter). They also run for real under pwsh behind sshd
+// in test/e2e/ssh/ (a Windows stand-in node); what that does not prove is in docs/containerd-proof.md.
 import { describe, expect, test } from '@jest/globals';
 import { bytesToBase64 } from '../../src/vocabulary.js';
 import { serializeRecord, unknownNodeState, type DesiredFile, type NodeState } from '../../src/node-applier/node-state.js';
@@ -68,12 +69,14 @@ describe('the probe program', () => {
   const program = windowsCommands.probeProgram(target, markerPaths('windows'));
 
   test('names the directory, config and state paths literally', () => {
-    expect(program.split('\n').filter((l) => !/^function (B64|Get-Kind|Test-Ours)\(/.test(l)).slice(0, 9)).toEqual([
+    expect(program.split('\n').filter((l) => !/^function (B64|Get-Kind|Test-Ours)\(/.test(l)).slice(0, 11)).toEqual([
       "$ErrorActionPreference = 'Stop'",
+      "trap { [Console]::Error.Write('mirrorset-hosts program failed at line ' + $_.InvocationInfo.ScriptLineNumber + ': ' + ($_.Exception.Message -replace '\\s+', ' ') + \"`n\"); exit 1 }",
       "$ProgressPreference = 'SilentlyContinue'",
       "function Out-Msh([string]$line) { [Console]::Out.Write('MSH1 ' + $line + \"`n\") }",
       'function Get-Sha256([string]$path) { (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant() }',
-      "function Get-B64([string]$path) { $b = [Convert]::ToBase64String([IO.File]::ReadAllBytes($path)); if ($b -eq '') { '-' } else { $b } }",
+      "function Get-B64([string]$path) { $b = [Convert]::ToBase64String([IO.File]::ReadAllBytes((Get-NativePath $path))); if ($b -eq '') { '-' } else { $b } }",
+      'function Get-NativePath([string]$p) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p) }',
       "$d = 'C:\\k\\containerd\\registries'",
       "$c = 'C:\\k\\containerd\\containerd_conf.toml'",
       "$s = 'C:\\k\\containerd\\registries\\.mirrorset-hosts'",
@@ -86,7 +89,7 @@ describe('the probe program', () => {
     expect(program).toContain('  foreach ($x in @(Get-ChildItem -LiteralPath $d -Force | Sort-Object Name)) {');
     expect(program).toContain("      Out-Msh ('file ' + $n + ' ' + (B64 $f.Name) + ' ' + $h)");
     expect(program).toContain("    if (($x.Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { Out-Msh ('subdir ' + $n + ' link'); continue }");
-    expect(program).toContain("[IO.File]::Create((Join-Path $d '.mirrorset-hosts-probe'), 1, 'DeleteOnClose')");
+    expect(program).toContain("[IO.File]::Create((Get-NativePath (Join-Path $d '.mirrorset-hosts-probe')), 1, 'DeleteOnClose')");
     expect(program).not.toMatch(/Remove-Item|Move|Write-Bytes|Remove-Stale|SetAccessControl/); // the probe changes nothing
     expect(program.endsWith("Out-Msh 'end probe'\nexit 0\n# mirrorset-hosts program end\n")).toBe(true);
   });
@@ -114,10 +117,10 @@ describe('the apply program', () => {
   const b = (t: string): string => Buffer.from(t).toString('base64');
 
   test('creates temporary files exclusively, never follows a reparse point, and replaces without moving into a directory', () => {
-    expect(program).toContain("  $fs = [IO.File]::Open($path, 'CreateNew', 'Write', 'None')");
+    expect(program).toContain("  $fs = [IO.File]::Open((Get-NativePath $path), 'CreateNew', 'Write', 'None')");
     expect(program).not.toMatch(/'Create',/);
     expect(program).toContain("      if ((Get-Kind $to) -eq 'file') { [IO.File]::Replace($from, $to, [NullString]::Value) } else { [IO.File]::Move($from, $to) }");
-    expect(program).toContain("function Get-Kind([string]$p) { try { $a = [IO.File]::GetAttributes($p) } catch { return 'absent' }; if (($a -band [IO.FileAttributes]::ReparsePoint) -ne 0) { 'link' } elseif (($a -band [IO.FileAttributes]::Directory) -ne 0) { 'dir' } else { 'file' } }");
+    expect(program).toContain("function Get-Kind([string]$p) { try { $a = [IO.File]::GetAttributes((Get-NativePath $p)) } catch { return 'absent' }; if (($a -band [IO.FileAttributes]::ReparsePoint) -ne 0) { 'link' } elseif (($a -band [IO.FileAttributes]::Directory) -ne 0) { 'dir' } else { 'file' } }");
     expect(program).toContain("  $a.SetAccessRuleProtection($true, $false)");
     expect(program).toContain("function Stop-Unsafe([string]$reason, [string]$b64) { Out-Msh ('unsafe ' + $reason + ' ' + $b64); exit 77 }");
   });
@@ -126,18 +129,19 @@ describe('the apply program', () => {
     expect(program.slice(program.indexOf("Out-Msh 'begin apply'"))).toBe(
       [
         `Out-Msh 'begin apply'`,
-        `$s = '${R}\\.mirrorset-hosts'`,
+        `$s = Get-NativePath '${R}\\.mirrorset-hosts'`,
         `$k = Get-Kind $s`,
+        `$ntfs = [Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT`,
         `if ($k -eq 'link') { Stop-Unsafe 'state-dir-is-a-symlink' '${b('.mirrorset-hosts')}' }`,
-        `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory('${R}'); [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) }`,
+        `if ($k -eq 'absent') { [void][IO.Directory]::CreateDirectory((Get-NativePath '${R}')); if ($ntfs) { [void][IO.Directory]::CreateDirectory($s, (New-StateAcl)) } else { [void][IO.Directory]::CreateDirectory($s) } }`,
         `if ((Get-Kind $s) -ne 'dir') { Stop-Unsafe 'state-dir-not-a-directory' '${b('.mirrorset-hosts')}' }`,
         `if ((Test-Ours $s) -eq 'no') { Stop-Unsafe 'state-dir-not-ours' '${b('.mirrorset-hosts')}' }`,
-        `[IO.Directory]::SetAccessControl($s, (New-StateAcl))`,
+        `if ($ntfs) { [IO.Directory]::SetAccessControl($s, (New-StateAcl)) }`,
         `if ((Get-Kind '${R}\\.mirrorset-hosts\\lock') -eq 'link') { Stop-Unsafe 'lock-is-a-symlink' '${b('.mirrorset-hosts/lock')}' }`,
         `Out-Msh 'step prepare ok'`,
         `$deadline = [DateTime]::UtcNow.AddSeconds(60)`,
         `while ($true) {`,
-        `  try { $lock = [IO.File]::Open('${R}\\.mirrorset-hosts\\lock', 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
+        `  try { $lock = [IO.File]::Open((Get-NativePath '${R}\\.mirrorset-hosts\\lock'), 'OpenOrCreate', 'ReadWrite', 'None'); break }`,
         `  catch {`,
         `    if (-not ($_.Exception -is [IO.IOException] -or $_.Exception.InnerException -is [IO.IOException])) { throw }`,
         `    if ([DateTime]::UtcNow -ge $deadline) { Out-Msh 'lock-timeout'; exit 75 }`,
@@ -154,7 +158,7 @@ describe('the apply program', () => {
         `Remove-Stale '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp'`,
         `try {`,
         `if ((Get-Kind '${R}\\quay.io') -eq 'link') { Stop-Unsafe 'registry-dir-is-a-symlink' '${b('quay.io')}' }`,
-        `[void][IO.Directory]::CreateDirectory('${R}\\quay.io')`,
+        `[void][IO.Directory]::CreateDirectory((Get-NativePath '${R}\\quay.io'))`,
         `if ((Get-Kind '${R}\\quay.io\\hosts.toml') -eq 'link') { Stop-Unsafe 'file-is-a-symlink' '${b('quay.io/hosts.toml')}' }`,
         `Write-Bytes '${R}\\quay.io\\.hosts.toml.mirrorset-hosts-tmp' '${bytesToBase64(content)}'`,
         `Out-Msh 'step upload ok'`,
@@ -163,7 +167,7 @@ describe('the apply program', () => {
         `Move-Over '${R}\\quay.io\\.hosts.toml.mirrorset-hosts-tmp' '${R}\\quay.io\\hosts.toml'`,
         `Out-Msh 'step rename ok'`,
         `$k = Get-Kind '${R}\\old.io\\hosts.toml'; if ($k -eq 'link') { Stop-Unsafe 'file-is-a-symlink' '${b('old.io/hosts.toml')}' } elseif ($k -eq 'file') { Remove-Item -LiteralPath '${R}\\old.io\\hosts.toml' -Force; Out-Msh ('removed-file ' + '${b('old.io/hosts.toml')}') }`,
-        `if ((Get-Kind '${R}\\old.io') -eq 'dir' -and @(Get-ChildItem -LiteralPath '${R}\\old.io' -Force).Count -eq 0) { [IO.Directory]::Delete('${R}\\old.io'); Out-Msh ('removed-dir ' + '${b('old.io')}') } else { Out-Msh ('kept-dir ' + '${b('old.io')}') }`,
+        `if ((Get-Kind '${R}\\old.io') -eq 'dir' -and @(Get-ChildItem -LiteralPath '${R}\\old.io' -Force).Count -eq 0) { [IO.Directory]::Delete((Get-NativePath '${R}\\old.io')); Out-Msh ('removed-dir ' + '${b('old.io')}') } else { Out-Msh ('kept-dir ' + '${b('old.io')}') }`,
         `Out-Msh 'step cleanup ok'`,
         `Write-Bytes '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp' '${bytesToBase64(new TextEncoder().encode(plan.record))}'`,
         `Move-Over '${R}\\.mirrorset-hosts\\.owner.json.mirrorset-hosts-tmp' '${R}\\.mirrorset-hosts\\owner.json'`,
@@ -209,8 +213,48 @@ describe('the Windows protocol', () => {
   });
 
   // Windows Server 2019/2022 ship Windows PowerShell 5.1: nothing from PowerShell 7.
+  // The e2e suite runs these programs under PowerShell 7, which accepts all of this: only this test
+  // keeps 7-only syntax and .NET Core-only APIs out.
+  const SEVEN_ONLY: Array<[string, RegExp]> = [
+    ['null-coalescing ?? / ??=', /\?\?/],
+    ['null-conditional ?. / ?[', /\?\.|\?\[/],
+    ['pipeline chain && / ||', /&&|\|\|/],
+    ['ternary a ? b : c', /\s\?\s[^;{}]*\s:\s/],
+    ['ForEach-Object -Parallel', /-Parallel\b/],
+    ['Join-Path -AdditionalChildPath', /-AdditionalChildPath\b/],
+    ['Join-Path with more than one child', /Join-Path[ \t]+[^\s)]+[ \t]+[^\s)]+[ \t]+[^\s)-]/],
+    ['a clean block', /\bclean\s*\{/],
+    ['the `e and `u{} escapes', /`e|`u\{/],
+    ['7-only cmdlets, parameters and variables', /\b(?:Get-Error|Join-String|Test-Json)\b|-(?:AsHashtable|AsByteStream|SkipHttpErrorCheck)\b|\$(?:PSStyle|IsWindows|IsLinux|IsMacOS|IsCoreCLR)\b/],
+    ['.NET Core-only APIs', /\[IO\.Path\]::(?:Join|GetRelativePath|TrimEndingDirectorySeparator)|\[IO\.File\]::\w+Async|ReplaceLineEndings|\[Convert\]::(?:ToHexString|FromHexString)/],
+  ];
   test.each([['probe', probe], ['apply', apply], ['bootstrap', WINDOWS_BOOTSTRAP]])('the %s program keeps to the Windows PowerShell 5.1 language', (_name, program) => {
     const code = program.replace(/'(?:[^']|'')*'/g, "''"); // string literals out of the way
-    expect(code).not.toMatch(/\?\?|\?\.|\s&&\s|\s\|\|\s|\s\?\s.*\s:\s|-Parallel|\bclean\s*\{/);
+    for (const [what, pattern] of SEVEN_ONLY) expect({ what, found: code.match(pattern)?.[0] ?? null }).toEqual({ what, found: null });
+  });
+
+  test.each(SEVEN_ONLY)('the 5.1 check refuses %s', (what, pattern) => {
+    const samples: Record<string, string> = {
+      'null-coalescing ?? / ??=': '$a = $b ?? 1',
+      'null-conditional ?. / ?[': '${a}?.Length',
+      'pipeline chain && / ||': 'Get-Item x && Get-Item y',
+      'ternary a ? b : c': '$a = $b ? 1 : 2',
+      'ForEach-Object -Parallel': '1..2 | ForEach-Object -Parallel { $_ }',
+      'Join-Path -AdditionalChildPath': 'Join-Path $a b -AdditionalChildPath c',
+      'Join-Path with more than one child': 'Join-Path $a b c',
+      'a clean block': 'function f { process { } clean { } }',
+      'the `e and `u{} escapes': '"`e[31m"',
+      '7-only cmdlets, parameters and variables': 'if ($IsLinux) { }',
+      '.NET Core-only APIs': '[IO.Path]::Join($a, $b)',
+    };
+    expect(pattern.test(samples[what] as string)).toBe(true);
+  });
+
+  // .NET resolves a path against the process directory and knows no PowerShell drive: a .NET call on
+  // a path PowerShell did not resolve could name another file than the cmdlets next to it.
+  test.each([['probe', probe], ['apply', apply]])('the %s program hands .NET only paths resolved by Get-NativePath', (_name, program) => {
+    const calls = [...program.matchAll(/\[IO\.(?:File|Directory)\]::(\w+)\(([^,)]*)/g)].map((m) => ({ call: `${m[1]}(${m[2]}`, ok: /^\(Get-NativePath |^\$(?:s|from|to)$/.test(m[2] as string) }));
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    for (const call of calls) expect(call).toEqual({ ...call, ok: true });
   });
 });

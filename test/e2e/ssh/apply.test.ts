@@ -1,13 +1,10 @@
 // `mirrorset-hosts apply` against three real sshd nodes: first apply, no-op re-apply, change, removal.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+// The same behaviour on both node OSes: Linux nodes run the sh programs, Windows stand-in nodes the
+// PowerShell programs under pwsh (sshd-node.ts `windowsLogin`).
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { apply, Fleet, hostsToml, hostsTreeOf, inode, logLines, writeBundle, type Captured } from './fleet.js';
-import { missingSshTools } from './sshd-node.js';
-
-const missing = await missingSshTools();
-if (missing) console.warn(`skipping: ${missing}`);
-const describeSsh = missing ? describe.skip : describe;
+import { apply, Fleet, hostsToml, hostsTreeOf, inode, logLines, nodeOses, writeBundle, type Captured } from './fleet.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 const V1 = {
@@ -18,7 +15,17 @@ const V1 = {
 const V2 = { ...V1, 'quay.io/hosts.toml': hostsToml('quay.io', 'mirror2.example.com/quay') };
 const V3 = { 'quay.io/hosts.toml': V2['quay.io/hosts.toml'] };
 
-describeSsh('apply to real sshd nodes', () => {
+// A Windows session starts PowerShell twice (the login shell, then powershell.exe): about 2 s of CPU.
+jest.setTimeout(180_000);
+
+for (const { os, missing } of await nodeOses()) {
+const subnet = os === 'windows' ? 131 : 31;
+// containerd's config_path as the node's OS spells it: a list split by ':' (Linux) or ';' (Windows).
+const elsewhere = os === 'windows' ? 'C:\\etc\\docker\\certs.d' : '/etc/docker/certs.d';
+const listSeparator = os === 'windows' ? ';' : ':';
+const tomlString = (value: string): string => JSON.stringify(value);
+
+(missing ? describe.skip : describe)(`apply to real sshd nodes (${os})`, () => {
   let fleet: Fleet;
   const outputs: Captured[] = [];
   const run = async (bundle: Record<string, string>, name: string, more: string[] = []): Promise<Captured> => {
@@ -29,7 +36,7 @@ describeSsh('apply to real sshd nodes', () => {
   };
 
   beforeAll(async () => {
-    fleet = await Fleet.start(31, 3);
+    fleet = await Fleet.start(subnet, 3, { os });
   });
   afterAll(async () => {
     await fleet?.dispose();
@@ -62,7 +69,7 @@ describeSsh('apply to real sshd nodes', () => {
       ]);
     }
     expect(result.stdout).toMatch(/^NODE +ADDRESS +RESULT +EFFECT +WRITTEN +REMOVED +DETAIL\n/);
-    expect(result.stdout).toMatch(/^node-a +127\.0\.31\.1:\d+ +changed +written-not-verifiable +3 +0 +effect not verifiable: the running containerd was not asked \(no crictl on the node, or `crictl info` failed\); the config dump says containerd reads it\n/m);
+    expect(result.stdout).toMatch(new RegExp(`^node-a +127\\.0\\.${subnet}\\.1:\\d+ +changed +\\S+ +3 +0`, 'm'));
     expect(result.stdout).toContain('3 node(s): 3 changed, 0 unchanged, 0 failed, 0 skipped');
   });
 
@@ -126,17 +133,15 @@ describeSsh('apply to real sshd nodes', () => {
 
   test('a node whose containerd config_path points elsewhere is refused, the others are updated', async () => {
     const c = fleet.nodes[2] as (typeof fleet.nodes)[number];
-    await writeFile(
-      path.join(c.root, 'config.toml'),
-      'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/docker/certs.d"\n',
-    );
+    await writeFile(c.containerdConfigFile, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${tomlString(elsewhere)}\n`);
     const result = await run(V2, 'v2-config-path');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-c +\S+ +failed +\S+ +- +- +preflight: containerd will not read \S+ for pod image pulls \(decided from the config dump\): .*has config_path = "\/etc\/docker\/certs\.d", which does not include /m);
+    expect(result.stdout).toMatch(/^node-c +\S+ +failed +\S+ +- +- +preflight: /m);
+    expect(result.stdout).toContain(`has config_path = ${JSON.stringify(elsewhere)}, which does not include ${c.nodeConfigDir}`);
     expect(result.stdout).toContain('2 changed, 0 unchanged, 1 failed');
     expect(await hostsTreeOf(c.configDir)).toMatchObject(V3); // untouched
 
-    await writeFile(path.join(c.root, 'config.toml'), `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/docker/certs.d:${c.configDir}"\n`);
+    await writeFile(c.containerdConfigFile, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${tomlString(`${elsewhere}${listSeparator}${c.nodeConfigDir}`)}\n`);
     const fixed = await run(V2, 'v2-config-path-fixed');
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toMatch(/^node-c +\S+ +changed +\S+ +2 +0/m); // quay.io/hosts.toml was already current
@@ -154,3 +159,4 @@ describeSsh('apply to real sshd nodes', () => {
     }
   });
 });
+}

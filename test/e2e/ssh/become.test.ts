@@ -89,7 +89,7 @@ describeSsh('apply --become sudo as a non-root SSH user', () => {
 
   test('the user with a NOPASSWD rule writes as root; the user without one fails alone, with the sudoers line to add', async () => {
     const result = await apply(args(await writeBundle(path.join(dir, 'bundles', 'v1'), V1), ['--become', 'sudo']));
-    expect(result.stdout).toMatch(/^with-rule +127\.0\.52\.1:\d+ +changed +1 +0/m);
+    expect(result.stdout).toMatch(/^with-rule +127\.0\.52\.1:\d+ +changed +\S+ +1 +0/m);
     expect(await hostsTreeOf(configDir(WITH_RULE))).toEqual(V1);
     // Written by root (through sudo), not by the SSH user.
     expect((await stat(path.join(configDir(WITH_RULE), 'quay.io', 'hosts.toml'))).uid).toBe(0);

@@ -1,17 +1,16 @@
 // Two runs on one node (a CronJob run overlapping a new Job, two shards misconfigured to overlap):
 // the node's lock serialises them, and the ownership record tells a run that another one finished
-// first. The node always ends with one bundle, whole, and a record that matches it.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+// first. The node always ends with one bundle, whole, and a record that matches it. On both node OSes:
+// the Windows program's lock is an exclusive open (FileShare None), which .NET on Linux takes as
+// flock(LOCK_EX), so the same outside holder blocks both programs.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { apply, Fleet, hostsToml, hostsTreeOf, logLines, treeOf, writeBundle, type Captured } from './fleet.js';
-import { missingSshTools } from './sshd-node.js';
+import { apply, Fleet, hostsToml, hostsTreeOf, logLines, nodeOses, treeOf, writeBundle, type Captured } from './fleet.js';
 
-const missing = await missingSshTools(['flock']);
-if (missing) console.warn(`skipping: ${missing}`);
-const describeSsh = missing ? describe.skip : describe;
+jest.setTimeout(180_000);
 
 const A = {
   'quay.io/hosts.toml': hostsToml('quay.io', 'a.example.com/quay'),
@@ -40,12 +39,17 @@ async function release(holder: ChildProcess): Promise<void> {
   await exited;
 }
 
-describeSsh('concurrent runs on the same nodes', () => {
+for (const { os, missing } of await nodeOses(['flock'])) {
+// Long enough for both runs to probe, plan and queue on the lock: a probe takes about 0.3 s on a
+// Linux node here, a few seconds on a Windows stand-in (two PowerShell starts per session).
+const queueMs = os === 'windows' ? 15000 : 1500;
+
+(missing ? describe.skip : describe)(`concurrent runs on the same nodes (${os})`, () => {
   let fleet: Fleet;
   const holders: ChildProcess[] = [];
 
   beforeAll(async () => {
-    fleet = await Fleet.start(35, 2);
+    fleet = await Fleet.start(os === 'windows' ? 135 : 35, 2, { os });
   });
   afterAll(async () => {
     for (const h of holders) await release(h);
@@ -59,7 +63,7 @@ describeSsh('concurrent runs on the same nodes', () => {
     const bundle = await writeBundle(fleet.bundleDir('a'), A);
     const result = await apply(fleet.args(bundle, ['--canary', 'none', '--lock-timeout', '1']));
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +lock: another mirrorset-hosts run held the node's lock \(\S+\/\.mirrorset-hosts\/lock\) for more than 1s/m);
+    expect(result.stdout).toMatch(/^node-a +\S+ +failed +\S+ +- +- +lock: another mirrorset-hosts run held the node's lock \(\S+[\\/]\.mirrorset-hosts[\\/]lock\) for more than 1s/m);
     expect(result.stdout).toMatch(/^node-b +\S+ +changed +\S+ +2 +0/m);
     expect(await hostsTreeOf(a.configDir)).toEqual({});
 
@@ -97,7 +101,7 @@ describeSsh('concurrent runs on the same nodes', () => {
     const locks = await Promise.all(fleet.nodes.map((n) => holdLock(n.configDir)));
     holders.push(...locks);
     const queued = both();
-    await new Promise((r) => setTimeout(r, 1500)); // a probe takes about 0.3 s here
+    await new Promise((r) => setTimeout(r, queueMs));
     await Promise.all(locks.map(release));
     const [ra, rb] = await queued;
     expect([ra.code, rb.code]).toEqual([0, 0]);
@@ -113,3 +117,4 @@ describeSsh('concurrent runs on the same nodes', () => {
     await check();
   });
 });
+}

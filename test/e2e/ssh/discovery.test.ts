@@ -184,9 +184,9 @@ describeSsh('apply with nodes discovered through the Kubernetes API', () => {
       served = [ready(), ...unavailable];
       const result = await runJob();
       expect(result.stdout).toMatch(/^node-a +127\.0\.36\.1:\d+ +changed /m);
-      expect(result.stdout).toMatch(/^node-notready +127\.0\.36\.91 +skipped-unavailable +- +- +the Node is NotReady \(Ready=Unknown, NodeStatusUnknown\)$/m);
-      expect(result.stdout).toMatch(/^node-cordoned +127\.0\.36\.92 +skipped-unavailable +- +- +the Node is cordoned/m);
-      expect(result.stdout).toMatch(/^node-leaving +- +skipped-unavailable +- +- +the Node is being deleted/m);
+      expect(result.stdout).toMatch(/^node-notready +127\.0\.36\.91 +skipped-unavailable +- +- +- +the Node is NotReady \(Ready=Unknown, NodeStatusUnknown\)$/m);
+      expect(result.stdout).toMatch(/^node-cordoned +127\.0\.36\.92 +skipped-unavailable +- +- +- +the Node is cordoned/m);
+      expect(result.stdout).toMatch(/^node-leaving +- +skipped-unavailable +- +- +- +the Node is being deleted/m);
       expect(result.stdout).toContain('4 node(s): 1 changed, 0 unchanged, 0 failed, 0 skipped, 3 unavailable (skipped)');
       expect(result.stderr).not.toMatch(/node=node-(notready|cordoned|leaving) .*step=connect/);
       expect(result.code).toBe(0);
@@ -196,7 +196,7 @@ describeSsh('apply with nodes discovered through the Kubernetes API', () => {
     test('with unavailableNodes: fail the same nodes fail the run', async () => {
       served = [ready(), ...unavailable];
       const result = await runJob(['--unavailable-nodes', 'fail']);
-      expect(result.stdout).toMatch(/^node-notready +127\.0\.36\.91 +failed +- +- +discover: the Node is NotReady/m);
+      expect(result.stdout).toMatch(/^node-notready +127\.0\.36\.91 +failed +- +- +- +discover: the Node is NotReady/m);
       expect(result.code).toBe(1);
     });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { encodeKey, MANIFEST_KEY, type BundleManifest } from '../../../src/bundle/bundle-manifest.js';
 import type { CliIo } from '../../../src/io/cli-io.js';
 import { runApply } from '../../../src/adapters/apply-command.js';
-import { makeKeyPair, SshdNode, tempDir, type KeyPair } from './sshd-node.js';
+import { makeKeyPair, missingPwsh, missingSshTools, SshdNode, tempDir, type KeyPair, type NodeOs } from './sshd-node.js';
 
 export interface Captured {
   code: number;
@@ -82,7 +82,7 @@ export class Fleet {
   ) {}
 
   /** `count` nodes on 127.0.<subnet>.1.., one client key authorised on all of them. */
-  static async start(subnet: number, count: number, options: { dropCapabilities?: string[] } = {}): Promise<Fleet> {
+  static async start(subnet: number, count: number, options: { dropCapabilities?: string[]; os?: NodeOs } = {}): Promise<Fleet> {
     const dir = await tempDir('fleet');
     const key = await makeKeyPair(dir, 'id_ed25519');
     const nodes = await Promise.all(
@@ -91,6 +91,7 @@ export class Fleet {
           name: `node-${String.fromCharCode(97 + i)}`,
           address: `127.0.${subnet}.${i + 1}`,
           authorizedKeys: [key.publicKey],
+          os: options.os ?? 'linux',
           ...(options.dropCapabilities ? { dropCapabilities: options.dropCapabilities } : {}),
         }),
       ),
@@ -131,9 +132,9 @@ export class Fleet {
         `    address: ${n.address}`,
         `    port: ${n.port}`,
         `    user: root`,
-        `    os: linux`,
-        `    configDir: ${n.configDir}`,
-        `    containerdConfig: ${path.join(n.root, 'config.toml')}`,
+        `    os: ${n.os}`,
+        `    configDir: ${n.nodeConfigDir}`,
+        `    containerdConfig: ${n.nodeContainerdConfig}`,
       );
     }
     lines.push(...extra);
@@ -199,4 +200,19 @@ export function logLines(stderr: string, node?: string): Array<Record<string, st
       return fields;
     })
     .filter((f) => node === undefined || f['node'] === node);
+}
+
+/**
+ * The node OSes a behavioural suite runs on: Linux (sh over sshd) and Windows (PowerShell programs
+ * under pwsh behind the same sshd, sshd-node.ts `windowsLogin`). A missing tool skips that OS with a
+ * warning, and fails under CI=true.
+ */
+export async function nodeOses(extraLinuxTools: string[] = []): Promise<Array<{ os: NodeOs; missing: string | null }>> {
+  const ssh = await missingSshTools(extraLinuxTools);
+  const pwsh = ssh ?? (await missingPwsh());
+  for (const m of new Set([ssh, pwsh])) if (m) console.warn(`skipping: ${m}`);
+  return [
+    { os: 'linux', missing: ssh },
+    { os: 'windows', missing: pwsh },
+  ];
 }

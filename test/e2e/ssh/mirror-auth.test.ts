@@ -80,9 +80,9 @@ describeSsh('mirror credentials (--auth)', () => {
   test('a re-run is unchanged; a header removed on the node or a rotated password is rewritten', async () => {
     expect((await run('v1-again')).stdout).toMatch(/^node-a +\S+ +unchanged/m);
     await writeFile(path.join(node.configDir, 'quay.io', 'hosts.toml'), BUNDLE['quay.io/hosts.toml']);
-    expect((await run('v1-drift')).stdout).toMatch(/^node-a +\S+ +changed +1 +0/m);
+    expect((await run('v1-drift')).stdout).toMatch(/^node-a +\S+ +changed +\S+ +1 +0/m);
     await writeAuth(ROTATED);
-    expect((await run('v1-rotated')).stdout).toMatch(/^node-a +\S+ +changed +1 +0/m);
+    expect((await run('v1-rotated')).stdout).toMatch(/^node-a +\S+ +changed +\S+ +1 +0/m);
     expect((await treeOf(node.configDir))['quay.io/hosts.toml']).toContain(`authorization = "Basic ${basic(ROTATED)}"`);
   });
 

@@ -94,7 +94,7 @@ describeSsh('Node annotations written by WMCO', () => {
     ];
     inventory = await inventoryOf(['node-a', 'node-b', 'node-c', 'node-d']);
     const result = await apply(args(await writeBundle(fleet.bundleDir('keys'), V1), ['--known-hosts-from-node-annotations']));
-    expect(result.stdout).toMatch(/^node-a +127\.0\.53\.1:\d+ +changed +1 +0/m);
+    expect(result.stdout).toMatch(/^node-a +127\.0\.53\.1:\d+ +changed +\S+ +1 +0/m);
     expect(await hostsTreeOf(node('node-a').configDir)).toEqual(V1);
 
     const failed = (name: string): Record<string, string> | undefined => logLines(result.stderr, name).find((l) => l['result'] === 'failed');
@@ -138,7 +138,7 @@ describeSsh('Node annotations written by WMCO', () => {
     await writeFile(manifestFile, JSON.stringify({ ...JSON.parse(await readFile(manifestFile, 'utf8')), profile: 'wmco' }));
     const coexist = await apply([...args(bundle, ['--known-hosts-from-node-annotations']), '--wmco-coexist']);
     // Same bytes: nothing to rewrite, only the ownership record is written.
-    expect(coexist.stdout).toMatch(/^node-b +127\.0\.53\.2:\d+ +changed +0 +0/m);
+    expect(coexist.stdout).toMatch(/^node-b +127\.0\.53\.2:\d+ +changed +\S+ +0 +0/m);
     expect(Object.keys(await treeOf(node('node-b').configDir)).sort()).toEqual(['.mirrorset-hosts/lock', '.mirrorset-hosts/owner.json', 'quay.io/hosts.toml']);
     expect(await hostsTreeOf(node('node-b').configDir)).toEqual(V1);
     expect(coexist.code).toBe(0);

@@ -3,7 +3,7 @@
 // the node's containerd hosts directory. Every process is started here and stopped by PID.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,8 +29,25 @@ export async function missingSshTools(extra: string[] = []): Promise<string | nu
 }
 
 async function onPath(tool: string): Promise<boolean> {
-  for (const dir of (process.env['PATH'] ?? '').split(':')) if (dir && existsSync(path.join(dir, tool))) return true;
-  return false;
+  return (await whichTool(tool)) !== null;
+}
+
+/** The absolute path of `tool` on this process's PATH, or null. */
+export async function whichTool(tool: string): Promise<string | null> {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) if (dir && existsSync(path.join(dir, tool))) return path.join(dir, tool);
+  return null;
+}
+
+/**
+ * The PowerShell the Windows stand-in nodes run. `.ci/run` installs exactly this version as a .NET
+ * global tool (7.7.0 does not install here). Under CI=true a missing pwsh throws, like a missing sshd.
+ */
+export const PWSH_VERSION = '7.6.10';
+export async function missingPwsh(): Promise<string | null> {
+  if (await onPath('pwsh')) return null;
+  const message = `Windows-node end-to-end tests need pwsh (dotnet tool install --global PowerShell --version ${PWSH_VERSION}, with ~/.dotnet/tools on PATH)`;
+  if (process.env['CI'] === 'true') throw new Error(`${message}; CI=true, so this is a failure, not a skip`);
+  return message;
 }
 
 export interface KeyPair {
@@ -76,6 +93,65 @@ export interface SshdNodeOptions {
   kex?: string;
   /** More sshd_config lines. */
   extraConfig?: string[];
+  /** 'windows': a stand-in Windows node (see `windowsLogin`). Default 'linux'. */
+  os?: NodeOs;
+}
+
+export type NodeOs = 'linux' | 'windows';
+
+/**
+ * A Windows node stood in for by this machine, as far as the remote programs can tell:
+ *
+ * - OpenSSH for Windows with `DefaultShell` = powershell.exe runs a client's command as
+ *   `powershell.exe -c <command>` (Win32-OpenSSH session.c). Here sshd's ForceCommand does the same
+ *   with the command the client sent (SSH_ORIGINAL_COMMAND), so the command line our applier sends is
+ *   parsed by PowerShell, which then starts the `powershell.exe` it names from the session's PATH.
+ * - `powershell.exe` is a small sh script that starts `pwsh` with the arguments it was given. For
+ *   `-EncodedCommand` it prepends one statement to the decoded text: a PowerShell drive `C:` whose root
+ *   is this node's `C` directory. That is the path mapping: the programs see and print
+ *   `C:\k\containerd\registries\...`, and the files land under `<root>/C/k/containerd/registries/...`.
+ *   The programs hand .NET only paths resolved through PowerShell (windows-commands.ts
+ *   `Get-NativePath`), so the cmdlets and .NET both go through the drive.
+ */
+async function windowsLogin(root: string): Promise<string[]> {
+  const pwsh = await whichTool('pwsh');
+  if (pwsh === null) throw new Error('a Windows stand-in node needs pwsh on PATH (see missingPwsh)');
+  const bin = path.join(root, 'bin');
+  const drive = path.join(root, 'C');
+  await mkdir(bin, { recursive: true });
+  await mkdir(drive, { recursive: true });
+  if (/['\s]/.test(drive)) throw new Error(`the node directory ${drive} must not contain quotes or spaces`);
+  const mapDrive = `$null = New-PSDrive -Name C -PSProvider FileSystem -Root '${drive}' -Scope Global; `;
+  await writeFile(
+    path.join(bin, 'powershell.exe'),
+    [
+      '#!/bin/sh',
+      '# powershell.exe on a stand-in Windows node (test/e2e/ssh/sshd-node.ts): pwsh with the same arguments,',
+      '# the text of -EncodedCommand (base64 of UTF-16LE) run after the drive C: is mapped to this node.',
+      `pre=${shSingle(mapDrive)}`,
+      'n=$#; next=',
+      'for a in "$@"; do',
+      `  if [ "$next" = 1 ]; then a=$( { printf '%s' "$pre" | iconv -f UTF-8 -t UTF-16LE; printf '%s' "$a" | base64 -d; } | base64 -w0); next=; fi`,
+      '  [ "$a" = -EncodedCommand ] && next=1',
+      '  set -- "$@" "$a"',
+      'done',
+      'shift "$n"',
+      `exec ${shSingle(pwsh)} "$@"`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(path.join(bin, 'powershell.exe'), 0o755);
+  // pwsh is a .NET apphost: it finds the runtime through DOTNET_ROOT (the session has no other hint).
+  const dotnet = await whichTool('dotnet');
+  const dotnetRoot = process.env['DOTNET_ROOT'] ?? (dotnet !== null ? path.dirname(await realpath(dotnet)) : undefined);
+  return [
+    `SetEnv PATH=${bin}:/usr/bin:/bin POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off${dotnetRoot ? ` DOTNET_ROOT=${dotnetRoot}` : ''}`,
+    `ForceCommand exec ${bin}/powershell.exe -c "$SSH_ORIGINAL_COMMAND"`,
+  ];
+}
+
+function shSingle(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export class SshdNode {
@@ -89,11 +165,31 @@ export class SshdNode {
     readonly configFile: string,
     readonly hostPublicKey: string,
     private readonly dropCapabilities: string[],
+    readonly os: NodeOs,
   ) {}
 
-  /** The directory standing in for /etc/containerd/certs.d on this node. */
+  /** Where the node's C:\ is on this machine (Windows stand-ins only). */
+  get driveRoot(): string {
+    return path.join(this.root, 'C');
+  }
+
+  /** The directory standing in for /etc/containerd/certs.d (C:\k\containerd\registries on Windows) on this node. */
   get configDir(): string {
-    return path.join(this.root, 'certs.d');
+    return this.os === 'windows' ? path.join(this.driveRoot, 'k', 'containerd', 'registries') : path.join(this.root, 'certs.d');
+  }
+
+  /** containerd's config file on this node, as a path on this machine. */
+  get containerdConfigFile(): string {
+    return this.os === 'windows' ? path.join(this.driveRoot, 'k', 'containerd', 'containerd_conf.toml') : path.join(this.root, 'config.toml');
+  }
+
+  /** How the inventory names the config directory: the node's own spelling. */
+  get nodeConfigDir(): string {
+    return this.os === 'windows' ? 'C:\\k\\containerd\\registries' : this.configDir;
+  }
+
+  get nodeContainerdConfig(): string {
+    return this.os === 'windows' ? 'C:\\k\\containerd\\containerd_conf.toml' : this.containerdConfigFile;
   }
 
   get knownHostsLine(): string {
@@ -129,11 +225,12 @@ export class SshdNode {
         'MaxSessions 100',
         `KexAlgorithms ${options.kex ?? 'curve25519-sha256'}`,
         'LogLevel ERROR',
+        ...(options.os === 'windows' ? await windowsLogin(root) : []),
         ...(options.extraConfig ?? []),
         '',
       ].join('\n'),
     );
-    const node = new SshdNode(options.name, options.address, port, root, configFile, host.publicKey, options.dropCapabilities ?? []);
+    const node = new SshdNode(options.name, options.address, port, root, configFile, host.publicKey, options.dropCapabilities ?? [], options.os ?? 'linux');
     await node.startProcess();
     return node;
   }
