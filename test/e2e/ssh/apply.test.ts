@@ -141,7 +141,11 @@ const tomlString = (value: string): string => JSON.stringify(value);
     expect(result.stdout).toContain('2 changed, 0 unchanged, 1 failed');
     expect(await hostsTreeOf(c.configDir)).toMatchObject(V3); // untouched
 
-    await writeFile(c.containerdConfigFile, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${tomlString(`${elsewhere}${listSeparator}${c.nodeConfigDir}`)}\n`);
+    // A list is read as a list only where the node reports its containerd release (containerd-config.ts:
+    // 2.1+ takes it as one literal directory); the Windows probe reports none, so there the fix is the
+    // directory alone.
+    const fixedPath = os === 'windows' ? c.nodeConfigDir : `${elsewhere}${listSeparator}${c.nodeConfigDir}`;
+    await writeFile(c.containerdConfigFile, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${tomlString(fixedPath)}\n`);
     const fixed = await run(V2, 'v2-config-path-fixed');
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toMatch(/^node-c +\S+ +changed +\S+ +2 +0/m); // quay.io/hosts.toml was already current

@@ -100,7 +100,11 @@ export class Fleet {
     // Each node's containerd config points config_path at its config dir: the applier refuses a node
     // whose containerd would not read the files (an absent config included).
     await Promise.all(
-      nodes.map((n) => writeFile(path.join(n.root, 'config.toml'), `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${JSON.stringify(n.configDir)}\n`)),
+      // On a Windows stand-in the file is WMCO's C:\k\containerd\containerd_conf.toml, naming the directory as the node spells it.
+      nodes.map(async (n) => {
+        await mkdir(path.dirname(n.containerdConfigFile), { recursive: true });
+        await writeFile(n.containerdConfigFile, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ${JSON.stringify(n.nodeConfigDir)}\n`);
+      }),
     );
     await fleet.writeKnownHosts();
     await fleet.writeInventory();
