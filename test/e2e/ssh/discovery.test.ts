@@ -4,17 +4,14 @@
 // Job's own command line, its volumes laid out as the kubelet mounts them, against that stand-in:
 // NotReady, cordoned and deleting nodes, and a selector that matches nothing.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { nodeAddress, SERVICE_ACCOUNT_DIR, type KubeNode } from '../../../src/node-applier/discovery.js';
 import { apply, Fleet, hostsToml, hostsTreeOf, writeBundle } from './fleet.js';
 import { bundleFilesIn, buildJob, mountJobVolumes } from './job-pod.js';
-import { freePort, missingSshTools, SshdNode } from './sshd-node.js';
+import { missingSshTools, SshdNode } from './sshd-node.js';
+import { startKubeApiStandIn } from './kube-api-stand-in.js';
 
-const run = promisify(execFile);
 const missing = await missingSshTools(['openssl']);
 if (missing) console.warn(`skipping: ${missing}`);
 const describeSsh = missing ? describe.skip : describe;
@@ -36,7 +33,7 @@ describe('which address of a Node is used', () => {
 describeSsh('apply with nodes discovered through the Kubernetes API', () => {
   let fleet: Fleet;
   let node: SshdNode;
-  let server: https.Server;
+  let closeApi: (() => Promise<void>) | undefined;
   let api: string;
   let ca: string;
   let tokenFile: string;
@@ -47,37 +44,24 @@ describeSsh('apply with nodes discovered through the Kubernetes API', () => {
   beforeAll(async () => {
     fleet = await Fleet.start(36, 1);
     node = fleet.nodes[0] as SshdNode;
-    const address = '127.0.36.50';
-    const key = path.join(fleet.dir, 'api.key');
-    ca = path.join(fleet.dir, 'api.crt');
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=kube-apiserver', '-addext', `subjectAltName=IP:${address}`, '-keyout', key, '-out', ca]);
-    tokenFile = path.join(fleet.dir, 'token');
-    await writeFile(tokenFile, TOKEN + '\n');
     served = [
       { metadata: { name: node.name, labels: { 'kubernetes.io/os': 'linux' } }, status: { addresses: [{ type: 'Hostname', address: 'node-a' }, { type: 'InternalIP', address: node.address }] } },
       { metadata: { name: 'node-pending', labels: { 'kubernetes.io/os': 'linux' } }, status: {} },
     ];
-    server = https.createServer({ key: await readFile(key), cert: await readFile(ca) }, (req, res) => {
+    const standIn = await startKubeApiStandIn(fleet.dir, '127.0.36.50', TOKEN, (req) => {
       requests.push({ url: req.url ?? '', auth: req.headers.authorization });
-      res.setHeader('Content-Type', 'application/json');
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-        res.writeHead(401).end(JSON.stringify({ kind: 'Status', message: 'Unauthorized' }));
-      } else if (status !== 200) {
-        res.writeHead(status).end(JSON.stringify({ kind: 'Status', message: 'nodes is forbidden: User "system:serviceaccount:ns:sa" cannot list resource "nodes"' }));
-      } else {
-        // One node a page: the applier must follow metadata.continue.
-        const url = new URL(req.url ?? '/', 'https://x');
-        const page = Number(/^page-(\d+)$/.exec(url.searchParams.get('continue') ?? '')?.[1] ?? '1') - 1;
-        const more = page + 1 < served.length ? { continue: `page-${page + 2}` } : {};
-        res.writeHead(200).end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: more, items: served.slice(page, page + 1) }));
-      }
+      if (status !== 200) return { status, body: { kind: 'Status', message: 'nodes is forbidden: User "system:serviceaccount:ns:sa" cannot list resource "nodes"' } };
+      // One node a page: the applier must follow metadata.continue.
+      const url = new URL(req.url ?? '/', 'https://x');
+      const page = Number(/^page-(\d+)$/.exec(url.searchParams.get('continue') ?? '')?.[1] ?? '1') - 1;
+      const more = page + 1 < served.length ? { continue: `page-${page + 2}` } : {};
+      return { status: 200, body: { kind: 'NodeList', apiVersion: 'v1', metadata: more, items: served.slice(page, page + 1) } };
     });
-    const port = await freePort(address);
-    await new Promise<void>((r) => server.listen(port, address, r));
-    api = `https://${address}:${port}`;
+    ({ api, ca, tokenFile } = standIn);
+    closeApi = standIn.close;
   });
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
+    await closeApi?.();
     await fleet?.dispose();
   });
 

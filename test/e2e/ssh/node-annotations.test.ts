@@ -3,16 +3,13 @@
 // (--known-hosts-from-node-annotations: a node without a key, or with another key, is refused), and
 // nodes WMCO manages (refused unless --wmco-coexist with a wmco-profile bundle).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { WMCO_HOST_KEY_ANNOTATION, WMCO_HOST_KEY_TYPE_ANNOTATION, WMCO_VERSION_ANNOTATION } from '../../../src/node-applier/wmco-node.js';
 import { apply, Fleet, hostsToml, hostsTreeOf, logLines, treeOf, writeBundle } from './fleet.js';
-import { freePort, makeKeyPair, missingSshTools, SshdNode } from './sshd-node.js';
+import { makeKeyPair, missingSshTools, SshdNode } from './sshd-node.js';
+import { startKubeApiStandIn } from './kube-api-stand-in.js';
 
-const run = promisify(execFile);
 const missing = await missingSshTools(['openssl']);
 if (missing) console.warn(`skipping: ${missing}`);
 const describeSsh = missing ? describe.skip : describe;
@@ -31,33 +28,25 @@ describeSsh('Node annotations written by WMCO', () => {
   let api: string;
   let ca: string;
   let tokenFile: string;
-  let server: https.Server;
+  let closeApi: (() => Promise<void>) | undefined;
   let items: unknown[] = [];
   let instances: Record<string, string> = {};
   const node = (name: string): SshdNode => fleet.node(name);
 
   beforeAll(async () => {
     fleet = await Fleet.start(53, 4);
-    const address = '127.0.53.50';
-    const key = path.join(fleet.dir, 'api.key');
-    ca = path.join(fleet.dir, 'api.crt');
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=kube-apiserver', '-addext', `subjectAltName=IP:${address}`, '-keyout', key, '-out', ca]);
-    tokenFile = path.join(fleet.dir, 'token');
-    await writeFile(tokenFile, TOKEN + '\n');
-    server = https.createServer({ key: await readFile(key), cert: await readFile(ca) }, (req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) res.writeHead(401).end('{}');
-      else if (req.url?.startsWith('/api/v1/nodes?')) res.writeHead(200).end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items }));
-      else if (req.url === '/api/v1/namespaces/openshift-windows-machine-config-operator/configmaps/windows-instances') {
-        res.writeHead(200).end(JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'windows-instances' }, data: instances }));
-      } else res.writeHead(404).end(JSON.stringify({ kind: 'Status', message: `${req.url} not found` }));
+    const standIn = await startKubeApiStandIn(fleet.dir, '127.0.53.50', TOKEN, (req) => {
+      if (req.url?.startsWith('/api/v1/nodes?')) return { status: 200, body: { kind: 'NodeList', apiVersion: 'v1', metadata: {}, items } };
+      if (req.url === '/api/v1/namespaces/openshift-windows-machine-config-operator/configmaps/windows-instances') {
+        return { status: 200, body: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'windows-instances' }, data: instances } };
+      }
+      return { status: 404, body: { kind: 'Status', message: `${req.url} not found` } };
     });
-    const port = await freePort(address);
-    await new Promise<void>((r) => server.listen(port, address, r));
-    api = `https://${address}:${port}`;
+    ({ api, ca, tokenFile } = standIn);
+    closeApi = standIn.close;
   });
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
+    await closeApi?.();
     await fleet?.dispose();
   });
 
