@@ -16,22 +16,13 @@ import { configPathVerdict, LINUX_TOOLS } from '../../../src/node-applier/prefli
 import type { ConfigPathVerdict } from '../../../src/node-applier/containerd-config.js';
 import type { ContainerdRelease } from '../../../src/vocabulary.js';
 import { cleanUpGlobalPaths, debianSuiteBuild, existingGlobalPaths, installedBuild, type BuildLookup, type ContainerdBuild } from './containerd.js';
-import { findOnPath, inCi, makeTempDir, removeTempDir, run, startDaemon, stopDaemon, waitUntil, isRunning } from './harness.js';
+import { findOnPath, makeTempDir, removeTempDir, run, startDaemon, stopDaemon, waitUntil, isRunning, unavailable as unavailableSuite } from './harness.js';
 
 const notRoot = process.getuid?.() !== 0;
 const lookups: BuildLookup[] = notRoot ? [] : await Promise.all([installedBuild(), debianSuiteBuild('trixie'), debianSuiteBuild('sid')]);
 const builds: ContainerdBuild[] = lookups.flatMap((l) => (l.found ? [l.build] : []));
 
-function unavailable(title: string, reason: string): void {
-  if (inCi) {
-    test(title, () => {
-      throw new Error(`${reason}\n(CI=true: the containerd end-to-end suite must run, not skip)`);
-    });
-  } else {
-    console.warn(`containerd config_path e2e: SKIPPED ${title}: ${reason}`);
-    test.skip(`${title} (skipped: ${reason.split('\n')[0]})`, () => {});
-  }
-}
+const unavailable = (title: string, reason: string): void => unavailableSuite('containerd config_path', title, reason);
 if (notRoot) describe('containerd config_path', () => unavailable('needs root', 'containerd config dump reads root-owned paths; run as root (CI does)'));
 for (const l of lookups) if (!l.found) describe('containerd config_path', () => unavailable(l.what, l.reason));
 

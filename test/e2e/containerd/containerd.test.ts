@@ -15,7 +15,7 @@ import {
   type ContainerdBuild,
   type PullResult,
 } from './containerd.js';
-import { findOnPath, inCi, makeTempDir, removeTempDir, renderHostsDir, stopAllDaemons } from './harness.js';
+import { findOnPath, makeTempDir, removeTempDir, renderHostsDir, stopAllDaemons, unavailable as unavailableSuite } from './harness.js';
 import {
   clusterImageConfig,
   imageDigestMirrorSet,
@@ -41,17 +41,7 @@ const lookups: BuildLookup[] =
   cannotRun ? [] : await Promise.all([installedBuild(), debianSuiteBuild('trixie'), debianSuiteBuild('sid')]);
 const builds: ContainerdBuild[] = lookups.flatMap((l) => (l.found ? [l.build] : []));
 
-// Under CI=true a missing program or a failed download is a failure; elsewhere a skip that says why.
-function unavailable(title: string, reason: string): void {
-  if (inCi) {
-    test(title, () => {
-      throw new Error(`${reason}\n(CI=true: the containerd end-to-end suite must run, not skip)`);
-    });
-  } else {
-    console.warn(`containerd e2e: SKIPPED ${title}: ${reason}`);
-    test.skip(`${title} (skipped: ${reason.split('\n')[0]})`, () => {});
-  }
-}
+const unavailable = (title: string, reason: string): void => unavailableSuite('containerd', title, reason);
 
 if (missingTools.length > 0) {
   describe('containerd end-to-end', () => {

@@ -1,5 +1,6 @@
 // Process plumbing for the containerd end-to-end suite: every long-running program is started
 // here, remembered by PID, and stopped by that PID (never by name), also when a test fails.
+import { test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,6 +13,21 @@ export const cliPath = join(repoRoot, 'dist', 'mirrorset-hosts.cjs');
 
 /** CI must prove the files on every containerd line: a missing tool there is a failure, not a skip. */
 export const inCi = process.env['CI'] === 'true';
+
+/**
+ * A suite that cannot run here: under CI=true a failing test that says why (a missing tool is a
+ * failure, never a skip), elsewhere a skipped one with the reason on stderr.
+ */
+export function unavailable(suite: string, title: string, reason: string): void {
+  if (inCi) {
+    test(title, () => {
+      throw new Error(`${reason}\n(CI=true: the ${suite} end-to-end suite must run, not skip)`);
+    });
+  } else {
+    console.warn(`${suite} e2e: SKIPPED ${title}: ${reason}`);
+    test.skip(`${title} (skipped: ${reason.split('\n')[0]})`, () => {});
+  }
+}
 
 /** Outside the repo so tests never write into it; survives runs so the .deb fetch happens once. */
 export function cacheDir(): string {
