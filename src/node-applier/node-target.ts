@@ -26,24 +26,10 @@ export interface NodeTarget {
   assumeContainerdDefaults?: ContainerdRelease;
 }
 
-// The generic platform's row of ./platforms.ts (WMCO's Windows paths, containerd's Linux ones).
-export const DEFAULT_CONFIG_DIR: Readonly<Record<TargetOs, string>> = {
-  windows: nodeDefaults('generic', 'windows').configDir,
-  linux: nodeDefaults('generic', 'linux').configDir,
-};
-export const DEFAULT_CONTAINERD_CONFIG: Readonly<Record<TargetOs, string>> = {
-  windows: nodeDefaults('generic', 'windows').containerdConfig,
-  linux: nodeDefaults('generic', 'linux').containerdConfig,
-};
 /** WMCO's node watch selects `kubernetes.io/os=windows` (controllers/registry_controller.go). */
 export const DEFAULT_SELECTOR: Readonly<Record<TargetOs, string>> = {
   windows: 'kubernetes.io/os=windows',
   linux: 'kubernetes.io/os=linux',
-};
-/** WMCO's default Windows user on every cloud it supports; root on Linux, which owns /etc/containerd. */
-export const DEFAULT_USER: Readonly<Record<TargetOs, string>> = {
-  windows: nodeDefaults('generic', 'windows').user,
-  linux: nodeDefaults('generic', 'linux').user,
 };
 
 // Names and addresses end up on the ssh command line: INVENTORY_ENTRY_SCHEMA allows nothing that

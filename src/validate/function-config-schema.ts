@@ -2,7 +2,7 @@
 // the source of truth: ./function-config.ts validates against it, and schema/function-config.schema.json
 // is this object as published (test/bundle/function-config.test.ts fails when they differ, and
 // rewrites the file with UPDATE_GOLDEN=1).
-import { CONFIG_MAP_KEY_PATTERN, CONTAINERD_RELEASES, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PLATFORMS, PROFILES, TARGET_OSES, UNAVAILABLE_NODE_POLICIES } from '../vocabulary.js';
+import { CONFIG_MAP_KEY_PATTERN, CONTAINERD_RELEASES, DNS1123_LABEL_PATTERN, GITOPS_STRATEGIES, PLATFORMS, PROFILES, SSH_BECOME, TARGET_OSES, UNAVAILABLE_NODE_POLICIES } from '../vocabulary.js';
 import { DIAGNOSTIC_CODES } from '../diagnostics.js';
 import type { JsonSchema } from './json-schema.js';
 import { EXCLUDE_PATTERN, EXCLUDE_PATTERN_EXPECTED } from '../parse/exclude-patterns.js';
@@ -338,7 +338,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
               description:
                 "sudo: on Linux nodes, run the node program as root with non-interactive `sudo -n` (one `sudo -n /bin/sh` per session), for images that forbid root SSH. The user needs a NOPASSWD rule for /bin/sh; without it the node fails with the rule to add. Windows nodes are refused with it. Default none.",
               type: 'string',
-              enum: ['none', 'sudo'],
+              enum: [...SSH_BECOME],
               default: 'none',
             },
           },
