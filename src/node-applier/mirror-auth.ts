@@ -96,13 +96,23 @@ export function withAuthorization(text: string, credentials: MirrorCredentials):
   return { text: out.join('\n'), hosts };
 }
 
-/** The bundle's files as this node gets them: hosts.toml with headers, the sha256 of what is written. */
-export function filesWithAuthorization(files: readonly DesiredFile[], credentials: MirrorCredentials, sha256: (bytes: Uint8Array) => string): DesiredFile[] {
-  return files.map((file) => {
+/**
+ * The bundle's files as this node gets them: hosts.toml with headers, the sha256 of what is written;
+ * `hosts`: the mirror hosts that got a header, sorted.
+ */
+export function filesWithAuthorization(
+  files: readonly DesiredFile[],
+  credentials: MirrorCredentials,
+  sha256: (bytes: Uint8Array) => string,
+): { files: DesiredFile[]; hosts: string[] } {
+  const hosts = new Set<string>();
+  const written = files.map((file) => {
     if (!file.path.endsWith('/hosts.toml')) return file;
-    const { text, hosts } = withAuthorization(new TextDecoder().decode(file.content), credentials);
-    if (hosts.length === 0) return file;
-    const content = new TextEncoder().encode(text);
+    const result = withAuthorization(new TextDecoder().decode(file.content), credentials);
+    if (result.hosts.length === 0) return file;
+    for (const host of result.hosts) hosts.add(host);
+    const content = new TextEncoder().encode(result.text);
     return { ...file, content, sha256: sha256(content) };
   });
+  return { files: written, hosts: [...hosts].sort() };
 }

@@ -71,9 +71,9 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     const parsed = parseDockerConfigJson(await readSecretFile(io, s.auth, '--auth'), `--auth ${s.auth}`);
     if ('problem' in parsed) throw new UsageError(parsed.problem);
     secrets.push(...parsed.secrets);
-    const files = filesWithAuthorization(bundle.files, parsed.credentials, sha256Hex);
-    authHosts = [...parsed.credentials.keys()].filter((host) => files.some((f, i) => f !== bundle.files[i] && new TextDecoder().decode(f.content).includes(`https://${host}/`))).sort();
-    bundle.files = files;
+    const withHeaders = filesWithAuthorization(bundle.files, parsed.credentials, sha256Hex);
+    authHosts = withHeaders.hosts;
+    bundle.files = withHeaders.files;
   }
   if (s.knownHosts !== null) {
     const knownHosts = await readSecretFile(io, s.knownHosts, '--known-hosts');
