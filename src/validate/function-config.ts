@@ -8,6 +8,7 @@ import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/par
 import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
 import { DEFAULT_MAX_OBJECT_BYTES, FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from './function-config-schema.js';
 import { typeName, walkSchema, type SchemaReport, type SchemaWalkOptions } from './json-schema.js';
+import { podResourceFindings } from './pod-resources.js';
 
 
 /** The functionConfig with defaults applied (FUNCTION_CONFIG_SCHEMA documents every field). */
@@ -132,6 +133,11 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
     }
     if (diagnostics.length > 0) return { diagnostics };
   }
+  // Resources the pod cannot run with are errors at the field written; ones below the measured need, warnings.
+  for (const finding of podResourceFindings(config.pod.resources)) {
+    report(finding.severity === 'error' ? 'SCHEMA_OUT_OF_RANGE' : 'POD_MEMORY_BELOW_NEED', ['spec', 'pod', 'resources', ...finding.path], finding.message);
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   if (config.ssh.insecureIgnoreHostKeys) {
     // Never emitted silently: the Job it configures would hand the files to whoever answers.
     report(

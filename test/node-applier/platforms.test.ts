@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { applySettings, parseArgsOptions } from '../../src/node-applier/apply-flags.js';
 import { buildManifests } from '../../src/node-applier/build-manifests.js';
 import { PLATFORM_PRESETS } from '../../src/node-applier/platforms.js';
+import { quantityValue } from '../../src/validate/pod-resources.js';
 import { resolveTarget } from '../../src/node-applier/node-target.js';
 import { EXIT_INTERNAL, EXIT_USAGE, formatDiagnostic } from '../../src/diagnostics.js';
 import { parseManifests } from '../../src/parse/parse-manifests.js';
@@ -212,6 +213,47 @@ describe('pod settings (spec.pod)', () => {
     // The position is the parser's: the line it names holds the offending key or value.
     const text = configText({ ...baseSpec, pod }).split('\n');
     expect(text[Number(match?.[1]) - 1]).toContain(lineHolds);
+  });
+});
+
+describe('pod resources (spec.pod.resources) against the measured need', () => {
+  const findings = (resources: Spec): string[] => {
+    const pod = { resources };
+    const { diagnostics } = validated({ ...baseSpec, pod });
+    const text = configText({ ...baseSpec, pod }).split('\n');
+    // Each finding with the text of the line its position names: the parser's position of the field.
+    return diagnostics.map((d) => `${d.severity} ${d.code} ${d.field} @ ${text[(d.location?.line ?? 0) - 1]?.trim()}`);
+  };
+  test.each<[string, Spec, string[]]>([
+    ['the defaults', {}, []],
+    ['the measured need exactly', { requests: { memory: '128Mi' }, limits: { memory: '128Mi' } }, []],
+    ['the same in other units', { requests: { memory: '0.125Gi' }, limits: { memory: '134217728' } }, []],
+    ['a memory limit the applier cannot start under', { limits: { cpu: '1', memory: '32Mi' } }, ['error SCHEMA_OUT_OF_RANGE spec.pod.resources.limits.memory @ "memory": "32Mi"']],
+    ['a request above the default limit', { requests: { cpu: '100m', memory: '512Mi' } }, ['error SCHEMA_OUT_OF_RANGE spec.pod.resources.requests.memory @ "memory": "512Mi"']],
+    ['a cpu request above its limit', { requests: { cpu: '2', memory: '128Mi' }, limits: { cpu: '1500m', memory: '256Mi' } }, ['error SCHEMA_OUT_OF_RANGE spec.pod.resources.requests.cpu @ "cpu": "2",']],
+    ['a memory request below the need', { requests: { cpu: '50m', memory: '64Mi' } }, ['warning POD_MEMORY_BELOW_NEED spec.pod.resources.requests.memory @ "memory": "64Mi"']],
+    // 128M (decimal) is 122 MiB: below the need, and above the limit.
+    ['a memory limit that works one node at a time only', { requests: { memory: '128M' }, limits: { memory: '100Mi' } }, [
+      'error SCHEMA_OUT_OF_RANGE spec.pod.resources.requests.memory @ "memory": "128M"',
+      'warning POD_MEMORY_BELOW_NEED spec.pod.resources.limits.memory @ "memory": "100Mi"',
+      'warning POD_MEMORY_BELOW_NEED spec.pod.resources.requests.memory @ "memory": "128M"',
+    ]],
+  ])('%s', (_name, resources, expected) => {
+    expect(findings(resources).sort()).toEqual(expected.sort());
+  });
+
+  test('a refused value generates nothing; a warned one still generates the Job with what was written', () => {
+    expect(validated({ ...baseSpec, pod: { resources: { limits: { memory: '48Mi' } } } }).config).toBeUndefined();
+    const pod = podOf(build({ pod: { resources: { requests: { memory: '96Mi' } } } }));
+    // A part given replaces its default whole: the limits stay the defaults.
+    expect(pod.containers[0].resources).toEqual({ requests: { memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+  });
+
+  test('quantities are read as the API server reads them', () => {
+    expect([quantityValue('128Mi'), quantityValue('0.5Gi'), quantityValue('1e3'), quantityValue('100m'), quantityValue('2k'), quantityValue('1E')]).toEqual([
+      134217728, 536870912, 1000, 0.1, 2000, 1e18,
+    ]);
+    expect(quantityValue('12 Mi')).toBeUndefined();
   });
 });
 
