@@ -150,7 +150,11 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
 }
 
 // --- the ConfigMap form: `kpt fn eval --exec mirrorset-hosts -- profile=wmco inputs=mirrorsets/`
-// and a Kptfile `configMap:`. Flat keys, each standing for one spec field.
+// and a Kptfile `configMap:`. Flat keys, each standing for one spec field that one string can say.
+// Objects and lists of objects (spec.pod, spec.auth, spec.nodes.inventory and windowsInstances,
+// knownHosts.fromNodeAnnotations, spec.accept) cannot be one; the other scalars have no key so that
+// this list stays short: a MirrorSetHosts file (Kptfile `configPath:`) says all of them
+// (docs/gitops.md "kpt").
 interface FlatKey {
   path: FieldPath;
   type: 'string' | 'boolean' | 'integer' | 'list' | 'knownHosts';
@@ -163,12 +167,14 @@ const FLAT_KEYS: Readonly<Record<string, FlatKey>> = {
   allowOutsideRoot: { path: ['spec', 'allowOutsideRoot'], type: 'boolean' },
   profile: { path: ['spec', 'profile'], type: 'string' },
   strict: { path: ['spec', 'strict'], type: 'boolean' },
+  platform: { path: ['spec', 'platform'], type: 'string' },
   os: { path: ['spec', 'target', 'os'], type: 'string' },
   configDir: { path: ['spec', 'target', 'configDir'], type: 'string' },
   nodeSelector: { path: ['spec', 'nodes', 'selector'], type: 'string' },
   sshSecretName: { path: ['spec', 'ssh', 'secretName'], type: 'string' },
   sshUser: { path: ['spec', 'ssh', 'user'], type: 'string' },
   sshPort: { path: ['spec', 'ssh', 'port'], type: 'integer' },
+  sshBecome: { path: ['spec', 'ssh', 'become'], type: 'string' },
   knownHostsConfigMap: { path: ['spec', 'ssh', 'knownHosts'], type: 'knownHosts' },
   image: { path: ['spec', 'image'], type: 'string' },
   strategy: { path: ['spec', 'gitops', 'strategy'], type: 'string' },
