@@ -8,6 +8,7 @@ import { buildManifests } from '../../src/node-applier/build-manifests.js';
 import { PLATFORM_PRESETS } from '../../src/node-applier/platforms.js';
 import { quantityValue } from '../../src/validate/pod-resources.js';
 import { resolveTarget } from '../../src/node-applier/node-target.js';
+import { decideConfigPath, type ContainerdFacts } from '../../src/node-applier/containerd-config.js';
 import { EXIT_INTERNAL, EXIT_USAGE, formatDiagnostic } from '../../src/diagnostics.js';
 import { parseManifests } from '../../src/parse/parse-manifests.js';
 import { validateFunctionConfig } from '../../src/validate/function-config.js';
@@ -150,6 +151,50 @@ describe('platform presets', () => {
     expect(flags).toMatchObject({ user: 'ops', configDir: 'C:\\mirrors', containerdConfig: 'C:\\Program Files\\containerd\\config.toml' });
     const entry = resolveTarget({ name: 'n', address: '10.0.0.5', user: 'capi', containerdConfig: '' }, { os: 'windows', port: 22, platform: 'aks', user: 'ops' });
     expect(entry).toMatchObject({ user: 'capi', containerdConfig: '' });
+  });
+
+  // The registry part of each platform's own containerd config, as its node build writes it (the
+  // sources docs/platforms.md cites), against the preset's paths: the preflight lets the files be
+  // written only where that containerd reads them, and refuses, saying what to set, everywhere else.
+  const CONTAINERD: Record<string, string> = {
+    '1.7': 'containerd github.com/containerd/containerd v1.7.20 abc',
+    '2.0': 'containerd github.com/containerd/containerd/v2 v2.0.4 abc',
+    '2.1': 'containerd github.com/containerd/containerd/v2 v2.1.4 abc',
+  };
+  const verdictOn = (platform: Platform, os: 'windows' | 'linux', text: string | undefined, release: string): string => {
+    const target = resolveTarget({ name: 'n', address: '10.0.0.5', os }, { os, port: 22, platform });
+    const facts: ContainerdFacts = {
+      os,
+      configDir: target.configDir,
+      configFile: target.containerdConfig,
+      main: text === undefined ? { state: 'absent' } : { state: 'read', text },
+      imports: [],
+      runtime: { containerd: true, crio: false },
+      version: CONTAINERD[release] ?? null,
+      dump: null,
+      assumeDefaults: null,
+    };
+    return decideConfigPath(facts).verdict;
+  };
+  const AKS_WINDOWS_V2 = '[plugins]\n  [plugins.cri]\n    [plugins.cri.registry]\n      config_path = "C:\\\\ProgramData\\\\containerd\\\\certs.d"\n';
+  const AKS_WINDOWS_V3 = "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = 'C:\\ProgramData\\containerd\\certs.d'\n";
+  const AKS_WINDOWS_BEFORE_2026 = '[plugins.cri.registry]\n  [plugins.cri.registry.mirrors."docker.io"]\n    endpoint = ["https://registry-1.docker.io"]\n';
+  const AKS_LINUX = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n';
+  const EKS_AL2023 = (version: number): string =>
+    `version = ${version}\n[plugins."${version === 3 ? 'io.containerd.cri.v1.images' : 'io.containerd.grpc.v1.cri'}".registry]\nconfig_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n`;
+  test.each<[string, Platform, 'windows' | 'linux', string, string, string | undefined]>([
+    ['AKS Windows, containerd 1.7 template (AgentBaker 2026)', 'aks', 'windows', '1.7', 'reads', AKS_WINDOWS_V2],
+    ['AKS Windows, containerd 2 template (AgentBaker 2026)', 'aks', 'windows', '2.1', 'reads', AKS_WINDOWS_V3],
+    ['AKS Windows, an older node image (registry.mirrors, no config_path)', 'aks', 'windows', '1.7', 'does-not-read', AKS_WINDOWS_BEFORE_2026],
+    ['AKS Linux', 'aks', 'linux', '1.7', 'reads', AKS_LINUX],
+    ['EKS Windows without the config file the preset names', 'eks', 'windows', '1.7', 'unknown', undefined],
+    ['EKS Windows, a config that sets no config_path', 'eks', 'windows', '1.7', 'does-not-read', 'version = 2\n'],
+    ['EKS AL2023, containerd 1.7 (a two-directory list, split)', 'eks', 'linux', '1.7', 'reads', EKS_AL2023(2)],
+    ['EKS AL2023, containerd 2.0', 'eks', 'linux', '2.0', 'reads', EKS_AL2023(3)],
+    ['EKS AL2023, containerd 2.1+ (the list is one directory name to the transfer service)', 'eks', 'linux', '2.1', 'does-not-read', EKS_AL2023(3)],
+  ])('%s (%s %s nodes, containerd %s): the preflight says %s', (_name, platform, os, release, expected, text) => {
+    // Anything but 'reads' is a refusal of that node (configPathProblems), never a silent write.
+    expect(verdictOn(platform, os, text, release)).toBe(expected);
   });
 
   test('every platform has a row for every node OS and docs/platforms.md has a section for it', async () => {
