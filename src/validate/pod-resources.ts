@@ -17,7 +17,7 @@ const MiB = 1024 * 1024;
  */
 export const MIN_MEMORY_LIMIT_MIB = 64;
 /**
- * What the default rollout needs (10 nodes at a time): 77 MiB with 3 files, 109 MiB with 500; a
+ * What the default rollout needs (10 nodes at a time): 82 MiB with 3 files, 109 MiB with 500; a
  * request below it is a pod the kubelet evicts first under node memory pressure, a limit below it
  * works only with fewer nodes at a time or a small bundle.
  */
