@@ -17,6 +17,7 @@ import { MAX_INPUT_BYTES, MAX_SEGMENT_RETRIES } from '../src/parse/parse-manifes
 import { defaultConfig } from '../src/validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, MAX_CONFIG_NAME_LENGTH } from '../src/validate/function-config-schema.js';
 import { MAX_NAME_BYTES } from '../src/validate/rules/node-directory-names.js';
+import { DEFAULT_POD_RESOURCES, MEMORY_NEED_MIB, MIN_MEMORY_LIMIT_MIB, quantityValue } from '../src/validate/pod-resources.js';
 import { MAX_HOST, MAX_LABEL } from '../src/validate/rules/registry-host-length.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +37,9 @@ function defaultSyncWave(): number {
   if (!result.settings) throw new Error(`bug in the test: ${JSON.stringify(result.diagnostics)}`);
   return result.settings.syncWave;
 }
+
+/** A memory quantity of the code in MiB ("128Mi" -> 128). */
+const mebibytes = (quantity: string): number => (quantityValue(quantity) ?? NaN) / MiB;
 
 /** [file, sentence with the number as its one capture group, the value in the code]. */
 const CLAIMS: [string, RegExp, number][] = [
@@ -68,6 +72,14 @@ const CLAIMS: [string, RegExp, number][] = [
   ['docs/node-applier.md', /`spec\.rollout\.maxParallel` \| `--max-parallel` \| (\d+) \|/, DEFAULT_ROLLOUT.maxParallel as number],
   ['docs/node-applier.md', /`spec\.rollout\.maxFailures` \| `--max-failures` \| (\d+) \|/, DEFAULT_ROLLOUT.maxFailures as number],
   ['docs/node-applier.md', /`spec\.gitops\.syncWave` moves the Job to another Argo CD wave \(default (\d+),/, defaultSyncWave()],
+  // Pod resources: the defaults and the thresholds drawn from the measurement (bench/applier-memory.mjs).
+  ['docs/platforms.md', /container asks for `100m` CPU and (\d+)Mi of memory/, mebibytes(DEFAULT_POD_RESOURCES.requests.memory)],
+  ['docs/platforms.md', /is limited to `1` CPU and (\d+)Mi\./, mebibytes(DEFAULT_POD_RESOURCES.limits.memory)],
+  ['docs/platforms.md', /\*\*a memory limit under (\d+)Mi is an error\*\*/, MIN_MEMORY_LIMIT_MIB],
+  ['docs/platforms.md', /\*\*a memory limit or request under (\d+)Mi is a warning\*\*/, MEMORY_NEED_MIB],
+  ['docs/platforms.md', /meets the default (\d+)Mi limit/, mebibytes(DEFAULT_POD_RESOURCES.limits.memory)],
+  ['docs/node-applier.md', /with requests `100m`\/`(\d+)Mi` and limits/, mebibytes(DEFAULT_POD_RESOURCES.requests.memory)],
+  ['docs/node-applier.md', /and limits\n  `1`\/`(\d+)Mi`/, mebibytes(DEFAULT_POD_RESOURCES.limits.memory)],
 ];
 
 test.each(CLAIMS.map(([file, pattern, value]) => [file, pattern.source, pattern, value] as const))('%s states %s as the code has it', (file, _source, pattern, value) => {

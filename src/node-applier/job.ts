@@ -7,6 +7,7 @@
 // re-creates a Job the TTL controller deleted, and the rollout runs again (argo-cd#8586, flux pattern).
 import { EXIT_INTERNAL, EXIT_USAGE, type Diagnostic } from '../diagnostics.js';
 import type { MirrorSetHostsConfig } from '../validate/function-config.js';
+import { DEFAULT_POD_RESOURCES } from '../validate/pod-resources.js';
 import { compareStrings, type InventoryEntry } from '../vocabulary.js';
 import { hashSuffix } from '../bundle/content-hash.js';
 import { jobArgs, MOUNT } from './apply-flags.js';
@@ -20,11 +21,6 @@ export interface BundleRefs {
   names: string[];
 }
 
-const DEFAULT_RESOURCES = {
-  requests: { cpu: '100m', memory: '64Mi' },
-  // Each parallel session is one ssh process (a few MiB); 10 of them and Node fit well under this.
-  limits: { cpu: '1', memory: '256Mi' },
-};
 /** The image is built for one architecture (scripts/build-image.sh); spec.pod.nodeSelector may name another. */
 const DEFAULT_ARCH = 'amd64';
 const CONTAINER = 'apply';
@@ -244,8 +240,8 @@ function podSpec(
         imagePullPolicy: s.imagePullPolicy,
         args,
         resources: {
-          requests: { ...(pod.resources?.requests ?? DEFAULT_RESOURCES.requests) },
-          limits: { ...(pod.resources?.limits ?? DEFAULT_RESOURCES.limits) },
+          requests: { ...(pod.resources?.requests ?? DEFAULT_POD_RESOURCES.requests) },
+          limits: { ...(pod.resources?.limits ?? DEFAULT_POD_RESOURCES.limits) },
         },
         // The run's summary (or its last log lines when it fails) is what `kubectl describe` and
         // the GitOps engine show as the pod's termination message.

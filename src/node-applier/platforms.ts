@@ -31,15 +31,16 @@ export interface PlatformPreset {
 /** The image's own user (scripts/build-image.sh APPLIER_UID); the image also runs under any other uid. */
 export const APPLIER_UID = 65532;
 
-// WMCO pkg/windows/windows.go: ContainerdConfigDir and containerdConfPath.
+// WMCO pkg/windows/windows.go: ContainerdConfigDir and ContainerdConfPath.
 const WMCO_WINDOWS: NodeDefaults = { user: 'Administrator', configDir: 'C:\\k\\containerd\\registries', containerdConfig: 'C:\\k\\containerd\\containerd_conf.toml' };
 // containerd docs/hosts.md (the hosts directory convention) and its default config file.
 const CONTAINERD_LINUX = { configDir: '/etc/containerd/certs.d', containerdConfig: '/etc/containerd/config.toml' };
-// AKS (Azure/AgentBaker parts/windows/windowscontainerdfunc.ps1: ContainerdInstallLocation and
-// config.toml in it) and EKS install containerd under C:\Program Files\containerd, as containerd's
-// docs/getting-started.md does on Windows. Neither template sets config_path; the hosts directory
-// is put beside containerd's root and state (C:\ProgramData\containerd\...), and the preflight
-// refuses a node until config_path names it (docs/platforms.md).
+// containerd's own Windows default config file (defaults/defaults_windows.go DefaultConfigDir +
+// config.toml), which AKS writes (Azure/AgentBaker staging/cse/windows/containerdfunc.ps1) and
+// whose config_path AKS sets to C:\ProgramData\containerd\certs.d (containerdtemplate.toml and
+// containerd2template.toml, since AgentBaker #7705, January 2026). EKS documents neither for
+// Windows: the same paths are our choice there, and the preflight refuses each node whose
+// containerd does not read the directory (docs/platforms.md).
 const PROGRAM_FILES_CONTAINERD = { configDir: 'C:\\ProgramData\\containerd\\certs.d', containerdConfig: 'C:\\Program Files\\containerd\\config.toml' };
 
 export const PLATFORM_PRESETS: Readonly<Record<Platform, PlatformPreset>> = {
@@ -55,13 +56,13 @@ export const PLATFORM_PRESETS: Readonly<Record<Platform, PlatformPreset>> = {
     alwaysServiceAccount: true,
   },
   aks: {
-    // `az aks create --windows-admin-username` and the Linux admin user both default to azureuser.
+    // AKS node access docs: the default user of AKS nodes (Linux and Windows) is azureuser.
     nodes: { windows: { user: 'azureuser', ...PROGRAM_FILES_CONTAINERD }, linux: { user: 'azureuser', ...CONTAINERD_LINUX } },
     fixedIds: APPLIER_UID,
     alwaysServiceAccount: false,
   },
   eks: {
-    // EC2 Windows AMIs: Administrator; Amazon Linux 2023 EKS AMIs: ec2-user.
+    // EC2 Windows AMIs: Administrator (its password is what the key pair decrypts); Amazon Linux AMIs: ec2-user.
     nodes: { windows: { user: 'Administrator', ...PROGRAM_FILES_CONTAINERD }, linux: { user: 'ec2-user', ...CONTAINERD_LINUX } },
     fixedIds: APPLIER_UID,
     alwaysServiceAccount: false,

@@ -6,6 +6,7 @@ import { CONFIG_MAP_KEY_PATTERN, CONTAINERD_RELEASES, DNS1123_LABEL_PATTERN, GIT
 import { DIAGNOSTIC_CODES } from '../diagnostics.js';
 import type { JsonSchema } from './json-schema.js';
 import { EXCLUDE_PATTERN, EXCLUDE_PATTERN_EXPECTED } from '../parse/exclude-patterns.js';
+import { DEFAULT_POD_RESOURCES, MEMORY_NEED_MIB, MIN_MEMORY_LIMIT_MIB } from './pod-resources.js';
 
 export const FUNCTION_CONFIG_API_VERSION = 'mirrorset-hosts.io/v1alpha1';
 export const FUNCTION_CONFIG_KIND = 'MirrorSetHosts';
@@ -239,7 +240,7 @@ export const FUNCTION_CONFIG_SCHEMA: ConfigSchema = {
             },
             priorityClassName: { type: 'string', pattern: DNS1123_SUBDOMAIN, maxLength: 253, 'x-expected': 'a PriorityClass name (DNS-1123 subdomain)' },
             resources: {
-              description: 'The container\'s requests and limits. Default requests cpu 100m, memory 64Mi; limits cpu 1, memory 256Mi.',
+              description: `The container's requests and limits; a part given (requests or limits) replaces its default whole. Default requests cpu ${DEFAULT_POD_RESOURCES.requests.cpu}, memory ${DEFAULT_POD_RESOURCES.requests.memory}; limits cpu ${DEFAULT_POD_RESOURCES.limits.cpu}, memory ${DEFAULT_POD_RESOURCES.limits.memory}. A memory limit below ${MIN_MEMORY_LIMIT_MIB}Mi is refused (the applier cannot start on a node under it), a request above its limit too; a memory request or limit below ${MEMORY_NEED_MIB}Mi (measured for 10 nodes at a time) is a warning (docs/platforms.md "Pod resources").`,
               type: 'object',
               additionalProperties: false,
               properties: {

@@ -8,6 +8,7 @@ import { isPlainObject, type FieldPath, type ManifestObject } from '../parse/par
 import { diagnosticsFor, formatFieldPath } from './diagnostics-for.js';
 import { DEFAULT_MAX_OBJECT_BYTES, FUNCTION_CONFIG_API_VERSION, FUNCTION_CONFIG_KIND, FUNCTION_CONFIG_SCHEMA, type ConfigSchema } from './function-config-schema.js';
 import { typeName, walkSchema, type SchemaReport, type SchemaWalkOptions } from './json-schema.js';
+import { podResourceFindings } from './pod-resources.js';
 
 
 /** The functionConfig with defaults applied (FUNCTION_CONFIG_SCHEMA documents every field). */
@@ -132,6 +133,11 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
     }
     if (diagnostics.length > 0) return { diagnostics };
   }
+  // Resources the pod cannot run with are errors at the field written; ones below the measured need, warnings.
+  for (const finding of podResourceFindings(config.pod.resources)) {
+    report(finding.severity === 'error' ? 'SCHEMA_OUT_OF_RANGE' : 'POD_MEMORY_BELOW_NEED', ['spec', 'pod', 'resources', ...finding.path], finding.message);
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   if (config.ssh.insecureIgnoreHostKeys) {
     // Never emitted silently: the Job it configures would hand the files to whoever answers.
     report(
@@ -144,7 +150,11 @@ export function validateFunctionConfig(object: ManifestObject): FunctionConfigRe
 }
 
 // --- the ConfigMap form: `kpt fn eval --exec mirrorset-hosts -- profile=wmco inputs=mirrorsets/`
-// and a Kptfile `configMap:`. Flat keys, each standing for one spec field.
+// and a Kptfile `configMap:`. Flat keys, each standing for one spec field that one string can say.
+// Objects and lists of objects (spec.pod, spec.auth, spec.nodes.inventory and windowsInstances,
+// knownHosts.fromNodeAnnotations, spec.accept) cannot be one; the other scalars have no key so that
+// this list stays short: a MirrorSetHosts file (Kptfile `configPath:`) says all of them
+// (docs/gitops.md "kpt").
 interface FlatKey {
   path: FieldPath;
   type: 'string' | 'boolean' | 'integer' | 'list' | 'knownHosts';
@@ -157,12 +167,14 @@ const FLAT_KEYS: Readonly<Record<string, FlatKey>> = {
   allowOutsideRoot: { path: ['spec', 'allowOutsideRoot'], type: 'boolean' },
   profile: { path: ['spec', 'profile'], type: 'string' },
   strict: { path: ['spec', 'strict'], type: 'boolean' },
+  platform: { path: ['spec', 'platform'], type: 'string' },
   os: { path: ['spec', 'target', 'os'], type: 'string' },
   configDir: { path: ['spec', 'target', 'configDir'], type: 'string' },
   nodeSelector: { path: ['spec', 'nodes', 'selector'], type: 'string' },
   sshSecretName: { path: ['spec', 'ssh', 'secretName'], type: 'string' },
   sshUser: { path: ['spec', 'ssh', 'user'], type: 'string' },
   sshPort: { path: ['spec', 'ssh', 'port'], type: 'integer' },
+  sshBecome: { path: ['spec', 'ssh', 'become'], type: 'string' },
   knownHostsConfigMap: { path: ['spec', 'ssh', 'knownHosts'], type: 'knownHosts' },
   image: { path: ['spec', 'image'], type: 'string' },
   strategy: { path: ['spec', 'gitops', 'strategy'], type: 'string' },

@@ -76,4 +76,15 @@ describe('functionConfig', () => {
     const bad = check('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\ndata:\n  profile: linux\n  sensitive: maybe\n  colour: blue\n');
     expect(bad.diagnostics.map((d) => `${d.code} ${d.field}`).sort()).toEqual(['SCHEMA_ENUM data.profile', 'SCHEMA_TYPE data.sensitive', 'SCHEMA_UNKNOWN_FIELD data.colour']);
   });
+
+  test('the ConfigMap form picks the platform preset and sudo, checked like the rest at the data key', () => {
+    const ok = check('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\ndata:\n  platform: eks\n  os: linux\n  sshBecome: sudo\n');
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.config).toMatchObject({ platform: 'eks', target: { os: 'linux' }, ssh: { become: 'sudo' } });
+    const bad = check('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\ndata:\n  platform: azure\n  sshBecome: doas\n');
+    expect(bad.diagnostics.map(formatDiagnostic)).toEqual([
+      'mirrorset-hosts.yaml:5:13: error SCHEMA_ENUM data.platform: expected one of generic, openshift, aks, eks, found "azure"',
+      'mirrorset-hosts.yaml:6:14: error SCHEMA_ENUM data.sshBecome: expected one of none, sudo, found "doas"',
+    ]);
+  });
 });

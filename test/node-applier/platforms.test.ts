@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { applySettings, parseArgsOptions } from '../../src/node-applier/apply-flags.js';
 import { buildManifests } from '../../src/node-applier/build-manifests.js';
 import { PLATFORM_PRESETS } from '../../src/node-applier/platforms.js';
+import { quantityValue } from '../../src/validate/pod-resources.js';
 import { resolveTarget } from '../../src/node-applier/node-target.js';
+import { decideConfigPath, type ContainerdFacts } from '../../src/node-applier/containerd-config.js';
 import { EXIT_INTERNAL, EXIT_USAGE, formatDiagnostic } from '../../src/diagnostics.js';
 import { parseManifests } from '../../src/parse/parse-manifests.js';
 import { validateFunctionConfig } from '../../src/validate/function-config.js';
@@ -151,6 +153,50 @@ describe('platform presets', () => {
     expect(entry).toMatchObject({ user: 'capi', containerdConfig: '' });
   });
 
+  // The registry part of each platform's own containerd config, as its node build writes it (the
+  // sources docs/platforms.md cites), against the preset's paths: the preflight lets the files be
+  // written only where that containerd reads them, and refuses, saying what to set, everywhere else.
+  const CONTAINERD: Record<string, string> = {
+    '1.7': 'containerd github.com/containerd/containerd v1.7.20 abc',
+    '2.0': 'containerd github.com/containerd/containerd/v2 v2.0.4 abc',
+    '2.1': 'containerd github.com/containerd/containerd/v2 v2.1.4 abc',
+  };
+  const verdictOn = (platform: Platform, os: 'windows' | 'linux', text: string | undefined, release: string): string => {
+    const target = resolveTarget({ name: 'n', address: '10.0.0.5', os }, { os, port: 22, platform });
+    const facts: ContainerdFacts = {
+      os,
+      configDir: target.configDir,
+      configFile: target.containerdConfig,
+      main: text === undefined ? { state: 'absent' } : { state: 'read', text },
+      imports: [],
+      runtime: { containerd: true, crio: false },
+      version: CONTAINERD[release] ?? null,
+      dump: null,
+      assumeDefaults: null,
+    };
+    return decideConfigPath(facts).verdict;
+  };
+  const AKS_WINDOWS_V2 = '[plugins]\n  [plugins.cri]\n    [plugins.cri.registry]\n      config_path = "C:\\\\ProgramData\\\\containerd\\\\certs.d"\n';
+  const AKS_WINDOWS_V3 = "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = 'C:\\ProgramData\\containerd\\certs.d'\n";
+  const AKS_WINDOWS_BEFORE_2026 = '[plugins.cri.registry]\n  [plugins.cri.registry.mirrors."docker.io"]\n    endpoint = ["https://registry-1.docker.io"]\n';
+  const AKS_LINUX = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n';
+  const EKS_AL2023 = (version: number): string =>
+    `version = ${version}\n[plugins."${version === 3 ? 'io.containerd.cri.v1.images' : 'io.containerd.grpc.v1.cri'}".registry]\nconfig_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n`;
+  test.each<[string, Platform, 'windows' | 'linux', string, string, string | undefined]>([
+    ['AKS Windows, containerd 1.7 template (AgentBaker 2026)', 'aks', 'windows', '1.7', 'reads', AKS_WINDOWS_V2],
+    ['AKS Windows, containerd 2 template (AgentBaker 2026)', 'aks', 'windows', '2.1', 'reads', AKS_WINDOWS_V3],
+    ['AKS Windows, an older node image (registry.mirrors, no config_path)', 'aks', 'windows', '1.7', 'does-not-read', AKS_WINDOWS_BEFORE_2026],
+    ['AKS Linux', 'aks', 'linux', '1.7', 'reads', AKS_LINUX],
+    ['EKS Windows without the config file the preset names', 'eks', 'windows', '1.7', 'unknown', undefined],
+    ['EKS Windows, a config that sets no config_path', 'eks', 'windows', '1.7', 'does-not-read', 'version = 2\n'],
+    ['EKS AL2023, containerd 1.7 (a two-directory list, split)', 'eks', 'linux', '1.7', 'reads', EKS_AL2023(2)],
+    ['EKS AL2023, containerd 2.0', 'eks', 'linux', '2.0', 'reads', EKS_AL2023(3)],
+    ['EKS AL2023, containerd 2.1+ (the list is one directory name to the transfer service)', 'eks', 'linux', '2.1', 'does-not-read', EKS_AL2023(3)],
+  ])('%s (%s %s nodes, containerd %s): the preflight says %s', (_name, platform, os, release, expected, text) => {
+    // Anything but 'reads' is a refusal of that node (configPathProblems), never a silent write.
+    expect(verdictOn(platform, os, text, release)).toBe(expected);
+  });
+
   test('every platform has a row for every node OS and docs/platforms.md has a section for it', async () => {
     const { readFile } = await import('node:fs/promises');
     const doc = await readFile(new URL('../../docs/platforms.md', import.meta.url), 'utf8');
@@ -212,6 +258,47 @@ describe('pod settings (spec.pod)', () => {
     // The position is the parser's: the line it names holds the offending key or value.
     const text = configText({ ...baseSpec, pod }).split('\n');
     expect(text[Number(match?.[1]) - 1]).toContain(lineHolds);
+  });
+});
+
+describe('pod resources (spec.pod.resources) against the measured need', () => {
+  const findings = (resources: Spec): string[] => {
+    const pod = { resources };
+    const { diagnostics } = validated({ ...baseSpec, pod });
+    const text = configText({ ...baseSpec, pod }).split('\n');
+    // Each finding with the text of the line its position names: the parser's position of the field.
+    return diagnostics.map((d) => `${d.severity} ${d.code} ${d.field} @ ${text[(d.location?.line ?? 0) - 1]?.trim()}`);
+  };
+  test.each<[string, Spec, string[]]>([
+    ['the defaults', {}, []],
+    ['the measured need exactly', { requests: { memory: '128Mi' }, limits: { memory: '128Mi' } }, []],
+    ['the same in other units', { requests: { memory: '0.125Gi' }, limits: { memory: '134217728' } }, []],
+    ['a memory limit the applier cannot start under', { limits: { cpu: '1', memory: '32Mi' } }, ['error SCHEMA_OUT_OF_RANGE spec.pod.resources.limits.memory @ "memory": "32Mi"']],
+    ['a request above the default limit', { requests: { cpu: '100m', memory: '512Mi' } }, ['error SCHEMA_OUT_OF_RANGE spec.pod.resources.requests.memory @ "memory": "512Mi"']],
+    ['a cpu request above its limit', { requests: { cpu: '2', memory: '128Mi' }, limits: { cpu: '1500m', memory: '256Mi' } }, ['error SCHEMA_OUT_OF_RANGE spec.pod.resources.requests.cpu @ "cpu": "2",']],
+    ['a memory request below the need', { requests: { cpu: '50m', memory: '64Mi' } }, ['warning POD_MEMORY_BELOW_NEED spec.pod.resources.requests.memory @ "memory": "64Mi"']],
+    // 128M (decimal) is 122 MiB: below the need, and above the limit.
+    ['a memory limit that works one node at a time only', { requests: { memory: '128M' }, limits: { memory: '100Mi' } }, [
+      'error SCHEMA_OUT_OF_RANGE spec.pod.resources.requests.memory @ "memory": "128M"',
+      'warning POD_MEMORY_BELOW_NEED spec.pod.resources.limits.memory @ "memory": "100Mi"',
+      'warning POD_MEMORY_BELOW_NEED spec.pod.resources.requests.memory @ "memory": "128M"',
+    ]],
+  ])('%s', (_name, resources, expected) => {
+    expect(findings(resources).sort()).toEqual(expected.sort());
+  });
+
+  test('a refused value generates nothing; a warned one still generates the Job with what was written', () => {
+    expect(validated({ ...baseSpec, pod: { resources: { limits: { memory: '48Mi' } } } }).config).toBeUndefined();
+    const pod = podOf(build({ pod: { resources: { requests: { memory: '96Mi' } } } }));
+    // A part given replaces its default whole: the limits stay the defaults.
+    expect(pod.containers[0].resources).toEqual({ requests: { memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+  });
+
+  test('quantities are read as the API server reads them', () => {
+    expect([quantityValue('128Mi'), quantityValue('0.5Gi'), quantityValue('1e3'), quantityValue('100m'), quantityValue('2k'), quantityValue('1E')]).toEqual([
+      134217728, 536870912, 1000, 0.1, 2000, 1e18,
+    ]);
+    expect(quantityValue('12 Mi')).toBeUndefined();
   });
 });
 

@@ -67,6 +67,18 @@ describeWithTool('kpt', 'kpt fn eval --exec', () => {
     expect(results.items[0].results[0]).toMatchObject({ severity: 'error', file: { path: 'broken.yaml' }, tags: { code: 'SCHEMA_ENUM' } });
   });
 
+  test('key=value picks the platform preset and sudo: the generated Job hands both to apply', () => {
+    const pkg = packageOfMirrorSets();
+    const args = ['name=mirrors', 'namespace=infra', 'platform=eks', 'os=linux', 'sshBecome=sudo', 'image=registry.example.com/mirrorset-hosts:1', 'sshSecretName=node-ssh', 'knownHostsConfigMap=node-known-hosts'];
+    const result = run('kpt', ['fn', 'eval', pkg, '--exec', cliPath, '--', ...args], { cwd: ws.dir, env: ws.env });
+    expect(result.code).toBe(0);
+    const generated = objects(readFileSync(path.join(pkg, 'mirrors.generated.yaml'), 'utf8'));
+    const job = generated.find((o) => o['kind'] === 'Job') as Record<string, any>;
+    const jobArgs = job['spec'].template.spec.containers[0].args as string[];
+    expect(jobArgs.join(' ')).toContain('--platform eks');
+    expect(jobArgs.join(' ')).toContain('--become sudo');
+  });
+
   test('a bad key=value argument is a readable error too', () => {
     const pkg = packageOfMirrorSets();
     const result = run('kpt', ['fn', 'eval', pkg, '--exec', cliPath, '--', 'profile=windows'], { cwd: ws.dir, env: ws.env });
