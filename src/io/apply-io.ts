@@ -5,10 +5,12 @@ import { dirname, join } from 'node:path';
 import type { ApplyIo } from '../node-applier/run-apply.js';
 import type { CliIo } from './cli-io.js';
 import { getConfigMapData, listNodes } from './kube-nodes.js';
-import { createSshExec, sshPathProblem } from './ssh.js';
+import { createSshTransport, sshPathProblem } from './ssh.js';
 
 export function nodeApplyIo(io: CliIo): ApplyIo {
   const path = io.env['PATH'];
+  // The temp dir of the environment the run was given (node:os tmpdir() reads the process's own).
+  const tempDir = io.env['TMPDIR'] || tmpdir();
   return {
     stdout: io.stdout,
     stderr: io.stderr,
@@ -23,10 +25,10 @@ export function nodeApplyIo(io: CliIo): ApplyIo {
     listNodes,
     getConfigMapData,
     transportPathProblem: sshPathProblem,
-    createExec: (options) => createSshExec({ ...options, ...(path !== undefined ? { path } : {}) }),
+    createTransport: (options) => createSshTransport({ ...options, ...(path !== undefined ? { path } : {}) }, { tempDir }),
     // A directory of its own (mode 0700) under the temp dir: in the Job, the pod's in-memory /tmp.
     writeKnownHosts: async (text) => {
-      const file = join(await mkdtemp(join(tmpdir(), 'mirrorset-hosts-known-hosts-')), 'known_hosts');
+      const file = join(await mkdtemp(join(tempDir, 'mirrorset-hosts-known-hosts-')), 'known_hosts');
       await writeFile(file, text, { mode: 0o600 });
       return file;
     },

@@ -27,6 +27,15 @@ export interface TransportOptions {
   commandTimeoutSeconds: number;
 }
 
+/** The way to the nodes: sessions, and the end of what a node's sessions share. */
+export interface Transport {
+  exec: Exec;
+  /** Ends the node's connection, whatever its sessions' outcome. Never throws. */
+  closeNode(target: NodeTarget): Promise<void>;
+  /** Ends every connection still open and removes what the transport made locally. Never throws. */
+  close(): Promise<void>;
+}
+
 /** Everything `apply` touches outside itself. Reads reject with a Node.js error (its `code` is shown). */
 export interface ApplyIo {
   stdout(text: string): void;
@@ -43,7 +52,7 @@ export interface ApplyIo {
   getConfigMapData(api: { server: string; token: string; ca?: string }, namespace: string, name: string): Promise<Record<string, string>>;
   /** Why ssh cannot take this path as an option value, or null. */
   transportPathProblem(file: string): string | null;
-  createExec(options: TransportOptions): Exec;
+  createTransport(options: TransportOptions): Transport;
   /** Writes a known_hosts built at run time to a private temporary file; returns its path. */
   writeKnownHosts(text: string): Promise<string>;
   /** Removes a file writeKnownHosts made. */
@@ -230,6 +239,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
   const refusedNames = new Set(refused.map((r) => r.name));
   const targets = new Map<string, NodeTarget>(mine.filter((t) => !refusedNames.has(t.name)).map((t) => [t.name, t]));
   const knownHostsFile = s.knownHostsFromNodeAnnotations ? await io.writeKnownHosts(knownHostsLines(pinned)) : s.knownHosts;
+  let transport: Transport | undefined;
   try {
     let order;
     try {
@@ -251,12 +261,13 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
       ['auth_hosts', authHosts.join(',') || undefined],
     ]);
 
-    const exec = io.createExec({
+    const nodes = io.createTransport({
       identityFile: s.sshKey,
       knownHostsFile,
       connectTimeoutSeconds: s.connectTimeout,
       commandTimeoutSeconds: s.commandTimeout,
     });
+    transport = nodes;
     const log: StepLog = (level, target, step, result, fields = []) =>
       emit([['level', level], ['node', target.name], ['address', displayAddress(target)], ['step', step], ['result', result], ['host_key', hostKey], ...fields]);
     const context: ApplyContext = {
@@ -272,8 +283,13 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     const results = await runRollout<NodeOutcome>([...targets.keys()], { canary: s.canary, maxParallel: s.maxParallel, maxFailures: s.maxFailures }, async (name) => {
       const target = targets.get(name) as NodeTarget;
       const started = io.now();
-      // WMCO wrote these files (same bytes with the wmco profile): take them over, as --adopt does.
-      const outcome = await applyNode(target, wmcoNodes.has(name) ? { ...context, adopt: true } : context, exec, log);
+      let outcome: NodeOutcome;
+      try {
+        // WMCO wrote these files (same bytes with the wmco profile): take them over, as --adopt does.
+        outcome = await applyNode(target, wmcoNodes.has(name) ? { ...context, adopt: true } : context, nodes.exec, log);
+      } finally {
+        await nodes.closeNode(target);
+      }
       log(outcome.failed ? 'error' : 'info', target, 'done', outcome.status, [['duration_ms', io.now() - started]]);
       return outcome;
     });
@@ -296,6 +312,7 @@ export async function runApply(s: ApplySettings, io: ApplyIo, secrets: string[])
     // skipped-unavailable is not among them: a NotReady or cordoned node is routine (--unavailable-nodes fail makes it a failure).
     return reports.some((r) => r.status === 'failed' || r.status === 'skipped' || r.status === 'attention') ? 1 : 0;
   } finally {
+    await transport?.close();
     if (s.knownHostsFromNodeAnnotations && knownHostsFile !== null) await io.removeTempFile(knownHostsFile);
   }
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { resolveTarget } from '../../src/node-applier/node-target.js';
 import { classifySshFailure } from '../../src/node-applier/ssh-errors.js';
-import { sshArgs, sshConfigPath, sshPathProblem } from '../../src/io/ssh.js';
+import { MASTER_IDLE_SECONDS, sshArgs, sshConfigPath, sshPathProblem } from '../../src/io/ssh.js';
 
 const target = resolveTarget({ name: 'win-a', address: '10.0.0.5', port: 2222 }, { os: 'windows', port: 22 });
 const options = { identityFile: '/etc/mirrorset-hosts/ssh/ssh-privatekey', knownHostsFile: '/etc/mirrorset-hosts/known-hosts/known_hosts', connectTimeoutSeconds: 10, commandTimeoutSeconds: 120 };
@@ -47,6 +47,20 @@ describe('the ssh command line', () => {
     ]);
   });
 
+  test("with the node's control socket, the session shares the node's one connection; nothing else changes", () => {
+    const alone = sshArgs(target, options, 'CMD');
+    const shared = sshArgs(target, options, 'CMD', '/tmp/mirrorset-hosts-ssh-Ab12Cd/3');
+    const at = alone.indexOf('ControlMaster=no');
+    expect(alone.slice(at - 1, at + 3)).toEqual(['-o', 'ControlMaster=no', '-o', 'ControlPath=none']);
+    expect(shared).toEqual([
+      ...alone.slice(0, at - 1),
+      '-o', 'ControlMaster=auto',
+      '-o', 'ControlPath="/tmp/mirrorset-hosts-ssh-Ab12Cd/3"',
+      '-o', `ControlPersist=${MASTER_IDLE_SECONDS}`,
+      ...alone.slice(at + 3),
+    ]);
+  });
+
   test('the opt-out accepts any key and remembers none', () => {
     const args = sshArgs(target, { ...options, knownHostsFile: null }, 'CMD');
     expect(args).toContain('StrictHostKeyChecking=no');
@@ -61,7 +75,7 @@ describe('the ssh command line', () => {
 
 // The real client parses the option: `ssh -G` prints the configuration it would use, after
 // argv_split (quotes, escapes, comments); IdentityFile before its %-token expansion (which turns
-// the doubled %% back), UserKnownHostsFile after it.
+// the doubled %% back), UserKnownHostsFile and ControlPath after it.
 describe('file paths survive ssh\'s option parsing (real ssh -G)', () => {
   const hasSsh = spawnSync('ssh', ['-V']).status === 0;
   const pathChar = fc.constantFrom(' ', '\t', '"', "'", '\\', '=', '#', '%', '$', '{', '}', '~', ',', 'a', 'b', '/', 'é', '*');
@@ -70,13 +84,14 @@ describe('file paths survive ssh\'s option parsing (real ssh -G)', () => {
   (hasSsh ? test : test.skip)('any absolute path without control characters or ${ reaches ssh as one exact value', () => {
     fc.assert(
       fc.property(filePath, (p) => {
-        const args = sshArgs(target, { ...options, identityFile: p, knownHostsFile: p }, 'CMD');
+        const args = sshArgs(target, { ...options, identityFile: p, knownHostsFile: p }, 'CMD', p);
         const dump = spawnSync('ssh', ['-G', ...args.slice(0, args.indexOf('--')), '--', 'node.example'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
         expect(dump.stderr).toBe('');
         const lines = dump.stdout.split('\n');
         expect(lines.filter((l) => l.startsWith('identityfile '))).toEqual([`identityfile ${p.replace(/%/g, '%%')}`]);
         // UserKnownHostsFile is printed after ssh.c's %-expansion: the exact path again.
         expect(lines.filter((l) => l.startsWith('userknownhostsfile '))).toEqual([`userknownhostsfile ${p}`]);
+        expect(lines.filter((l) => l.startsWith('controlpath '))).toEqual([`controlpath ${p}`]);
       }),
       { numRuns: 60 },
     );
