@@ -228,6 +228,10 @@ function podSpec(
     nodeSelector: sortedKeys({ 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': DEFAULT_ARCH, ...pod.nodeSelector }),
     ...(pod.tolerations !== undefined ? { tolerations: pod.tolerations } : {}),
     ...(pod.affinity !== undefined ? { affinity: pod.affinity } : {}),
+    // The applier's ssh leaves its per-node connection masters to be reaped by PID 1 once they exit
+    // (OpenSSH daemonizes them, src/io/ssh.ts); a shared process namespace makes the pod's pause
+    // container PID 1, which reaps them, instead of the applier, which cannot.
+    shareProcessNamespace: true,
     securityContext: {
       runAsNonRoot: true,
       ...(uid !== null ? { runAsUser: uid, runAsGroup: uid, fsGroup: uid } : {}),

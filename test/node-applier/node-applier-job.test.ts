@@ -73,6 +73,8 @@ describe('the Job', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBeUndefined();
     expect(pod.restartPolicy).toBe('Never');
+    // The exited ssh connection masters are reaped by the pause container, not left as zombies of the applier.
+    expect(pod.shareProcessNamespace).toBe(true);
     expect(spec.backoffLimit).toBe(2);
     expect(spec.activeDeadlineSeconds).toBe(1800);
     expect(pod.volumes.find((v: { name: string }) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
