@@ -13,6 +13,7 @@ import { MAX_NESTING, MAX_RESOURCE_LIST_BYTES, MAX_TOKENS } from '../src/krm/res
 import { APPLY_FLAGS } from '../src/node-applier/apply-flags.js';
 import { DEFAULT_ROLLOUT } from '../src/node-applier/rollout.js';
 import { nodeApplierSettings } from '../src/node-applier/settings.js';
+import { MASTER_IDLE_SECONDS } from '../src/io/ssh.js';
 import { MAX_INPUT_BYTES, MAX_SEGMENT_RETRIES } from '../src/parse/parse-manifests.js';
 import { defaultConfig } from '../src/validate/function-config.js';
 import { FUNCTION_CONFIG_SCHEMA, MAX_CONFIG_NAME_LENGTH } from '../src/validate/function-config-schema.js';
@@ -72,6 +73,7 @@ const CLAIMS: [string, RegExp, number][] = [
   ['docs/node-applier.md', /`spec\.rollout\.maxParallel` \| `--max-parallel` \| (\d+) \|/, DEFAULT_ROLLOUT.maxParallel as number],
   ['docs/node-applier.md', /`spec\.rollout\.maxFailures` \| `--max-failures` \| (\d+) \|/, DEFAULT_ROLLOUT.maxFailures as number],
   ['docs/node-applier.md', /`spec\.gitops\.syncWave` moves the Job to another Argo CD wave \(default (\d+),/, defaultSyncWave()],
+  ['docs/node-applier.md', /leaves masters that exit after (\d+) s without a session \(`ControlPersist`\)/, MASTER_IDLE_SECONDS],
   // Pod resources: the defaults and the thresholds drawn from the measurement (bench/applier-memory.mjs).
   ['docs/platforms.md', /container asks for `100m` CPU and (\d+)Mi of memory/, mebibytes(DEFAULT_POD_RESOURCES.requests.memory)],
   ['docs/platforms.md', /is limited to `1` CPU and (\d+)Mi\./, mebibytes(DEFAULT_POD_RESOURCES.limits.memory)],
