@@ -1,7 +1,9 @@
 // The apply program, described once: the steps every node OS takes, in order, with the safety rule
-// of each. linux-commands.ts and windows-commands.ts each give a ProgramDialect (how to quote, make a
-// directory, write a file from base64, move it over another, remove a file or an empty directory,
-// take the lock, print a protocol line) and this renders the steps in it.
+// of each. linux-commands.ts and windows-commands.ts each give a ProgramDialect (how to quote, make
+// directories, write a file, move it over another, remove files or empty directories, take the lock,
+// read sums back, print a protocol line) and this renders the steps in it. The steps that touch many
+// files take them all at once, so that a dialect whose commands are processes (sh) can start one
+// process for all of them rather than one per file.
 //
 // The steps: prepare the state directory (refused when it is a link, not ours, or open to others),
 // take the node's lock, check the ownership record is the one the plan was made from, remove the
@@ -12,7 +14,7 @@ import type { NodeCommandSet } from './command-set.js';
 import { encodeText, LOCK_FILE, PROGRAM_END, RECORD_FILE, STATE_DIR, TEMP_SUFFIX } from './node-state.js';
 import { dirOf, tempPathFor, type NodePlan } from './plan-node.js';
 import type { NodeTarget } from './node-target.js';
-import { bytesToBase64, textToBase64, type TargetOs } from '../vocabulary.js';
+import type { TargetOs } from '../vocabulary.js';
 
 /** One OS's spelling of the steps. Every path argument is already quoted with `quote`. */
 export interface ProgramDialect {
@@ -35,24 +37,30 @@ export interface ProgramDialect {
   lock(lockFile: string, timeoutSeconds: number): string[];
   /** Stop with `conflict` unless the record's sha256 (or `absent`) is the expected one. */
   checkRecord(recordFile: string, expectedSha256: string): string[];
-  /** Remove a leftover temporary file (or a link in its place, never its target). */
-  removeStale(path: string): string;
+  /** Remove leftover temporary files (or links in their place, never their targets). */
+  removeStale(paths: readonly string[]): string[];
   /** From `open` to `close`, a failure removes these temporary files and nothing else. */
   guardTemps(temps: readonly string[]): { open: string[]; close: string[] };
-  mkdir(path: string): string;
-  /** Create `path` (exclusively: an existing name is an error) with the bytes of `base64`. */
-  writeBase64(path: string, base64: string): string;
+  /** Create those of the directories that do not exist (their parent, the config directory, does). */
+  mkdirs(paths: readonly string[]): string[];
+  /** Create `path` (exclusively: an existing name is an error) holding `content`. */
+  writeFile(path: string, content: Uint8Array): string;
   /** Put the temporary files' bytes on disk before a rename makes them visible. */
   flush(temps: readonly string[]): string[];
   /** Replace `to` by `from` in one step; a directory at `to` is an error, never a place to move into. */
   moveOver(from: string, to: string): string;
-  /** Remove a regular file: `onLink` when it is a link, `onRemoved` after removing it. */
-  removeFile(path: string, onLink: string, onRemoved: string): string;
-  /** Remove a directory only when it is a real, empty directory. */
-  removeDirIfEmpty(path: string, onRemoved: string, onKept: string): string;
-  /** Print `sum <encodedPath> <sha256 or missing>` for a file. */
-  sum(path: string, encodedPath: string): string[];
+  /** Remove regular files: `onLink` (which stops the program) when one is a link, `onRemoved` for each removed. */
+  removeFiles(files: ReadonlyArray<{ path: string; onLink: string; onRemoved: string }>): string[];
+  /** Remove directories that are real and empty; `onRemoved` or `onKept` for each. */
+  removeDirsIfEmpty(dirs: ReadonlyArray<{ path: string; onRemoved: string; onKept: string }>): string[];
+  /**
+   * Print `sum <encodedPath> <sha256 or missing>` for each file. `relative` is the file's path below
+   * `configRoot` (`/`-separated, NOT quoted); `path` is the same file as an absolute quoted path.
+   */
+  readBack(configRoot: string, files: ReadonlyArray<{ relative: string; path: string; encodedPath: string }>): string[];
 }
+
+const encoder = new TextEncoder();
 
 /** Carries out a plan under the node's lock and prints the sha256 of every desired file read back. */
 export function renderApplyProgram(
@@ -85,41 +93,35 @@ export function renderApplyProgram(
     ...dialect.checkRecord(record, plan.expectedRecordSha256),
     // Leftovers of a killed or failed run go first: they must not keep a full disk full, and every
     // temporary name must be free for the exclusive create below.
-    ...[...plan.removeTemps.map(at), ...temps, recordTemp].map(dialect.removeStale),
+    ...dialect.removeStale([...plan.removeTemps.map(at), ...temps, recordTemp]),
     // What this run may leave behind if it fails from here on: only its own temporary files.
     ...guard.open,
   ];
-  for (const dir of writeDirs) {
-    lines.push(dialect.ifLink(at(dir), refuse('registry-dir-is-a-symlink', dir)));
-    if (plan.mkdirs.includes(dir)) lines.push(dialect.mkdir(at(dir)));
-  }
+  for (const dir of writeDirs) lines.push(dialect.ifLink(at(dir), refuse('registry-dir-is-a-symlink', dir)));
+  lines.push(...dialect.mkdirs(writeDirs.filter((dir) => plan.mkdirs.includes(dir)).map(at)));
   for (const write of plan.writes) {
     lines.push(dialect.ifLink(at(write.path), refuse('file-is-a-symlink', write.path)));
-    lines.push(dialect.writeBase64(at(tempPathFor(write.path)), bytesToBase64(write.content)));
+    lines.push(dialect.writeFile(at(tempPathFor(write.path)), write.content));
   }
   lines.push(...dialect.flush(temps), emit('step upload ok'));
   if (plan.writes.length > 0) {
     // The record first lists what we are about to rename into place, so a run killed between the
     // renames and the final record still owns every file it wrote.
-    lines.push(dialect.writeBase64(recordTemp, textToBase64(plan.intentRecord)), dialect.moveOver(recordTemp, record));
+    lines.push(dialect.writeFile(recordTemp, encoder.encode(plan.intentRecord)), dialect.moveOver(recordTemp, record));
   }
   for (const write of plan.writes) lines.push(dialect.moveOver(at(tempPathFor(write.path)), at(write.path)));
   lines.push(emit('step rename ok'));
-  for (const file of plan.removeFiles) {
-    lines.push(dialect.removeFile(at(file), refuse('file-is-a-symlink', file), emit('removed-file', encodeText(file))));
-  }
-  for (const dir of plan.removeDirs) {
-    // Only an empty real directory goes: files someone else put there keep it.
-    lines.push(dialect.removeDirIfEmpty(at(dir), emit('removed-dir', encodeText(dir)), emit('kept-dir', encodeText(dir))));
-  }
   lines.push(
+    ...dialect.removeFiles(plan.removeFiles.map((file) => ({ path: at(file), onLink: refuse('file-is-a-symlink', file), onRemoved: emit('removed-file', encodeText(file)) }))),
+    // Only an empty real directory goes: files someone else put there keep it.
+    ...dialect.removeDirsIfEmpty(plan.removeDirs.map((dir) => ({ path: at(dir), onRemoved: emit('removed-dir', encodeText(dir)), onKept: emit('kept-dir', encodeText(dir)) }))),
     emit('step cleanup ok'),
-    dialect.writeBase64(recordTemp, textToBase64(plan.record)),
+    dialect.writeFile(recordTemp, encoder.encode(plan.record)),
     dialect.moveOver(recordTemp, record),
     emit('step record ok'),
     ...guard.close,
   );
-  for (const path of desiredPaths) lines.push(...dialect.sum(at(path), encodeText(path)));
+  lines.push(...dialect.readBack(quote(d), desiredPaths.map((path) => ({ relative: path, path: at(path), encodedPath: encodeText(path) }))));
   lines.push(emit('end apply'), 'exit 0', PROGRAM_END, '');
   return lines.join('\n');
 }

@@ -1,10 +1,19 @@
 // The Linux command set: POSIX sh plus coreutils (base64, sha256sum, stat) and util-linux flock.
 //
-// Each file is decoded to `.<name>.mirrorset-hosts-tmp` beside its final name, created exclusively
+// Each file is written to `.<name>.mirrorset-hosts-tmp` beside its final name, created exclusively
 // (`set -C`: an existing name, a symlink included, makes the redirection fail instead of writing
 // through it), and renamed over its final name with `mv -fT` (rename(2): a reader sees the old or the
 // new file, never a partial or missing one; -T: a directory in the way is an error, never a place to
-// move the file into). Every name the node reports crosses the protocol base64-encoded.
+// move the file into).
+//
+// Cost: the number of processes a program starts does not grow with the number of files, except one
+// `mv` per file the apply writes (unchanged files cost nothing). The shell's builtins (`[`, `case`,
+// `printf`, `read`) do the per-file work; one `sha256sum`, `mkdir`, `rm` or `rmdir` takes all the
+// files of a step. sh has no rename builtin, and no command renames many files in one process with
+// -T's refusal of a directory on every distribution we target (`mv --exchange` needs coreutils 9.5,
+// util-linux `rename` substitutes names and is not everywhere): so one `mv -fT` per written file,
+// which keeps rename(2), and with it the all-or-nothing replacement, per file.
+import { bytesToBase64 } from '../vocabulary.js';
 import { nodeCommandSet, type ProgramDialect } from './apply-program.js';
 import type { NodeCommandSet } from './command-set.js';
 import { PROGRAM_END, RECORD_FILE, REMOTE_EXIT, STATE_DIR } from './node-state.js';
@@ -15,6 +24,8 @@ import type { NodeTarget } from './node-target.js';
 export function shQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
+
+const RAW_NAME_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-';
 
 function nodePath(configDir: string, relative: string): string {
   return `${configDir.replace(/\/+$/, '')}/${relative}`;
@@ -27,9 +38,21 @@ const BOOTSTRAP =
 
 const PRELUDE = [
   `msh() { printf 'MSH1 %s\\n' "$*"; }`,
-  // A name as one protocol field: base64 of its bytes on one line, '-' for empty.
+  // Text as one protocol field: base64 of its bytes on one line, '-' for empty.
   `b64() { if [ -n "$1" ]; then printf '%s' "$1" | base64 | tr -d '\\n'; else printf '%s' -; fi; }`,
+  // A name as one protocol field, in $v: '=' and the name itself when it holds only letters, digits,
+  // '.', '_', ':' and '-' (decided by \`case\`, no process: every name we write), else b64 (node-state.ts
+  // NAME). The characters are listed, not ranged: a range such as a-z follows the locale's collation.
+  `nf() { case $1 in '' | *[!${RAW_NAME_CHARS}]*) v=$(b64 "$1") ;; *) v="=$1" ;; esac; }`,
+  // The sha256 of "$1" in $k (empty when it has none), from the output of one \`sha256sum -- <files>\`
+  // on stdin: a line per file it could read, in the order given, none for a file it could not. $q
+  // holds a line read but not yet matched.
+  `sn() { if [ -z "$q" ]; then IFS= read -r q || q=-; fi; k=\${q%% *}; if [ "\${q#"$k"??}" = "$1" ]; then q=; else k=; fi; }`,
 ];
+
+// sha256sum escapes a name holding a backslash, newline or CR in its output (and marks the line with a
+// leading backslash): those files, and any with an unprintable byte, get a call of their own.
+const ESCAPED_BY_SHA256SUM = /[^\x20-\x7e]|\\/;
 
 // The files the main config's `imports` name, read in this same shell (no process per file): the
 // top-level `imports = [...]` value's quoted strings, each made absolute against the config's
@@ -124,25 +147,40 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
     '  msh record absent',
     'fi',
     'if [ -d "$d" ]; then',
+    // The regular files to sum are gathered in "$@", named relative to $d.
+    '  set --',
     '  for x in "$d"/*; do',
-    '    n=$(b64 "${x##*/}")',
+    '    nf "${x##*/}"; n=$v',
     '    if [ -L "$x" ]; then msh subdir "$n" link; continue; fi',
     '    [ -d "$x" ] || continue',
     '    msh subdir "$n" dir',
     '    for f in "$x"/* "$x"/.[!.]* "$x"/..?*; do',
     '      if [ -L "$f" ]; then k=link',
     // -f before reading: a FIFO or device is never opened (reading one could block the probe).
-    '      elif [ -f "$f" ]; then k=$(sha256sum < "$f" | cut -c1-64); k=${k:-other}',
+    '      elif [ -f "$f" ]; then',
+    '        r=${x##*/}/${f##*/}',
+    `        case $r in *[![:print:]]* | *\\\\*) k=$(sha256sum < "$f" | cut -c1-64); k=\${k:-other} ;; *) set -- "$@" "$r"; continue ;; esac`,
     '      elif [ -e "$f" ]; then k=other',
     '      else continue',
     '      fi',
-    '      msh file "$n" "$(b64 "${f##*/}")" "$k"',
+    '      nf "${f##*/}"; msh file "$n" "$v" "$k"',
     '    done',
-    '    if [ -f "$x/hosts.toml" ] && [ ! -L "$x/hosts.toml" ]; then',
-    `      h=$(head -n 1 "$x/hosts.toml" | base64 | tr -d '\\n')`,
-    '      msh head "$n" "${h:--}"',
-    '    fi',
     '  done',
+    // One sha256sum for all of them; a file it could not read is `other`, as a FIFO is.
+    '  if [ $# -gt 0 ]; then',
+    '    (cd -- "$d" && exec sha256sum -- "$@" 2>/dev/null) | {',
+    '      q=',
+    '      for r; do sn "$r"; nf "${r%%/*}"; n=$v; nf "${r#*/}"; msh file "$n" "$v" "${k:-other}"; done',
+    '    }',
+    '  fi',
+    // The first line of every real hosts.toml, read by the shell: one `<name field> <line>` line each,
+    // all of them through one base64.
+    '  h=$(for x in "$d"/*; do',
+    '    if [ -d "$x" ] && [ ! -L "$x" ] && [ -f "$x/hosts.toml" ] && [ ! -L "$x/hosts.toml" ]; then',
+    `      l=; IFS= read -r l 2>/dev/null < "$x/hosts.toml" || :; nf "\${x##*/}"; printf '%s %s\\n' "$v" "$l"`,
+    '    fi',
+    `  done | base64 | tr -d '\\n')`,
+    '  msh heads "${h:--}"',
     'fi',
     'if [ -n "$c" ]; then',
     `  if [ -f "$c" ] && [ -r "$c" ]; then h=$(base64 < "$c" | tr -d '\\n'); msh containerd-config "\${h:--}"`,
@@ -191,18 +229,73 @@ const linuxDialect: ProgramDialect = {
     `if [ -f ${record} ]; then r=$(sha256sum < ${record} | cut -c1-64); fi`,
     `[ "$r" = ${shQuote(expected)} ] || { msh conflict "$r"; exit ${REMOTE_EXIT.conflict}; }`,
   ],
-  removeStale: (path) => `rm -f -- ${path}`,
+  removeStale: (paths) => (paths.length > 0 ? [`rm -f -- ${paths.join(' ')}`] : []),
   guardTemps: (temps) => ({ open: [`trap 'rm -f -- ${temps.map((t) => t.replace(/'/g, `'\\''`)).join(' ')}' EXIT`], close: [] }),
-  mkdir: (path) => `[ -d ${path} ] || mkdir -- ${path}`,
-  writeBase64: (path, base64) => `printf '%s' ${shQuote(base64)} | base64 -d > ${path}`,
+  // One mkdir for every directory missing (the caller checked each for a symlink first).
+  mkdirs: (paths) => (paths.length > 0 ? ['set --', ...paths.map((p) => `[ -d ${p} ] || set -- "$@" ${p}`), '[ $# -eq 0 ] || mkdir -- "$@"'] : []),
+  // The printf builtin writes text that crosses the program as it is; other bytes (NUL, which the
+  // bootstrap's `$(cat)` drops, or invalid UTF-8) go through base64 -d, a process for that file.
+  writeFile: (path, content) => {
+    const text = plainText(content);
+    return text !== null ? `printf '%s' ${shQuote(text)} > ${path}` : `printf '%s' ${shQuote(bytesToBase64(content))} | base64 -d > ${path}`;
+  },
   // fsync before rename, so a power cut cannot leave the new name pointing at unwritten blocks.
   flush: (temps) => (temps.length > 0 ? [`sync -- ${temps.join(' ')} 2>/dev/null || sync`] : []),
   // rename(2) with -T: a directory in the way is an error, never a place to move the file into.
   moveOver: (from, to) => `mv -fT -- ${from} ${to}`,
-  removeFile: (path, onLink, onRemoved) => `if [ -L ${path} ]; then ${onLink}; elif [ -f ${path} ]; then rm -f -- ${path}; ${onRemoved}; fi`,
-  // rmdir removes only an empty directory (and never a symlink).
-  removeDirIfEmpty: (path, onRemoved, onKept) => `if [ ! -L ${path} ] && rmdir -- ${path} 2>/dev/null; then ${onRemoved}; else ${onKept}; fi`,
-  sum: (path, encodedPath) => [`k=$(sha256sum < ${path} | cut -c1-64) || k=''`, `msh sum ${shQuote(encodedPath)} "\${k:-missing}"`],
+  // Every link is refused before anything is removed; then one rm for the regular files ($rm<i>: this one was).
+  removeFiles: (files) =>
+    files.length === 0
+      ? []
+      : [
+          ...files.map(({ path, onLink }) => `if [ -L ${path} ]; then ${onLink}; fi`),
+          'set --',
+          ...files.map(({ path }, i) => `if [ -f ${path} ]; then set -- "$@" ${path}; rm${i}=1; else rm${i}=; fi`),
+          '[ $# -eq 0 ] || rm -f -- "$@"',
+          ...files.map(({ onRemoved }, i) => `[ -z "$rm${i}" ] || ${onRemoved}`),
+        ],
+  // rmdir removes only an empty directory (and never a symlink): one call for all, each then looked at.
+  removeDirsIfEmpty: (dirs) =>
+    dirs.length === 0
+      ? []
+      : [
+          'set --',
+          ...dirs.map(({ path }, i) => `if [ ! -L ${path} ] && [ -d ${path} ]; then set -- "$@" ${path}; rd${i}=1; else rd${i}=; fi`),
+          '[ $# -eq 0 ] || rmdir -- "$@" 2>/dev/null || :',
+          ...dirs.map(({ path, onRemoved, onKept }, i) => `if [ -n "$rd${i}" ] && [ ! -e ${path} ] && [ ! -L ${path} ]; then ${onRemoved}; else ${onKept}; fi`),
+        ],
+  // One sha256sum for every file, named relative to the config directory (cd in a subshell), each
+  // line matched to its file by `sn`; a file it cannot read is `missing`.
+  readBack: (root, files) => {
+    const alone = files.filter((f) => ESCAPED_BY_SHA256SUM.test(f.relative));
+    const together = files.filter((f) => !ESCAPED_BY_SHA256SUM.test(f.relative));
+    return [
+      ...alone.flatMap(({ path, encodedPath }) => [`k=$(sha256sum < ${path} | cut -c1-64) || k=''`, `msh sum ${shQuote(encodedPath)} "\${k:-missing}"`]),
+      ...(together.length > 0
+        ? [
+            `set -- ${together.map((f) => shQuote(f.relative)).join(' ')}`,
+            `(cd -- ${root} && exec sha256sum -- "$@" 2>/dev/null) | {`,
+            '  q=',
+            ...together.map(({ relative, encodedPath }) => `  sn ${shQuote(relative)}; msh sum ${shQuote(encodedPath)} "\${k:-missing}"`),
+            '}',
+          ]
+        : []),
+    ];
+  },
 };
+
+/** The bytes as text when the printf builtin can write them from a single-quoted word: UTF-8, no NUL. */
+function plainText(content: Uint8Array): string | null {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(content);
+  } catch {
+    return null;
+  }
+  // The bootstrap runs a program whose text ends with PROGRAM_END: content holding it could make a
+  // transfer cut right after it look complete.
+  if (text.includes('\0') || text.includes(PROGRAM_END)) return null;
+  return text;
+}
 
 export const linuxCommands: NodeCommandSet = nodeCommandSet('linux', BOOTSTRAP, probeProgram, linuxDialect);

@@ -2,7 +2,8 @@
 //
 // The remote programs (linux-commands.ts, windows-commands.ts) print one line per fact, prefixed with
 // `MSH1 ` so that anything else a login shell prints (banners, profile noise) is ignored. Every name
-// and every content travels base64-encoded (PROBE_GRAMMAR below); paths are `/`-separated on every OS.
+// and every content travels base64-encoded, or as itself when it is a name made of a few safe
+// characters (PROBE_GRAMMAR below); paths are `/`-separated on every OS.
 import { base64ToBytes, compareStrings, textToBase64, type TargetOs } from '../vocabulary.js';
 import type { ImportedFile } from './containerd-config.js';
 
@@ -167,11 +168,19 @@ export function unknownNodeState(): NodeState {
   };
 }
 
-// The grammar of a protocol line: every field is a fixed word, a sha256, an octal mode or base64
-// ('-' for empty). Names and contents only ever cross as base64, so a file name holding a newline,
-// `MSH1 ` or a control character arrives as data and can never start a line of its own; a line
-// that does not fit is refused (the run fails on that node) instead of being skipped.
+// The grammar of a protocol line: every field is a fixed word, a sha256, an octal mode, base64 ('-'
+// for empty) or a NAME. A NAME (a file or directory name in the probe) is `=` and the name itself
+// when it holds only letters, digits, '.', '_', ':' and '-', which is every name we write (base64
+// never starts with '='), else base64. Contents, and any other name, only ever cross as base64, so a
+// file name holding a newline, a space, `MSH1 ` or a control character arrives as data and can never
+// start a line or a field of its own; a line that does not fit is refused (the run fails on that node)
+// instead of being skipped.
+//
+// `heads` (Linux) carries the first line of every `<dir>/hosts.toml` at once, base64 of lines
+// `<NAME of dir> <first line>\n` (one base64 process for all); the Windows probe says `head` per dir.
 const B64 = '(?:-|(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)';
+const RAW_NAME = '=[A-Za-z0-9._:-]+';
+const NAME = `(?:${RAW_NAME}|${B64})`;
 const SHA = '[0-9a-f]{64}';
 const PROBE_GRAMMAR: Readonly<Record<string, RegExp>> = {
   begin: /^probe$/,
@@ -183,9 +192,10 @@ const PROBE_GRAMMAR: Readonly<Record<string, RegExp>> = {
   'dir-writable': /^(?:yes|no|unknown)$/,
   state: /^(?:absent|link|other|dir (?:yes|no|unknown) (?:[0-7]{3,4}|-))$/,
   record: new RegExp(`^(?:absent|${SHA} ${B64})$`),
-  subdir: new RegExp(`^${B64} (?:dir|link)$`),
-  file: new RegExp(`^${B64} ${B64} (?:${SHA}|link|other)$`),
-  head: new RegExp(`^${B64} ${B64}$`),
+  subdir: new RegExp(`^${NAME} (?:dir|link)$`),
+  file: new RegExp(`^${NAME} ${NAME} (?:${SHA}|link|other)$`),
+  head: new RegExp(`^${NAME} ${B64}$`),
+  heads: new RegExp(`^${B64}$`),
   'containerd-config': new RegExp(`^(?:absent|unreadable|${B64})$`),
   'containerd-imports': new RegExp(`^${B64}$`),
   runtime: /^(?:yes|no) (?:yes|no)$/,
@@ -194,7 +204,7 @@ const PROBE_GRAMMAR: Readonly<Record<string, RegExp>> = {
   'cri-info': new RegExp(`^(?:failed|${B64})$`),
 };
 /** Facts a probe states once: a second line of these is a forgery or a broken program. */
-const PROBE_SINGLETONS = new Set(['begin', 'end', 'os-id', 'dir', 'dir-writable', 'state', 'record', 'containerd-config', 'containerd-imports', 'runtime', 'containerd-version', 'containerd-dump', 'cri-info']);
+const PROBE_SINGLETONS = new Set(['begin', 'end', 'os-id', 'dir', 'dir-writable', 'state', 'record', 'heads', 'containerd-config', 'containerd-imports', 'runtime', 'containerd-version', 'containerd-dump', 'cri-info']);
 
 const APPLY_STEP_NAMES = ['prepare', 'lock', 'upload', 'rename', 'cleanup', 'record'] as const;
 const APPLY_GRAMMAR: Readonly<Record<string, RegExp>> = {
@@ -259,21 +269,27 @@ export function parseProbeOutput(stdout: string): ProbeParse {
         if (a !== 'absent') state.record = { sha256: a, text: decodeText(b) };
         break;
       case 'subdir': {
-        const name = decodeText(a);
+        const name = decodeName(a);
         if (b === 'link') state.links.push(name);
         else state.dirs.push(name);
         break;
       }
       case 'file': {
-        const path = `${decodeText(a)}/${decodeText(b)}`;
+        const path = `${decodeName(a)}/${decodeName(b)}`;
         if (c === 'link') state.links.push(path);
         else if (c === 'other') state.others.push(path);
         else state.files.set(path, c);
         break;
       }
       case 'head':
-        state.firstLines.set(`${decodeText(a)}/hosts.toml`, decodeText(b));
+        state.firstLines.set(`${decodeName(a)}/hosts.toml`, decodeText(b));
         break;
+      case 'heads': {
+        const heads = parseHeads(decodeText(a));
+        if (heads === null) return { ok: false, problem: 'the probe sent a heads record that is not lines of a name and a first line' };
+        for (const [dir, line] of heads) state.firstLines.set(`${dir}/hosts.toml`, line);
+        break;
+      }
       case 'containerd-config':
         state.containerdConfig = a === 'absent' || a === 'unreadable' ? { state: a } : { state: 'read', text: decodeText(a) };
         break;
@@ -306,6 +322,22 @@ export function parseProbeOutput(stdout: string): ProbeParse {
   state.missingTools.sort(compareStrings);
   state.markers.sort(compareStrings);
   return { ok: true, state };
+}
+
+const NAME_FIELD = new RegExp(`^${NAME}$`);
+
+/** `<NAME> <first line>\n`, repeated (linux-commands.ts probe); null when malformed. */
+function parseHeads(text: string): Array<[string, string]> | null {
+  if (text === '') return [];
+  if (!text.endsWith('\n')) return null;
+  const out: Array<[string, string]> = [];
+  for (const line of text.slice(0, -1).split('\n')) {
+    const space = line.indexOf(' ');
+    const field = space < 0 ? '' : line.slice(0, space);
+    if (!NAME_FIELD.test(field)) return null;
+    out.push([decodeName(field), line.slice(space + 1)]);
+  }
+  return out;
 }
 
 const IMPORT_STATES = new Set(['read', 'absent', 'unreadable', 'no-match']);
@@ -424,6 +456,11 @@ function* protocolLines(stdout: string): Generator<ProtocolLine> {
 /** base64 ('-' for empty) -> text; bytes that are not UTF-8 become U+FFFD, never an exception. */
 export function decodeText(text: string): string {
   return new TextDecoder('utf-8').decode(base64ToBytes(text === '-' ? '' : text));
+}
+
+/** A NAME field -> the name: `=` and the name itself, or base64 as decodeText. */
+export function decodeName(field: string): string {
+  return field.startsWith('=') ? field.slice(1) : decodeText(field);
 }
 
 /** text -> base64 of its UTF-8, '-' for empty: how a name crosses the protocol. */

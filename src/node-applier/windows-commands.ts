@@ -196,17 +196,23 @@ const windowsDialect: ProgramDialect = {
     `if ((Get-Kind ${record}) -eq 'file') { $r = Get-Sha256 ${record} }`,
     `if ($r -ne ${psQuote(expected)}) { Out-Msh ('conflict ' + $r); exit ${REMOTE_EXIT.conflict} }`,
   ],
-  removeStale: (path) => `Remove-Stale ${path}`,
+  removeStale: (paths) => paths.map((path) => `Remove-Stale ${path}`),
   guardTemps: (temps) => ({ open: ['try {'], close: [`} finally { foreach ($t in @(${temps.join(', ')})) { try { Remove-Stale $t } catch { } } }`] }),
-  mkdir: (path) => `[void][IO.Directory]::CreateDirectory((Get-NativePath ${path}))`,
-  writeBase64: (path, base64) => `Write-Bytes ${path} ${psQuote(base64)}`,
+  // One PowerShell process runs the whole program: a step per file costs no process.
+  mkdirs: (paths) => paths.map((path) => `[void][IO.Directory]::CreateDirectory((Get-NativePath ${path}))`),
+  writeFile: (path, content) => `Write-Bytes ${path} ${psQuote(bytesToBase64(content))}`,
   // Write-Bytes flushes every file to disk itself.
   flush: () => [],
   moveOver: (from, to) => `Move-Over ${from} ${to}`,
-  removeFile: (path, onLink, onRemoved) => `$k = Get-Kind ${path}; if ($k -eq 'link') { ${onLink} } elseif ($k -eq 'file') { Remove-Item -LiteralPath ${path} -Force; ${onRemoved} }`,
-  removeDirIfEmpty: (path, onRemoved, onKept) =>
-    `if ((Get-Kind ${path}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${path} -Force).Count -eq 0) { [IO.Directory]::Delete((Get-NativePath ${path})); ${onRemoved} } else { ${onKept} }`,
-  sum: (path, encodedPath) => [`try { $h = Get-Sha256 ${path} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${psQuote(encodedPath)} + ' ' + $h)`],
+  removeFiles: (files) =>
+    files.map(({ path, onLink, onRemoved }) => `$k = Get-Kind ${path}; if ($k -eq 'link') { ${onLink} } elseif ($k -eq 'file') { Remove-Item -LiteralPath ${path} -Force; ${onRemoved} }`),
+  removeDirsIfEmpty: (dirs) =>
+    dirs.map(
+      ({ path, onRemoved, onKept }) =>
+        `if ((Get-Kind ${path}) -eq 'dir' -and @(Get-ChildItem -LiteralPath ${path} -Force).Count -eq 0) { [IO.Directory]::Delete((Get-NativePath ${path})); ${onRemoved} } else { ${onKept} }`,
+    ),
+  readBack: (_root, files) =>
+    files.flatMap(({ path, encodedPath }) => [`try { $h = Get-Sha256 ${path} } catch { $h = 'missing' }`, `Out-Msh ('sum ' + ${psQuote(encodedPath)} + ' ' + $h)`]),
 };
 
 export const windowsCommands: NodeCommandSet = nodeCommandSet('windows', REMOTE_COMMAND, probeProgram, windowsDialect);

@@ -4,7 +4,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { linuxCommands, shQuote } from '../../src/node-applier/linux-commands.js';
-import { bytesToBase64 } from '../../src/vocabulary.js';
 import { serializeRecord, unknownNodeState, type NodeState } from '../../src/node-applier/node-state.js';
 import { resolveTarget } from '../../src/node-applier/node-target.js';
 import { planNode } from '../../src/node-applier/plan-node.js';
@@ -73,6 +72,15 @@ describe('the programs', () => {
   const b = (t: string): string => Buffer.from(t).toString('base64');
   const q = `'\\''`;
 
+  test('a file holding the program\'s last line crosses as base64: a transfer cut right after it cannot look complete', () => {
+    const end = '# mirrorset-hosts program end';
+    const hostile = new TextEncoder().encode(`x = 1\n${end}\n`);
+    const p = planNode([{ path: 'quay.io/hosts.toml', sha256: sha('a'), content: hostile }], state, 'h1');
+    const program = linuxCommands.applyProgram(target, p, ['quay.io/hosts.toml'], 60);
+    expect(program.indexOf(end)).toBe(program.length - end.length - 1);
+    expect(program).toContain(`printf '%s' '${Buffer.from(hostile).toString('base64')}' | base64 -d > ${T}`);
+  });
+
   test('the apply program is exactly this', () => {
     expect(linuxCommands.applyProgram(target, plan, ['quay.io/hosts.toml'], 60)).toBe(
       [
@@ -80,6 +88,8 @@ describe('the programs', () => {
         'umask 022',
         "msh() { printf 'MSH1 %s\\n' \"$*\"; }",
         "b64() { if [ -n \"$1\" ]; then printf '%s' \"$1\" | base64 | tr -d '\\n'; else printf '%s' -; fi; }",
+        "nf() { case $1 in '' | *[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-]*) v=$(b64 \"$1\") ;; *) v=\"=$1\" ;; esac; }",
+        'sn() { if [ -z "$q" ]; then IFS= read -r q || q=-; fi; k=${q%% *}; if [ "${q#"$k"??}" = "$1" ]; then q=; else k=; fi; }',
         'msh begin apply',
         `s='${D}/.mirrorset-hosts'`,
         `if [ -L "$s" ]; then { msh unsafe state-dir-is-a-symlink '${b('.mirrorset-hosts')}'; exit 77; }; fi`,
@@ -97,28 +107,38 @@ describe('the programs', () => {
         'r=absent',
         `if [ -f '${D}/.mirrorset-hosts/owner.json' ]; then r=$(sha256sum < '${D}/.mirrorset-hosts/owner.json' | cut -c1-64); fi`,
         `[ "$r" = '${sha('f')}' ] || { msh conflict "$r"; exit 76; }`,
-        `rm -f -- '${D}/old.io/.ca.crt.mirrorset-hosts-tmp'`,
-        `rm -f -- ${T}`,
-        `rm -f -- ${RT}`,
+        `rm -f -- '${D}/old.io/.ca.crt.mirrorset-hosts-tmp' ${T} ${RT}`,
         `trap 'rm -f -- ${q}${D}/quay.io/.hosts.toml.mirrorset-hosts-tmp${q} ${q}${D}/.mirrorset-hosts/.owner.json.mirrorset-hosts-tmp${q}' EXIT`,
         `if [ -L '${D}/quay.io' ]; then { msh unsafe registry-dir-is-a-symlink '${b('quay.io')}'; exit 77; }; fi`,
-        `[ -d '${D}/quay.io' ] || mkdir -- '${D}/quay.io'`,
+        'set --',
+        `[ -d '${D}/quay.io' ] || set -- "$@" '${D}/quay.io'`,
+        '[ $# -eq 0 ] || mkdir -- "$@"',
         `if [ -L '${D}/quay.io/hosts.toml' ]; then { msh unsafe file-is-a-symlink '${b('quay.io/hosts.toml')}'; exit 77; }; fi`,
-        `printf '%s' '${bytesToBase64(content)}' | base64 -d > ${T}`,
+        `printf '%s' 'server = "https://quay.io/v2"\n' > ${T}`,
         `sync -- ${T} 2>/dev/null || sync`,
         'msh step upload ok',
-        `printf '%s' '${bytesToBase64(new TextEncoder().encode(plan.intentRecord))}' | base64 -d > ${RT}`,
+        `printf '%s' '${plan.intentRecord}' > ${RT}`,
         `mv -fT -- ${RT} '${D}/.mirrorset-hosts/owner.json'`,
         `mv -fT -- ${T} '${D}/quay.io/hosts.toml'`,
         'msh step rename ok',
-        `if [ -L '${D}/old.io/hosts.toml' ]; then { msh unsafe file-is-a-symlink '${b('old.io/hosts.toml')}'; exit 77; }; elif [ -f '${D}/old.io/hosts.toml' ]; then rm -f -- '${D}/old.io/hosts.toml'; msh removed-file '${b('old.io/hosts.toml')}'; fi`,
-        `if [ ! -L '${D}/old.io' ] && rmdir -- '${D}/old.io' 2>/dev/null; then msh removed-dir '${b('old.io')}'; else msh kept-dir '${b('old.io')}'; fi`,
+        `if [ -L '${D}/old.io/hosts.toml' ]; then { msh unsafe file-is-a-symlink '${b('old.io/hosts.toml')}'; exit 77; }; fi`,
+        'set --',
+        `if [ -f '${D}/old.io/hosts.toml' ]; then set -- "$@" '${D}/old.io/hosts.toml'; rm0=1; else rm0=; fi`,
+        '[ $# -eq 0 ] || rm -f -- "$@"',
+        `[ -z "$rm0" ] || msh removed-file '${b('old.io/hosts.toml')}'`,
+        'set --',
+        `if [ ! -L '${D}/old.io' ] && [ -d '${D}/old.io' ]; then set -- "$@" '${D}/old.io'; rd0=1; else rd0=; fi`,
+        '[ $# -eq 0 ] || rmdir -- "$@" 2>/dev/null || :',
+        `if [ -n "$rd0" ] && [ ! -e '${D}/old.io' ] && [ ! -L '${D}/old.io' ]; then msh removed-dir '${b('old.io')}'; else msh kept-dir '${b('old.io')}'; fi`,
         'msh step cleanup ok',
-        `printf '%s' '${bytesToBase64(new TextEncoder().encode(plan.record))}' | base64 -d > ${RT}`,
+        `printf '%s' '${plan.record}' > ${RT}`,
         `mv -fT -- ${RT} '${D}/.mirrorset-hosts/owner.json'`,
         'msh step record ok',
-        `k=$(sha256sum < '${D}/quay.io/hosts.toml' | cut -c1-64) || k=''`,
-        `msh sum '${b('quay.io/hosts.toml')}' "\${k:-missing}"`,
+        "set -- 'quay.io/hosts.toml'",
+        `(cd -- '${D}' && exec sha256sum -- "$@" 2>/dev/null) | {`,
+        '  q=',
+        `  sn 'quay.io/hosts.toml'; msh sum '${b('quay.io/hosts.toml')}' "\${k:-missing}"`,
+        '}',
         'msh end apply',
         'exit 0',
         '# mirrorset-hosts program end',

@@ -196,3 +196,60 @@ describe('leftovers of a killed run never block the next one', () => {
     expect(existsSync(path.join(dir, 'quay.io/.old.crt.mirrorset-hosts-tmp'))).toBe(false);
   });
 });
+
+// Text is written by the shell's printf from a quoted word, other bytes through base64 -d; either way
+// the file on the node holds exactly the bundle's bytes, and one sha256sum reads them all back.
+describe('what the node holds and reports is exactly the bundle', () => {
+  const bytes = (p: string, content: Uint8Array): DesiredFile => ({ path: p, sha256: createHash('sha256').update(content).digest('hex'), content });
+  const awkward = fc.oneof(
+    fc.uint8Array({ maxLength: 64 }),
+    fc.string({ unit: 'binary', maxLength: 64 }).map((t) => new TextEncoder().encode(t)),
+    fc.constantFrom('', "it's '\\''quoted'\n", 'crlf\r\n\r\n', '\n\n\n', '\uFEFFbom first\n', 'a\0nul', '$(touch /tmp/x) `y` ${z}\\\n', '# mirrorset-hosts program end', 'x\n# mirrorset-hosts program end\n').map((t) => new TextEncoder().encode(t)),
+  );
+
+  test('any contents, text or not, arrive byte for byte and read back with their sums', () => {
+    fc.assert(
+      fc.property(fc.array(awkward, { minLength: 1, maxLength: 4 }), (contents) => {
+        const { dir, target } = sandbox();
+        const desired = contents.map((c, i) => bytes(`r${i}.io/hosts.toml`, c));
+        const result = applyOnce(target, desired);
+        expect(result.status).toBe(0);
+        for (const f of desired) expect(new Uint8Array(readFileSync(path.join(dir, f.path)))).toEqual(f.content);
+        expect(result.report.sums).toEqual(new Map(desired.map((f) => [f.path, f.sha256])));
+      }),
+      { numRuns: 25 },
+    );
+  }, 60000);
+
+  test('a file the read-back cannot read is missing; the files after it keep their own sums', () => {
+    const { target } = sandbox();
+    const plan = planNode(V2, probe(target), 'h');
+    const result = run(linuxCommands.applyProgram(target, plan, ['quay.io/ca.crt', 'quay.io/gone.crt', 'quay.io/hosts.toml'], 5));
+    expect(result.status).toBe(0);
+    expect([...parseApplyOutput(result.stdout).sums]).toEqual([
+      ['quay.io/ca.crt', V2[1]?.sha256],
+      ['quay.io/hosts.toml', V2[0]?.sha256],
+    ]);
+  });
+
+  test('a file the probe cannot read is other; the files after it keep their own sums', () => {
+    if (process.getuid?.() !== 0) return; // the probe runs as another user, which needs root to arrange
+    const { root, dir, target } = sandbox();
+    chmodSync(root, 0o755);
+    mkdirSync(path.join(dir, 'quay.io'), { recursive: true });
+    for (const name of ['a.crt', 'b.crt', 'c.crt']) writeFileSync(path.join(dir, 'quay.io', name), name);
+    chmodSync(path.join(dir, 'quay.io', 'b.crt'), 0o000);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', linuxCommands.remoteCommand], {
+      input: linuxCommands.probeProgram(target, []),
+      encoding: 'utf8',
+    });
+    const parsed = parseProbeOutput(r.stdout);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const sum = (t: string): string => createHash('sha256').update(t).digest('hex');
+    expect([...parsed.state.files]).toEqual([
+      ['quay.io/a.crt', sum('a.crt')],
+      ['quay.io/c.crt', sum('c.crt')],
+    ]);
+    expect(parsed.state.others).toEqual(['quay.io/b.crt']);
+  });
+});

@@ -13,8 +13,9 @@ import { PROGRAM_END, REMOTE_EXIT } from '../../../src/node-applier/node-state.j
 
 jest.setTimeout(180_000);
 
-// A CA bundle of about 1 MiB: the program carrying it (base64) takes a third of a second through the relay.
-const BIG_CA = Array.from({ length: 16000 }, (_, i) => `certificate line ${String(i).padStart(6, '0')} ${'A'.repeat(48)}`).join('\n') + '\n';
+// A CA bundle of about 1.4 MiB: the program carrying it (as text on Linux, linux-commands.ts
+// writeFile) takes a third of a second through the relay.
+const BIG_CA = Array.from({ length: 23000 }, (_, i) => `certificate line ${String(i).padStart(6, '0')} ${'A'.repeat(48)}`).join('\n') + '\n';
 const V1 = { 'quay.io/hosts.toml': hostsToml('quay.io', 'mirror.example.com/quay') };
 const V2 = { 'quay.io/ca.crt': BIG_CA, 'quay.io/hosts.toml': hostsToml('quay.io', 'mirror2.example.com/quay') };
 
