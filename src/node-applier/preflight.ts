@@ -6,7 +6,7 @@ import type { TargetOs } from '../vocabulary.js';
 import type { NodeTarget } from './node-target.js';
 
 /** Tools the Linux programs use, beyond POSIX sh built-ins. */
-export const LINUX_TOOLS = ['base64', 'cat', 'chmod', 'cut', 'flock', 'head', 'mkdir', 'mv', 'rm', 'rmdir', 'sha256sum', 'stat', 'tr'] as const;
+export const LINUX_TOOLS = ['base64', 'cat', 'chmod', 'cut', 'flock', 'mkdir', 'mv', 'rm', 'rmdir', 'sha256sum', 'stat', 'tr'] as const;
 
 /**
  * Other managers that own a containerd hosts tree and rewrite or delete what they did not generate

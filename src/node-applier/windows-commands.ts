@@ -85,8 +85,12 @@ function probeProgram(target: NodeTarget, markers: readonly string[]): string {
       : []),
     'if (Test-Path -LiteralPath $d -PathType Container) {',
     "  Out-Msh 'dir exists'",
-    // Windows has no access(2): create and drop a file (DeleteOnClose leaves nothing behind).
-    `  try { $t = [IO.File]::Create((Get-NativePath (Join-Path $d '.mirrorset-hosts-probe')), 1, 'DeleteOnClose'); $t.Dispose(); Out-Msh 'dir-writable yes' } catch { Out-Msh 'dir-writable no' }`,
+    // Windows has no access(2): create and drop a file (DeleteOnClose leaves nothing behind). A new
+    // name each time, created only if absent: two runs probing at once never meet on one file (an
+    // exclusive open of a shared name made the second say "not writable"), and no file is replaced.
+    // Typed arguments: with a plain string last, New-Object picks the (..., int, bool useAsync) overload.
+    `  $w = '.mirrorset-hosts-probe-' + [guid]::NewGuid().ToString('N')`,
+    `  try { $t = New-Object IO.FileStream((Get-NativePath (Join-Path $d $w)), [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None, 1, [IO.FileOptions]::DeleteOnClose); $t.Dispose(); Out-Msh 'dir-writable yes' } catch { Out-Msh 'dir-writable no' }`,
     '} elseif (Test-Path -LiteralPath $d) {',
     "  Out-Msh 'dir not-a-directory'",
     '} else {',

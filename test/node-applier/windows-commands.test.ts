@@ -89,7 +89,8 @@ describe('the probe program', () => {
     expect(program).toContain('  foreach ($x in @(Get-ChildItem -LiteralPath $d -Force | Sort-Object Name)) {');
     expect(program).toContain("      Out-Msh ('file ' + $n + ' ' + (B64 $f.Name) + ' ' + $h)");
     expect(program).toContain("    if (($x.Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { Out-Msh ('subdir ' + $n + ' link'); continue }");
-    expect(program).toContain("[IO.File]::Create((Get-NativePath (Join-Path $d '.mirrorset-hosts-probe')), 1, 'DeleteOnClose')");
+    // The writable check creates a new name each time, only if absent: concurrent probes never share one.
+    expect(program).toContain("  $w = '.mirrorset-hosts-probe-' + [guid]::NewGuid().ToString('N')\n  try { $t = New-Object IO.FileStream((Get-NativePath (Join-Path $d $w)), [IO.FileMode]::CreateNew, [IO.FileAccess]::Write, [IO.FileShare]::None, 1, [IO.FileOptions]::DeleteOnClose)");
     expect(program).not.toMatch(/Remove-Item|Move|Write-Bytes|Remove-Stale|SetAccessControl/); // the probe changes nothing
     expect(program.endsWith("Out-Msh 'end probe'\nexit 0\n# mirrorset-hosts program end\n")).toBe(true);
   });
@@ -253,7 +254,7 @@ describe('the Windows protocol', () => {
   // .NET resolves a path against the process directory and knows no PowerShell drive: a .NET call on
   // a path PowerShell did not resolve could name another file than the cmdlets next to it.
   test.each([['probe', probe], ['apply', apply]])('the %s program hands .NET only paths resolved by Get-NativePath', (_name, program) => {
-    const calls = [...program.matchAll(/\[IO\.(?:File|Directory)\]::(\w+)\(([^,)]*)/g)].map((m) => ({ call: `${m[1]}(${m[2]}`, ok: /^\(Get-NativePath |^\$(?:s|from|to)$/.test(m[2] as string) }));
+    const calls = [...program.matchAll(/(?:\[IO\.(?:File|Directory)\]::|New-Object IO\.)(\w+)\(([^,)]*)/g)].map((m) => ({ call: `${m[1]}(${m[2]}`, ok: /^\(Get-NativePath |^\$(?:s|from|to)$/.test(m[2] as string) }));
     expect(calls.length).toBeGreaterThanOrEqual(3);
     for (const call of calls) expect(call).toEqual({ ...call, ok: true });
   });
