@@ -13,6 +13,7 @@
 //                                     a code cache of its own (scripts/build-sea.mjs)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,13 +51,12 @@ try {
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { wrap } = require('node:module');
 const cacheFile = path.join(__dirname, 'mirrorset-hosts.code-cache');
 let cachedData;
 try {
   cachedData = fs.readFileSync(cacheFile);
 } catch {}
-const script = new vm.Script(wrap(BUNDLE), { filename: __filename, cachedData });
+const script = new vm.Script(BUNDLE, { filename: __filename, cachedData });
 if (process.env.MIRRORSET_HOSTS_WRITE_CODE_CACHE === '1') {
   process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
 }
@@ -68,7 +68,10 @@ script.runInThisContext()(exports, require, module, __filename, __dirname);
 // JavaScript inside the function wrapper: it goes.
 const { transformSync } = await import('esbuild');
 const minified = transformSync(source.replace(/^#!.*\n/, ''), { minifyWhitespace: true, minifySyntax: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none' }).code;
-const embedded = JSON.stringify(minified);
+// Embedded already inside Node's module wrapper: the string literal is the compiled source itself, not
+// one more 0.9 MB copy made by wrap() at every start (bench/README.md "Render scale").
+const { wrap } = createRequire(import.meta.url)('node:module');
+const embedded = JSON.stringify(wrap(minified));
 writeFileSync(bin, `${LAUNCHER}run(${embedded});\n`, { mode: 0o755 });
 chmodSync(bin, 0o755);
 rmSync(cache, { force: true });
@@ -100,10 +103,10 @@ if (!existsSync(cache)) {
 } else {
   // A cache V8 rejects is silently ignored at run time, so check here that a fresh process accepts it
   // (it did not once: a V8 flag set at start-up changed the flag hash the cache is checked against).
-  const probe = `const fs = require('node:fs'), vm = require('node:vm'), { wrap } = require('node:module');
+  const probe = `const fs = require('node:fs'), vm = require('node:vm');
 require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
 const bundle = JSON.parse(/^run\\((".*")\\);$/m.exec(fs.readFileSync(${JSON.stringify(bin)}, 'utf8'))[1]);
-const script = new vm.Script(wrap(bundle), { filename: ${JSON.stringify(bin)}, cachedData: fs.readFileSync(${JSON.stringify(cache)}) });
+const script = new vm.Script(bundle, { filename: ${JSON.stringify(bin)}, cachedData: fs.readFileSync(${JSON.stringify(cache)}) });
 process.stdout.write(String(script.cachedDataRejected));`;
   const accepted = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
   if (accepted.stdout !== 'false') throw new Error(`scripts/code-cache.mjs: V8 rejects the code cache it just made (${accepted.stdout || accepted.stderr}); the CLI would start without it`);

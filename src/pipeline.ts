@@ -13,7 +13,7 @@ import type { RenderedFile } from './render/rendered-file.js';
 import { renderWmcoHostsToml } from './render/render-wmco.js';
 import { lintMirrorSets } from './validate/lint-rules/index.js';
 import type { MirrorSetObject } from './validate/mirror-set.js';
-import { validateDocuments } from './validate/validate-documents.js';
+import { validateDocuments, type ValidationResult } from './validate/validate-documents.js';
 import { acceptFindings, type AcceptRule } from './validate/accept-findings.js';
 
 
@@ -41,6 +41,15 @@ export function run(inputs: readonly ManifestInput[], options: RunOptions): RunR
   return { files, diagnostics };
 }
 
+/**
+ * The parsed objects live only in here: the validated entries keep their positions, not the parsed
+ * values, so the value tree is garbage before the model is built (bench/README.md "Render scale").
+ */
+function parseAndValidate(inputs: readonly ManifestInput[]): { validated: ValidationResult; parseDiagnostics: Diagnostic[] } {
+  const parsed = parseManifests(inputs);
+  return { validated: validateDocuments(parsed.objects), parseDiagnostics: parsed.diagnostics };
+}
+
 /** run(), also returning the validated mirror sets (plan compares them between revisions). */
 export function runWithMirrorSets(inputs: readonly ManifestInput[], options: RunOptions): RunResult & { mirrorSets: MirrorSetObject[] } {
   const diagnostics: Diagnostic[] = [];
@@ -48,9 +57,8 @@ export function runWithMirrorSets(inputs: readonly ManifestInput[], options: Run
   const collect = (found: readonly Diagnostic[]): void => {
     for (const d of found) diagnostics.push(d);
   };
-  const parsed = parseManifests(inputs);
-  collect(parsed.diagnostics);
-  const validated = validateDocuments(parsed.objects);
+  const { validated, parseDiagnostics } = parseAndValidate(inputs);
+  collect(parseDiagnostics);
   const finish = (files: RenderedFile[]): RunResult & { mirrorSets: MirrorSetObject[] } => {
     const accepted = acceptFindings(diagnostics, options.accept ?? [], hasErrors(diagnostics) ? validated.checked : validated.mirrorSets);
     const found = sortDiagnostics(options.strict ? applyStrict(accepted) : accepted);

@@ -2,8 +2,8 @@
 // LineCounter), never from re-scanning the text (eemeli/yaml src/parse/line-counter.ts).
 import { isMap, isSeq, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
-import { readBlockSubset } from './block-subset.js';
-import { linePosition, offsetAt } from './position-index.js';
+import { readBlockSubset, type SubsetDocument } from './block-subset.js';
+import { linePosition, offsetAt, type ChildRef, type PositionIndex } from './position-index.js';
 
 export interface SourceFile {
   /** The path shown in diagnostics, `/`-separated (relative to where the user ran the tool). */
@@ -152,15 +152,11 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
   // Most files are plain block YAML: read them with the fast subset reader, else with yaml.
   const subset = blockSubset ? readBlockSubset(text) : undefined;
   if (subset) {
-    const { positions, lineStarts } = subset;
-    const at = (offset: number): SourceLocation => {
-      const pos = linePosition(lineStarts, offset);
-      return { file: file.path, line: pos.line, column: pos.col };
-    };
-    subset.documents.forEach((doc, documentIndex) => {
-      const root = doc.root;
-      for (const object of objectsOf(file.path, doc.value, documentIndex, (path, wantKey) => at(offsetAt(positions, root, path, wantKey)))) objects.push(object);
-    });
+    for (let documentIndex = 0; documentIndex < subset.documents.length; documentIndex++) {
+      const doc = subset.documents[documentIndex] as SubsetDocument;
+      const locateAt = subsetLocator(file.path, subset.positions, subset.lineStarts, doc.root);
+      for (const object of objectsOf(file.path, doc.value, documentIndex, locateAt)) objects.push(object);
+    }
     if (subset.documents.length === 0) diagnostics.push(emptyFile(file.path));
     return { objects, diagnostics };
   }
@@ -183,6 +179,18 @@ function parseManifestFile(file: SourceFile, blockSubset: boolean): ParseResult 
 
   if (!sawContent && diagnostics.every((d) => d.severity !== 'error')) diagnostics.push(emptyFile(file.path));
   return { objects, diagnostics };
+}
+
+/**
+ * Positions in a document the subset reader read. Made here, where it can capture nothing but the
+ * position index: a closure inside parseManifestFile would keep that function's scope alive, with
+ * the file's objects and their values, as long as any validated entry can still be located.
+ */
+function subsetLocator(file: string, positions: PositionIndex, lineStarts: Int32Array, root: ChildRef): (path: FieldPath, wantKey: boolean) => Omit<SourceLocation, 'documentIndex'> {
+  return (path, wantKey) => {
+    const pos = linePosition(lineStarts, offsetAt(positions, root, path, wantKey));
+    return { file, line: pos.line, column: pos.col };
+  };
 }
 
 function emptyFile(file: string): Diagnostic {

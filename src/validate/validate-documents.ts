@@ -225,89 +225,86 @@ function toMirrorSet(object: ManifestObject, kind: MirrorSetKind, skip: Readonly
   const listField = ENTRIES_FIELD[kind];
   const list = Array.isArray(spec[listField]) ? (spec[listField] as Record<string, unknown>[]) : [];
   const prefix = formatFieldPath(object.basePath);
-  const listPath = `${prefix ? `${prefix}.` : ''}spec.${listField}`;
+  // The object's locate function, not the object: the parsed value tree can go once validated.
+  const entryList: EntryList = { locate: object.locate, listField, listPath: `${prefix ? `${prefix}.` : ''}spec.${listField}` };
   const toEntry = (raw: Record<string, unknown>, index: number): MirrorEntry => {
-    const origin: EntryOrigin = { object, path: ['spec', listField, index], field: `${listPath}[${index}]` };
     const mirrors = Array.isArray(raw['mirrors']) ? (raw['mirrors'] as string[]) : [];
     const policy = raw['mirrorSourcePolicy'];
-    return new ValidatedEntry(
-      kind,
-      ref,
-      index,
-      origin,
-      new LocatedValue(raw['source'] as string, origin, 'source'),
-      mirrors.map((m, j) => new LocatedValue(m, origin, j)),
-      typeof policy === 'string' ? new LocatedValue(policy as MirrorSourcePolicy, origin, 'mirrorSourcePolicy') : undefined,
-    );
+    return new ValidatedEntry(kind, ref, index, entryList, raw['source'] as string, mirrors, typeof policy === 'string' ? (policy as MirrorSourcePolicy) : undefined);
   };
   const entries: MirrorEntry[] = [];
   list.forEach((raw, index) => {
     if (!skip.has(index)) entries.push(toEntry(raw, index));
   });
-  return new ValidatedMirrorSet(kind, ref, entries, object);
+  return new ValidatedMirrorSet(kind, ref, entries, object.locate);
 }
 
-// Positions are looked up when a diagnostic reads `location`, not for every field of every entry:
-// most entries never get a diagnostic, and eager lookups dominated validation at 10k entries.
-// The getters live on the prototypes, so objects stay small and fast; `location` is a plain object.
+// Positions and field paths are worked out when a finding reads `location` or `field`, not for
+// every field of every entry: most entries never get a finding, and at 10k entries eager lookups
+// dominated validation, and kept paths and strings were a fifth of the live heap (bench/README.md
+// "Render scale"). The getters live on the prototypes, so an entry is one object, a mirror one more.
 
-/** Where an entry sits: shared by the entry and its fields, so each field costs one small object. */
-interface EntryOrigin {
-  object: ManifestObject;
-  /** `['spec', 'imageDigestMirrors', 0]`. */
-  path: FieldPath;
-  /** `spec.imageDigestMirrors[0]`. */
-  field: string;
+/** What the entries of one spec list share: how to locate a path in their object, and the list's field. */
+interface EntryList {
+  locate: ManifestObject['locate'];
+  /** `imageDigestMirrors`. */
+  listField: string;
+  /** `spec.imageDigestMirrors` (`items[2].spec...` for a List member). */
+  listPath: string;
 }
 
-/** A field of an entry: `source`, `mirrorSourcePolicy`, or mirror number `key`. */
+/** A mirror of an entry (mirror number `key`), or its `source` or `mirrorSourcePolicy`. */
 class LocatedValue<T> implements Located<T> {
-  #location: SourceLocation | undefined;
   constructor(
     readonly value: T,
-    private readonly origin: EntryOrigin,
+    private readonly entry: ValidatedEntry,
     private readonly key: 'source' | 'mirrorSourcePolicy' | number,
   ) {}
   get field(): string {
-    return typeof this.key === 'number' ? `${this.origin.field}.mirrors[${this.key}]` : `${this.origin.field}.${this.key}`;
+    return typeof this.key === 'number' ? `${this.entry.field}.mirrors[${this.key}]` : `${this.entry.field}.${this.key}`;
   }
   get location(): SourceLocation {
-    const path = typeof this.key === 'number' ? [...this.origin.path, 'mirrors', this.key] : [...this.origin.path, this.key];
-    return (this.#location ??= this.origin.object.locate(path));
+    return this.entry.locateField(typeof this.key === 'number' ? ['mirrors', this.key] : [this.key]);
   }
 }
 
 class ValidatedEntry implements MirrorEntry {
-  #location: SourceLocation | undefined;
+  readonly source: Located<string>;
+  readonly mirrors: Located<string>[];
   readonly policy?: Located<MirrorSourcePolicy>;
   constructor(
     readonly kind: MirrorSetKind,
     readonly object: ObjectRef,
     readonly index: number,
-    private readonly origin: EntryOrigin,
-    readonly source: Located<string>,
-    readonly mirrors: Located<string>[],
-    policy: Located<MirrorSourcePolicy> | undefined,
+    private readonly list: EntryList,
+    source: string,
+    mirrors: readonly string[],
+    policy: MirrorSourcePolicy | undefined,
   ) {
-    if (policy) this.policy = policy;
+    this.source = new LocatedValue(source, this, 'source');
+    this.mirrors = mirrors.map((m, j) => new LocatedValue(m, this, j));
+    if (policy !== undefined) this.policy = new LocatedValue(policy, this, 'mirrorSourcePolicy');
   }
   get field(): string {
-    return this.origin.field;
+    return `${this.list.listPath}[${this.index}]`;
   }
   get location(): SourceLocation {
-    return (this.#location ??= this.origin.object.locate(this.origin.path));
+    return this.locateField([]);
+  }
+  /** Position of `path` below this entry. */
+  locateField(path: FieldPath): SourceLocation {
+    return this.list.locate(['spec', this.list.listField, this.index, ...path]);
   }
 }
 
 class ValidatedMirrorSet implements MirrorSetObject {
-  #location: SourceLocation | undefined;
   constructor(
     readonly kind: MirrorSetKind,
     readonly object: ObjectRef,
     readonly entries: MirrorEntry[],
-    private readonly manifest: ManifestObject,
+    private readonly locate: ManifestObject['locate'],
   ) {}
   get location(): SourceLocation {
-    return (this.#location ??= this.manifest.locate(['metadata', 'name']));
+    return this.locate(['metadata', 'name']);
   }
 }
