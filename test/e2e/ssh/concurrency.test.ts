@@ -4,11 +4,11 @@
 // the Windows program's lock is an exclusive open (FileShare None), which .NET on Linux takes as
 // flock(LOCK_EX), so the same outside holder blocks both programs.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { apply, Fleet, hostsToml, hostsTreeOf, logLines, nodeOses, treeOf, writeBundle, type Captured } from './fleet.js';
+import { apply, Fleet, holdLock, hostsToml, hostsTreeOf, logLines, nodeOses, treeOf, release, writeBundle, type Captured } from './fleet.js';
 
 jest.setTimeout(180_000);
 
@@ -20,24 +20,6 @@ const B = {
   'quay.io/hosts.toml': hostsToml('quay.io', 'b.example.com/quay'),
   'registry.k8s.io/hosts.toml': hostsToml('registry.k8s.io', 'b.example.com/k8s'),
 };
-
-/** Holds the node's lock from outside, as another run would: flock(1) on the same file. */
-async function holdLock(configDir: string): Promise<ChildProcess> {
-  await mkdir(path.join(configDir, '.mirrorset-hosts'), { recursive: true });
-  // One process holds the descriptor from start to end (sh execs sleep), so killing it releases the lock.
-  const holder = spawn('sh', ['-c', 'exec 9>>"$0" && flock 9 && echo locked && exec sleep 60', path.join(configDir, '.mirrorset-hosts/lock')], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve()));
-  return holder;
-}
-
-async function release(holder: ChildProcess): Promise<void> {
-  if (holder.exitCode !== null || holder.signalCode !== null) return;
-  const exited = new Promise((r) => holder.once('exit', r));
-  holder.kill('SIGKILL');
-  await exited;
-}
 
 for (const { os, missing } of await nodeOses(['flock'])) {
 // Long enough for both runs to probe, plan and queue on the lock: a probe takes about 0.3 s on a

@@ -1,4 +1,5 @@
 // A few sshd "nodes", a client key, known_hosts, an inventory and bundles: what each SSH test starts from.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -219,4 +220,22 @@ export async function nodeOses(extraLinuxTools: string[] = []): Promise<Array<{ 
     { os: 'linux', missing: ssh },
     { os: 'windows', missing: pwsh },
   ];
+}
+
+/** Holds the node's lock from outside, as another run would: flock(1) on the same file. */
+export async function holdLock(configDir: string): Promise<ChildProcess> {
+  await mkdir(path.join(configDir, '.mirrorset-hosts'), { recursive: true });
+  // One process holds the descriptor from start to end (sh execs sleep), so killing it releases the lock.
+  const holder = spawn('sh', ['-c', 'exec 9>>"$0" && flock 9 && echo locked && exec sleep 120', path.join(configDir, '.mirrorset-hosts/lock')], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  await new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve()));
+  return holder;
+}
+
+export async function release(holder: ChildProcess): Promise<void> {
+  if (holder.exitCode !== null || holder.signalCode !== null) return;
+  const exited = new Promise((r) => holder.once('exit', r));
+  holder.kill('SIGKILL');
+  await exited;
 }

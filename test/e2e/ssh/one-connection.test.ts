@@ -4,10 +4,9 @@
 // "Accepted publickey" per authentication and one "Starting session" per session. After every run,
 // whatever its outcome, no ssh process with our ControlPath is alive and the socket directory is gone.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { apply, Fleet, hostsToml, hostsTreeOf, logLines, nodeOses, writeBundle, type Captured } from './fleet.js';
+import type { ChildProcess } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { apply, Fleet, holdLock, hostsToml, hostsTreeOf, logLines, nodeOses, release, writeBundle, type Captured } from './fleet.js';
 import { descendantsOf, makeKeyPair, missingSshTools, type SshdNode, tempDir } from './sshd-node.js';
 import { createSshTransport } from '../../../src/io/ssh.js';
 import { resolveTarget, type NodeTarget } from '../../../src/node-applier/node-target.js';
@@ -81,23 +80,6 @@ async function expectNothingLeft(tmp: string): Promise<void> {
   await waitFor(async () => (await processesUnder(tmp)).length === 0, `no ssh process under ${tmp}`).catch(() => undefined);
   expect(await processesUnder(tmp)).toEqual([]);
   expect(await readdir(tmp)).toEqual([]);
-}
-
-/** Holds the node's lock from outside, as another run would (flock(1) on the same file). */
-async function holdLock(configDir: string): Promise<ChildProcess> {
-  await mkdir(path.join(configDir, '.mirrorset-hosts'), { recursive: true });
-  const holder = spawn('sh', ['-c', 'exec 9>>"$0" && flock 9 && echo locked && exec sleep 120', path.join(configDir, '.mirrorset-hosts/lock')], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve()));
-  return holder;
-}
-
-async function release(holder: ChildProcess): Promise<void> {
-  if (holder.exitCode !== null || holder.signalCode !== null) return;
-  const exited = new Promise((r) => holder.once('exit', r));
-  holder.kill('SIGKILL');
-  await exited;
 }
 
 for (const { os, missing } of await nodeOses(['flock'])) {
